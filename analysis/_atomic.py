@@ -1,0 +1,71 @@
+"""Atomic file writes: a file is either completely written or not there at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success rename it onto ``target``.
+
+    The temporary file lives in the same directory, so the final ``os.replace`` is atomic on
+    POSIX and Windows. If the body raises (or the process dies), ``target`` is untouched and the
+    temporary file is removed (or, after a kill, left as an ignorable ``.tmp-*`` file).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(target: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` as UTF-8 (LF line endings) to ``target`` atomically; return the path."""
+    with atomic_path(target) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(target)
+
+
+def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically; return the path."""
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(target)
+
+
+@contextmanager
+def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty temporary directory beside ``target``; on success it becomes ``target``.
+
+    ``target`` must not exist or be an empty directory. On failure the temporary directory is
+    removed and ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            target.rmdir()  # only an empty directory may be replaced
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,267 @@
+"""The Corpus type: documents with metadata, and paragraphs with a voice.
+
+A :class:`Corpus` owns immutable :class:`Document` objects; each document owns its
+:class:`Paragraph` objects. Nothing here is ever mutated: :meth:`Corpus.subset` returns a new
+corpus. Two pandas views serve analyses: :attr:`Corpus.documents` (one row per document) and
+:attr:`Corpus.paragraphs` (one row per paragraph).
+
+Voices of the seed corpus (see ``corpus/manifest.yaml``):
+
+``framing``
+    the blogger's own words: introductions, analysis, translator's notes;
+``official``
+    an English translation of a Chinese official or media text, with its headings and bylines;
+``original``
+    Chinese original text;
+``reference``
+    link lines ("Continue reading", lists of further reading).
+
+Imported corpora carry whatever voice their metadata gives, ``text`` by default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._atomic import write_text_atomic
+from .errors import CorpusError
+
+VOICES = ("framing", "official", "original", "reference")
+
+#: Document metadata fields, in the order of :attr:`Corpus.documents`.
+DOCUMENT_FIELDS = (
+    "doc_id",
+    "post",
+    "title",
+    "lang",
+    "kind",
+    "outlet",
+    "author",
+    "date",
+    "date_phrase",
+    "truncated",
+    "translation_of",
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph: a run of text with one voice and one language.
+
+    ``start``/``end`` are character offsets of the paragraph text in the document's raw source
+    file (``source``); ``line`` is its 1-based line there. Imported corpora set them relative to
+    their own source file, or leave them ``None``.
+    """
+
+    par: int
+    text: str
+    voice: str = "text"
+    lang: str = "en"
+    section: str = ""
+    line: int | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document: metadata plus its paragraphs (a tuple, in reading order).
+
+    ``extra`` holds any further metadata columns of an imported corpus.
+    """
+
+    doc_id: str
+    paragraphs: tuple[Paragraph, ...]
+    post: str = ""
+    title: str = ""
+    lang: str = "en"
+    kind: str = ""
+    outlet: str = ""
+    author: str = ""
+    date: str = ""
+    date_phrase: str = ""
+    truncated: bool = False
+    translation_of: str = ""
+    source: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Paragraph texts joined by blank lines."""
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def text_hash(self) -> str:
+        """SHA-256 of the document's paragraphs (text, voice and language): the annotation cache key."""
+        h = hashlib.sha256()
+        for p in self.paragraphs:
+            h.update(json.dumps([p.par, p.lang, p.text], ensure_ascii=False).encode("utf-8"))
+            h.update(b"\n")
+        return h.hexdigest()
+
+    def metadata(self) -> dict[str, Any]:
+        """The document's metadata as a flat dict (``extra`` merged in)."""
+        row = {name: getattr(self, name) for name in DOCUMENT_FIELDS}
+        row.update(self.extra)
+        return row
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-serialisable record (the line format of ``documents.jsonl``)."""
+        rec = {name: getattr(self, name) for name in DOCUMENT_FIELDS}
+        rec["source"] = self.source
+        if self.extra:
+            rec["extra"] = dict(self.extra)
+        rec["paragraphs"] = [asdict(p) for p in self.paragraphs]
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> "Document":
+        known = {f.name for f in fields(Paragraph)}
+        pars = tuple(Paragraph(**{k: v for k, v in p.items() if k in known}) for p in rec["paragraphs"])
+        meta = {k: rec[k] for k in (*DOCUMENT_FIELDS, "source") if k in rec}
+        return cls(paragraphs=pars, extra=dict(rec.get("extra") or {}), **meta)
+
+
+def _matches(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, (list, tuple, set, frozenset)):
+        return value in wanted
+    return value == wanted
+
+
+class Corpus:
+    """An immutable, ordered collection of :class:`Document` objects.
+
+    >>> corpus = Corpus([Document("d1", (Paragraph(1, "Hello."),))])
+    >>> len(corpus), corpus["d1"].paragraphs[0].text
+    (1, 'Hello.')
+    """
+
+    def __init__(self, documents: Iterable[Document], *, name: str = "corpus", checksum: str = ""):
+        docs = tuple(documents)
+        seen: set[str] = set()
+        for doc in docs:
+            if doc.doc_id in seen:
+                raise CorpusError(f"duplicate document id {doc.doc_id!r}: document ids must be unique")
+            seen.add(doc.doc_id)
+        self._docs = docs
+        self._index = {d.doc_id: d for d in docs}
+        self.name = name
+        #: SHA-256 of the raw source the corpus was built from ("" when unknown).
+        self.checksum = checksum
+
+    # -- container protocol -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._docs)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        try:
+            return self._index[doc_id]
+        except KeyError:
+            raise CorpusError(f"no document {doc_id!r} in this corpus") from None
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._index
+
+    def __repr__(self) -> str:
+        n_par = sum(len(d.paragraphs) for d in self._docs)
+        return f"<Corpus {self.name!r}: {len(self)} documents, {n_par} paragraphs>"
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [d.doc_id for d in self._docs]
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def documents(self) -> pd.DataFrame:
+        """One row per document: its metadata (``DOCUMENT_FIELDS`` plus imported extras)."""
+        rows = [d.metadata() for d in self._docs]
+        cols = list(DOCUMENT_FIELDS)
+        for r in rows:
+            cols.extend(k for k in r if k not in cols)
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
+    def paragraphs(self) -> pd.DataFrame:
+        """One row per paragraph: doc_id, par, lang, voice, section, text, line, start, end."""
+        rows = [
+            {
+                "doc_id": d.doc_id,
+                "par": p.par,
+                "lang": p.lang,
+                "voice": p.voice,
+                "section": p.section,
+                "text": p.text,
+                "line": p.line,
+                "start": p.start,
+                "end": p.end,
+            }
+            for d in self._docs
+            for p in d.paragraphs
+        ]
+        cols = ["doc_id", "par", "lang", "voice", "section", "text", "line", "start", "end"]
+        df = pd.DataFrame(rows, columns=cols)
+        for col in ("line", "start", "end"):
+            df[col] = df[col].astype("Int64")
+        return df
+
+    # -- subsetting ----------------------------------------------------------------------
+    def subset(self, *, voice: str | Iterable[str] | None = None, **metadata: Any) -> "Corpus":
+        """A new corpus with the documents whose metadata match, and only the paragraphs of ``voice``.
+
+        Each keyword names a metadata field; its value is one value or a list of accepted values.
+        ``voice`` filters paragraphs; documents left without paragraphs are dropped.
+
+        >>> corpus.subset(lang="en", voice="official")          # doctest: +SKIP
+        >>> corpus.subset(doc_id=["a", "b"])                      # doctest: +SKIP
+        """
+        docs = list(self._docs)
+        for key, wanted in metadata.items():
+            if docs and key not in docs[0].metadata():
+                known = ", ".join(docs[0].metadata())
+                raise CorpusError(f"unknown metadata field {key!r}; known fields: {known}")
+            docs = [d for d in docs if _matches(d.metadata().get(key), wanted)]
+        if voice is not None:
+            voices = {voice} if isinstance(voice, str) else set(voice)
+            kept = []
+            for d in docs:
+                pars = tuple(p for p in d.paragraphs if p.voice in voices)
+                if pars:
+                    kept.append(replace(d, paragraphs=pars))
+            docs = kept
+        return Corpus(docs, name=self.name, checksum=self.checksum)
+
+    # -- persistence ---------------------------------------------------------------------
+    def to_jsonl(self) -> str:
+        """The corpus as JSON Lines text, one document per line, deterministic."""
+        return "".join(json.dumps(d.to_record(), ensure_ascii=False, sort_keys=True) + "\n" for d in self._docs)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the corpus to ``path`` (``documents.jsonl``) atomically."""
+        return write_text_atomic(path, self.to_jsonl())
+
+    @classmethod
+    def from_jsonl(cls, path: str | Path, *, name: str | None = None) -> "Corpus":
+        """Read a corpus written by :meth:`save`."""
+        path = Path(path)
+        if not path.is_file():
+            raise CorpusError(f"{path}: no such corpus file; build it with `tifa corpus build` or `tifa corpus import`")
+        docs = []
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    docs.append(Document.from_record(json.loads(line)))
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise CorpusError(f"{path}, line {lineno}: not a Tifa document record ({exc})") from None
+        return cls(docs, name=name or path.parent.name)

@@ -1,0 +1,132 @@
+"""The Tokens table: one row per syntactic word, the input of every analysis.
+
+Columns (in this order), and their dtypes:
+
+=============  ===========  ==========================================================
+column         dtype        meaning
+=============  ===========  ==========================================================
+doc_id         category     document id (the corpus's)
+par            int32        paragraph number in the document (1-based, the corpus's)
+sent           int32        sentence number in the document (1-based, runs on across
+                            paragraphs)
+idx            int16        word index in the sentence (CoNLL-U ID, 1-based)
+form           category     word form as in the text
+lemma          category     lemma (case as the lemmatiser gives it)
+upos           category     universal POS tag
+xpos           category     language-specific POS tag ("" when absent)
+feats          category     morphological features, CoNLL-U ``A=B|C=D`` ("" when none)
+head           int16        head's ``idx`` in the same sentence, 0 for the root
+deprel         category     dependency relation (with subtype, e.g. ``nsubj:pass``)
+start_char     Int32        offset of the word (or of its multi-word token) in the raw
+                            source, nullable
+end_char       Int32        end offset, nullable
+lang           category     language of the paragraph (``en``, ``zh``)
+voice          category     voice of the paragraph
+kind, outlet,  category     document metadata from the corpus
+date, title
+=============  ===========  ==========================================================
+
+Rows are in reading order (doc, sent, idx). Words are syntactic words: a multi-word token such
+as English "don't" gives two rows (do, n't) that share their token's offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .conllu import Sentence, parse_conllu
+
+WORD_COLUMNS = ("doc_id", "par", "sent", "idx", "form", "lemma", "upos", "xpos", "feats", "head", "deprel",
+                "start_char", "end_char")
+META_COLUMNS = ("lang", "voice", "kind", "outlet", "date", "title")
+TOKEN_COLUMNS = WORD_COLUMNS + META_COLUMNS
+
+_INT_DTYPES = {"par": "int32", "sent": "int32", "idx": "int16", "head": "int16",
+               "start_char": "Int32", "end_char": "Int32"}
+
+
+def _clean(value: str) -> str:
+    return "" if value in ("_", None) else value
+
+
+def tokens_from_sentences(
+    docs: Iterable[tuple[str, list[Sentence], Mapping[str, Any], Mapping[int, Mapping[str, Any]]]],
+) -> pd.DataFrame:
+    """Build a Tokens table from parsed sentences.
+
+    ``docs`` yields ``(doc_id, sentences, doc_meta, par_meta)`` where ``doc_meta`` gives the
+    document's ``kind, outlet, date, title`` (and default ``lang``/``voice``) and ``par_meta``
+    maps a paragraph number to that paragraph's ``lang`` and ``voice``.
+    Sentences without a paragraph number count as paragraph 1.
+    """
+    cols: dict[str, list] = {c: [] for c in TOKEN_COLUMNS}
+    for doc_id, sentences, doc_meta, par_meta in docs:
+        for s_no, sent in enumerate(sentences, 1):
+            par = sent.par if sent.par is not None else 1
+            pm = par_meta.get(par, {})
+            lang = pm.get("lang", doc_meta.get("lang", ""))
+            voice = pm.get("voice", doc_meta.get("voice", ""))
+            for w in sent.words:
+                cols["doc_id"].append(doc_id)
+                cols["par"].append(par)
+                cols["sent"].append(s_no)
+                cols["idx"].append(w.id)
+                cols["form"].append(w.form)
+                cols["lemma"].append(_clean(w.lemma))
+                cols["upos"].append(_clean(w.upos))
+                cols["xpos"].append(_clean(w.xpos))
+                cols["feats"].append(_clean(w.feats))
+                cols["head"].append(w.head)
+                cols["deprel"].append(_clean(w.deprel))
+                cols["start_char"].append(w.start_char)
+                cols["end_char"].append(w.end_char)
+                cols["lang"].append(lang)
+                cols["voice"].append(voice)
+                for key in ("kind", "outlet", "date", "title"):
+                    cols[key].append(doc_meta.get(key, ""))
+    return _typed(pd.DataFrame(cols, columns=list(TOKEN_COLUMNS)))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for col in TOKEN_COLUMNS:
+        if col in _INT_DTYPES:
+            dtype = _INT_DTYPES[col]
+            if dtype == "Int32":
+                df[col] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
+                                    for v in df[col]], dtype="Int32")
+            else:
+                df[col] = df[col].astype(dtype)
+        else:
+            df[col] = df[col].astype("string").fillna("").astype("category")
+    return df.reset_index(drop=True)
+
+
+def tokens_from_conllu(text: str, doc_id: str = "doc", **meta: Any) -> pd.DataFrame:
+    """A Tokens table from a CoNLL-U string: the way tests build parsed documents by hand.
+
+    ``meta`` sets document metadata columns (``lang``, ``voice``, ``kind``, ``outlet``, ``date``,
+    ``title``) for every row.
+
+    >>> t = tokens_from_conllu('''
+    ... 1\\tWe\\twe\\tPRON\\tPRP\\t_\\t2\\tnsubj\\t_\\t_
+    ... 2\\tact\\tact\\tVERB\\tVBP\\t_\\t0\\troot\\t_\\t_
+    ... ''', lang="en", voice="official")
+    >>> list(t.lemma)
+    ['we', 'act']
+    """
+    sentences = parse_conllu(text.strip("\n") + "\n")
+    return tokens_from_sentences([(doc_id, sentences, meta, {})])
+
+
+def concat_tokens(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate Tokens tables, keeping the memory-lean dtypes (categories are unioned)."""
+    tables = [t for t in tables]
+    if not tables:
+        return _typed(pd.DataFrame({c: [] for c in TOKEN_COLUMNS}))
+    out = pd.concat([t.astype({c: "object" for c in t.columns if isinstance(t[c].dtype, pd.CategoricalDtype)})
+                     for t in tables], ignore_index=True)
+    return _typed(out)
