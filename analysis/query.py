@@ -1,0 +1,567 @@
+"""The Tifa query language and its vectorised matcher over a Tokens table.
+
+A query is one or more *terms* separated by spaces; several terms match consecutive words (a
+phrase) inside one paragraph. A term is one or more *constraints* joined by ``&``, all of which
+the word must meet. The full grammar is documented in ``docs/query-language.md``::
+
+    security                  form "security" (case-insensitive by default)
+    lemma:security            lemma
+    secur*  lemma:secur?ty    glob: * any characters, ? one character (\\* a literal star)
+    /secur(e|ity)/            regular expression (Python syntax), matched against the whole form;
+    lemma:/secur(e|ity)/      on another field after the field name
+    upos:NOUN                 any column: form, lemma, upos (alias pos), xpos, deprel, feats
+    lemma:security&upos:NOUN  both constraints on one word
+    public opinion            a phrase: two consecutive words
+    "rule of law"             a quoted phrase: each word a literal form (no glob, no fields)
+    lemma:security&deprel:obj&head(lemma:safeguard)
+                              dependency: the word's head meets the inner term
+    lemma:security&child(amod,lemma:ideological)
+                              dependency: the word has a child with relation amod meeting the
+                              inner term (``child(lemma:ideological)``: any relation)
+
+For Chinese (rows with ``lang == "zh"``) a literal form term also matches a run of consecutive
+words whose forms concatenate to it: segmentation follows UD GSD, so ``网络安全`` matches the two
+words 网络 + 安全. The match then spans both words.
+
+Matching works on the integer codes of the categorical columns: each constraint is evaluated
+once per distinct value (the categories) and broadcast to the rows with one numpy take, so a
+query over ten million words costs a few array operations.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import QueryError
+
+#: Token columns a constraint can name, with their aliases.
+FIELDS = ("form", "lemma", "upos", "xpos", "deprel", "feats")
+_ALIASES = {"pos": "upos", "word": "form", "rel": "deprel"}
+
+_FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+
+
+# --------------------------------------------------------------------------------------------
+# The parsed query
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One value to match: ``kind`` is ``literal``, ``glob`` or ``regex``."""
+
+    kind: str
+    text: str
+
+    def regex(self) -> str:
+        """The pattern as a Python regular expression matched against the whole value."""
+        if self.kind == "regex":
+            return self.text
+        if self.kind == "literal":
+            return re.escape(self.text)
+        out, i = [], 0
+        while i < len(self.text):
+            ch = self.text[i]
+            if ch == "\\" and i + 1 < len(self.text):
+                out.append(re.escape(self.text[i + 1]))
+                i += 2
+                continue
+            out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+            i += 1
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``field`` (a Tokens column) must match ``pattern``."""
+
+    field: str
+    pattern: Pattern
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word: every constraint holds, its head meets ``head``, it has every child in ``children``.
+
+    ``children`` holds ``(deprel pattern or None, Term)`` pairs.
+    """
+
+    constraints: tuple[Constraint, ...] = ()
+    head: "Term | None" = None
+    children: tuple[tuple[Pattern | None, "Term"], ...] = ()
+
+    def with_dependencies(self, *, head: "Term | None" = None, deprel: Pattern | None = None,
+                          children: tuple[tuple[Pattern | None, "Term"], ...] = ()) -> "Term":
+        cons = self.constraints + ((Constraint("deprel", deprel),) if deprel is not None else ())
+        if head is not None and self.head is not None:
+            raise QueryError("the query already names a head(...); give the head either in the query or as head=")
+        return Term(cons, head if head is not None else self.head, self.children + children)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: its terms, matched on consecutive words. ``text`` is what the user wrote."""
+
+    terms: tuple[Term, ...]
+    text: str = ""
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _split_top(text: str, seps: str, what: str, query: str) -> list[str]:
+    """Split ``text`` at any character of ``seps`` outside parentheses, /regex/ and "quotes"."""
+    parts, buf, depth, i = [], [], 0, 0
+    in_regex = in_quote = False
+    while i < len(text):
+        ch = text[i]
+        if in_regex:
+            buf.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                buf.append(text[i + 1])
+                i += 2
+                continue
+            if ch == "/":
+                in_regex = False
+        elif in_quote:
+            buf.append(ch)
+            if ch == '"':
+                in_quote = False
+        elif ch == "/" and (not buf or buf[-1] in ":(,&"):
+            in_regex = True
+            buf.append(ch)
+        elif ch == '"':
+            in_quote = True
+            buf.append(ch)
+        elif ch == "\\" and i + 1 < len(text):
+            buf.extend(text[i:i + 2])
+            i += 2
+            continue
+        elif ch == "(":
+            depth += 1
+            buf.append(ch)
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(f"unbalanced ')' in {what} {query!r}; every ')' needs an opening 'head(' or 'child('")
+            buf.append(ch)
+        elif ch in seps and depth == 0:
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    if in_regex:
+        raise QueryError(f"unterminated regular expression in {query!r}; close it with '/' (write \\/ for a slash)")
+    if in_quote:
+        raise QueryError(f'unterminated quote in {query!r}; close the phrase with "')
+    if depth:
+        raise QueryError(f"unbalanced '(' in {query!r}; close head(...) or child(...) with ')'")
+    parts.append("".join(buf))
+    return parts
+
+
+def _parse_pattern(value: str, query: str) -> Pattern:
+    if not value:
+        raise QueryError(f"empty value in {query!r}; write e.g. lemma:security")
+    if value.startswith("/"):
+        if len(value) < 2 or not value.endswith("/") or value.endswith("\\/") and not value.endswith("\\\\/"):
+            raise QueryError(f"malformed regular expression {value!r} in {query!r}; write /pattern/")
+        body = value[1:-1].replace("\\/", "/")
+        if not body:
+            raise QueryError(f"empty regular expression in {query!r}")
+        try:
+            re.compile(body)
+        except re.error as exc:
+            raise QueryError(f"invalid regular expression /{body}/ in {query!r}: {exc}") from None
+        return Pattern("regex", body)
+    if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+        return Pattern("literal", value[1:-1])
+    if any(ch in value for ch in "()&"):
+        raise QueryError(f"unexpected character in {value!r} of {query!r}; quote it (\"...\") or escape it with \\")
+    if re.search(r"(?<!\\)[*?]", value):
+        return Pattern("glob", value)
+    return Pattern("literal", re.sub(r"\\(.)", r"\1", value))
+
+
+def _field_name(name: str, query: str) -> str:
+    key = name.lower()
+    key = _ALIASES.get(key, key)
+    if key not in FIELDS:
+        known = ", ".join(FIELDS)
+        raise QueryError(f"unknown field {name!r} in {query!r}; known fields: {known} (pos = upos)")
+    return key
+
+
+def _parse_inner(body: str, query: str, what: str) -> str:
+    body = body.strip()
+    if not body:
+        raise QueryError(f"empty {what}(...) in {query!r}; write e.g. {what}(lemma:safeguard)")
+    return body
+
+
+def parse_term(text: str, query: str | None = None) -> Term:
+    """Parse one term (no spaces outside quotes/parentheses): constraints joined by ``&``."""
+    query = text if query is None else query
+    if not text:
+        raise QueryError(f"empty term in {query!r}")
+    constraints: list[Constraint] = []
+    head: Term | None = None
+    children: list[tuple[Pattern | None, Term]] = []
+    for part in _split_top(text, "&", "term", query):
+        part = part.strip()
+        if not part:
+            raise QueryError(f"empty constraint around '&' in {query!r}; write e.g. lemma:security&upos:NOUN")
+        low = part.lower()
+        if low.startswith("head(") and part.endswith(")"):
+            if head is not None:
+                raise QueryError(f"two head(...) constraints in {query!r}; a word has one head")
+            head = parse_term(_parse_inner(part[5:-1], query, "head"), query)
+        elif low.startswith("child(") and part.endswith(")"):
+            inner = _parse_inner(part[6:-1], query, "child")
+            pieces = _split_top(inner, ",", "child(...)", query)
+            if len(pieces) == 1:
+                children.append((None, parse_term(pieces[0].strip(), query)))
+            elif len(pieces) == 2:
+                rel = pieces[0].strip()
+                children.append((_parse_pattern(rel, query), parse_term(pieces[1].strip(), query)))
+            else:
+                raise QueryError(f"child(...) takes a relation and a term, e.g. child(amod,lemma:ideological); got {part!r}")
+        elif low.startswith(("head(", "child(")):
+            raise QueryError(f"malformed {part!r} in {query!r}; write head(TERM) or child(DEPREL,TERM)")
+        else:
+            m = _FIELD_RE.match(part)
+            if m and not part.startswith(("/", '"')):
+                constraints.append(Constraint(_field_name(m.group(1), query), _parse_pattern(m.group(2), query)))
+            else:
+                constraints.append(Constraint("form", _parse_pattern(part, query)))
+    if not constraints and head is None and not children:
+        raise QueryError(f"term {text!r} in {query!r} constrains nothing")
+    return Term(tuple(constraints), head, tuple(children))
+
+
+def parse_query(query: str | Query) -> Query:
+    """Parse a query string into a :class:`Query`; raise :class:`QueryError` if malformed.
+
+    >>> [c.field for c in parse_query("lemma:security&upos:NOUN").terms[0].constraints]
+    ['lemma', 'upos']
+    >>> len(parse_query('"rule of law"'))
+    3
+    """
+    if isinstance(query, Query):
+        return query
+    if not isinstance(query, str):
+        raise QueryError(f"a query is a string, not {type(query).__name__}")
+    text = query.strip()
+    if not text:
+        raise QueryError("empty query; give a word, e.g. security, lemma:security or \"public opinion\"")
+    terms: list[Term] = []
+    for chunk in _split_top(text, " \t\n", "query", query):
+        if not chunk:
+            continue
+        if chunk.startswith('"') and chunk.endswith('"') and len(chunk) >= 2:
+            words = chunk[1:-1].split()
+            if not words:
+                raise QueryError(f'empty quoted phrase in {query!r}; write e.g. "public opinion"')
+            terms.extend(Term((Constraint("form", Pattern("literal", w)),)) for w in words)
+        else:
+            terms.append(parse_term(chunk, query))
+    return Query(tuple(terms), text)
+
+
+def build_query(query: str | Query, *, head: str | None = None, deprel: str | None = None,
+                child: tuple[str, str] | list[tuple[str, str]] | None = None) -> Query:
+    """Parse ``query`` and add keyword dependency constraints to its (single) term.
+
+    ``head="lemma:safeguard"`` — the word's head meets this term; ``deprel="obj"`` — the word's
+    own relation (a pattern: ``nmod*`` works); ``child=("amod", "lemma:ideological")`` (or a
+    list of such pairs; relation ``None`` means any) — the word has such a child.
+    """
+    q = parse_query(query)
+    if head is None and deprel is None and not child:
+        return q
+    if len(q.terms) != 1:
+        raise QueryError(f"head=, deprel= and child= apply to a one-word query, and {q.text!r} is a phrase; "
+                         "write the constraint inside the phrase instead, e.g. lemma:security&head(lemma:safeguard)")
+    pairs: list[tuple[Pattern | None, Term]] = []
+    if child:
+        items = [child] if isinstance(child, tuple) and len(child) == 2 and isinstance(child[1], str) else list(child)
+        for item in items:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                raise QueryError(f"child= takes (deprel, term) pairs, e.g. ('amod', 'lemma:ideological'); got {item!r}")
+            rel, term = item
+            pairs.append((None if rel is None else _parse_pattern(rel, q.text), parse_term(term, term)))
+    term = q.terms[0].with_dependencies(
+        head=parse_term(head, head) if head is not None else None,
+        deprel=_parse_pattern(deprel, q.text) if deprel is not None else None,
+        children=tuple(pairs),
+    )
+    return Query((term,), q.text)
+
+
+# --------------------------------------------------------------------------------------------
+# The prepared index: arrays derived once per Tokens table
+
+
+class TokenIndex:
+    """Arrays derived from a Tokens table that every query needs (cached per table).
+
+    ``par_id``/``par_bounds``: paragraph number of each row over the whole table and the first row
+    of each paragraph (plus the end); same for documents. ``head_row``: the row of each word's
+    head (-1 for roots). The table is assumed in reading order (doc, sent, idx), as the Tokens
+    schema requires.
+    """
+
+    def __init__(self, tokens: pd.DataFrame):
+        missing = [c for c in ("doc_id", "par", "sent", "idx", "head", "form") if c not in tokens.columns]
+        if missing:
+            raise QueryError(f"this table lacks the Tokens column(s) {', '.join(missing)}; "
+                             "build it with analysis.tokens.load_tokens or tokens_from_conllu")
+        n = len(tokens)
+        self.n = n
+        doc = _codes(tokens["doc_id"])
+        par = tokens["par"].to_numpy()
+        new_doc = np.ones(n, dtype=bool)
+        new_par = np.ones(n, dtype=bool)
+        if n:
+            new_doc[1:] = doc[1:] != doc[:-1]
+            new_par[1:] = new_doc[1:] | (par[1:] != par[:-1])
+        self.doc_bounds = np.append(np.flatnonzero(new_doc), n)
+        self.par_bounds = np.append(np.flatnonzero(new_par), n)
+        self.doc_row = (np.cumsum(new_doc) - 1).astype(np.int32)
+        self.par_row = (np.cumsum(new_par) - 1).astype(np.int32)
+        idx = tokens["idx"].to_numpy().astype(np.int64)
+        head = tokens["head"].to_numpy().astype(np.int64)
+        rows = np.arange(n, dtype=np.int64)
+        self.head_row = np.where(head > 0, rows + head - idx, -1)
+        bad = (self.head_row >= n) | (self.head_row < -1)
+        if bad.any():
+            raise QueryError("head indices point outside the table; is the Tokens table in reading order?")
+        self._forms: list[str] | None = None
+        self._source = _fingerprint(tokens)
+
+    def forms(self, tokens: pd.DataFrame) -> list[str]:
+        """The forms of all rows as a Python list (built once; slicing it is fast)."""
+        if self._forms is None:
+            col = tokens["form"]
+            cats = np.asarray(col.cat.categories, dtype=object) if isinstance(col.dtype, pd.CategoricalDtype) else None
+            if cats is not None:
+                self._forms = np.append(cats, "")[_codes(col)].tolist()
+            else:
+                self._forms = col.astype(str).tolist()
+        return self._forms
+
+    def par_start(self, rows: np.ndarray) -> np.ndarray:
+        return self.par_bounds[self.par_row[rows]]
+
+    def par_end(self, rows: np.ndarray) -> np.ndarray:
+        return self.par_bounds[self.par_row[rows] + 1]
+
+    def doc_start(self, rows: np.ndarray) -> np.ndarray:
+        return self.doc_bounds[self.doc_row[rows]]
+
+
+def _fingerprint(tokens: pd.DataFrame) -> tuple:
+    return (len(tokens),) + tuple(id(tokens[c].array) if c in tokens.columns else None
+                                  for c in ("doc_id", "par", "idx", "head", "form"))
+
+
+_CACHE: "weakref.WeakKeyDictionary[pd.DataFrame, TokenIndex]" = weakref.WeakKeyDictionary()
+
+
+def token_index(tokens: pd.DataFrame) -> TokenIndex:
+    """The :class:`TokenIndex` of ``tokens``, built on first use and cached while the table lives."""
+    try:
+        cached = _CACHE.get(tokens)
+    except TypeError:  # pragma: no cover - unhashable/unweakrefable frames
+        return TokenIndex(tokens)
+    if cached is not None and cached._source == _fingerprint(tokens):
+        return cached
+    index = TokenIndex(tokens)
+    try:
+        _CACHE[tokens] = index
+    except TypeError:  # pragma: no cover
+        pass
+    return index
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy()
+    return pd.Categorical(col).codes
+
+
+# --------------------------------------------------------------------------------------------
+# Matching
+
+
+def _category_mask(col: pd.Series, pattern: Pattern, case_sensitive: bool) -> np.ndarray:
+    """Boolean per category of ``col`` (plus a final False for missing values)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("category")
+    cats = pd.Series(np.asarray(col.cat.categories, dtype=object), dtype=object).astype(str)
+    if pattern.kind == "literal":
+        if case_sensitive:
+            hit = (cats == pattern.text).to_numpy()
+        else:
+            hit = (cats.str.lower() == pattern.text.lower()).to_numpy()
+    else:
+        flags = 0 if case_sensitive else re.IGNORECASE
+        rx = re.compile(pattern.regex(), flags)
+        hit = np.fromiter((rx.fullmatch(c) is not None for c in cats), dtype=bool, count=len(cats))
+    return np.append(hit, False)
+
+
+def constraint_mask(tokens: pd.DataFrame, constraint: Constraint, *, case_sensitive: bool = False) -> np.ndarray:
+    """Rows whose ``constraint.field`` matches ``constraint.pattern`` (one bool per row)."""
+    if constraint.field not in tokens.columns:
+        raise QueryError(f"this Tokens table has no column {constraint.field!r}")
+    col = tokens[constraint.field]
+    return _category_mask(col, constraint.pattern, case_sensitive)[_codes(col)]
+
+
+def term_mask(tokens: pd.DataFrame, term: Term, *, case_sensitive: bool = False,
+              index: TokenIndex | None = None) -> np.ndarray:
+    """Rows (words) that meet every constraint of ``term``, dependency constraints included."""
+    index = index or token_index(tokens)
+    mask = np.ones(len(tokens), dtype=bool)
+    for cons in term.constraints:
+        mask &= constraint_mask(tokens, cons, case_sensitive=case_sensitive)
+    if term.head is not None:
+        hm = term_mask(tokens, term.head, case_sensitive=case_sensitive, index=index)
+        hr = index.head_row
+        mask &= (hr >= 0) & hm[np.maximum(hr, 0)]
+    for rel, child in term.children:
+        cm = term_mask(tokens, child, case_sensitive=case_sensitive, index=index)
+        if rel is not None:
+            cm &= constraint_mask(tokens, Constraint("deprel", rel), case_sensitive=case_sensitive)
+        heads = index.head_row[cm]
+        has = np.zeros(len(tokens), dtype=bool)
+        has[heads[heads >= 0]] = True
+        mask &= has
+    return mask
+
+
+def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Chinese rows where a run of >= 2 consecutive words concatenates to ``literal``.
+
+    Returns (start rows, run lengths). Runs stay inside a paragraph.
+    """
+    if "lang" not in tokens.columns or len(literal) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    lang = tokens["lang"]
+    zh = _category_mask(lang, Pattern("literal", "zh"), True)[_codes(lang)]
+    if not zh.any():
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    col = tokens["form"]
+    cats = [str(c) for c in col.cat.categories] if isinstance(col.dtype, pd.CategoricalDtype) else None
+    target = literal if case_sensitive else literal.lower()
+    norm = (lambda s: s) if case_sensitive else str.lower
+    if cats is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    prefix = np.array([bool(c) and len(c) < len(target) and target.startswith(norm(c)) for c in cats] + [False])
+    cand = np.flatnonzero(prefix[_codes(col)] & zh)
+    forms = index.forms(tokens)
+    starts, lengths = [], []
+    for s in cand.tolist():
+        end = int(index.par_bounds[index.par_row[s] + 1])
+        acc, j = "", s
+        while j < end and len(acc) < len(target):
+            acc += norm(forms[j])
+            j += 1
+            if not target.startswith(acc):
+                break
+        if acc == target and j - s >= 2:
+            starts.append(s)
+            lengths.append(j - s)
+    return np.asarray(starts, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
+
+def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of start rows, length of the match starting there) for one term."""
+    mask = term_mask(tokens, term, case_sensitive=case_sensitive, index=index)
+    length = np.ones(len(tokens), dtype=np.int64)
+    simple = (len(term.constraints) == 1 and term.head is None and not term.children
+              and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal")
+    if simple:
+        starts, lengths = _zh_runs(tokens, term.constraints[0].pattern.text, index, case_sensitive)
+        if len(starts):
+            mask = mask.copy()
+            mask[starts] = True
+            length[starts] = lengths
+    return mask, length
+
+
+def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
+                head: str | None = None, deprel: str | None = None,
+                child: tuple[str, str] | list[tuple[str, str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where ``query`` matches: ``(starts, ends)``, row positions (``end`` exclusive), ascending.
+
+    A phrase matches consecutive words inside one paragraph. Matches may overlap (``a a`` in
+    ``a a a`` matches twice), as in AntConc and quanteda.
+    """
+    q = build_query(query, head=head, deprel=deprel, child=child)
+    index = token_index(tokens)
+    n = len(tokens)
+    mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive)
+    starts = np.flatnonzero(mask)
+    ends = starts + length[starts]
+    for term in q.terms[1:]:
+        if not len(starts):
+            break
+        tmask, tlen = _term_spans(tokens, term, index, case_sensitive)
+        ok = ends < n
+        starts, ends = starts[ok], ends[ok]
+        ok = (index.par_row[ends] == index.par_row[starts]) & tmask[ends]
+        starts, ends = starts[ok], ends[ok]
+        ends = ends + tlen[ends]
+    if len(starts):  # a multi-word Chinese run at the end must not leave its paragraph
+        ok = ends <= index.par_bounds[index.par_row[starts] + 1]
+        starts, ends = starts[ok], ends[ok]
+    return starts.astype(np.int64), ends.astype(np.int64)
+
+
+def metadata_mask(tokens: pd.DataFrame, filters: dict[str, Any]) -> np.ndarray:
+    """Rows whose columns meet ``filters``: value = equal, list/set = one of, tuple ``(lo, hi)`` = range.
+
+    Ranges are inclusive and compare as strings for text columns (ISO dates compare correctly),
+    ``None`` leaves an end open: ``date=("2014-08-01", None)``.
+    """
+    mask = np.ones(len(tokens), dtype=bool)
+    for key, wanted in filters.items():
+        if wanted is None:
+            continue
+        if key not in tokens.columns:
+            raise QueryError(f"cannot filter on {key!r}: no such column; columns: {', '.join(map(str, tokens.columns))}")
+        col = tokens[key]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = pd.Series(np.asarray(col.cat.categories, dtype=object), dtype=object)
+            values, codes = cats, _codes(col)
+        else:
+            values, codes = col, None
+        if isinstance(wanted, tuple):
+            if len(wanted) != 2:
+                raise QueryError(f"a range filter is a pair (low, high), e.g. date=('2014-01-01', '2014-12-31'); got {wanted!r}")
+            lo, hi = wanted
+            hit = pd.Series(True, index=values.index)
+            cmp = values.astype(str) if isinstance(lo if lo is not None else hi, str) else values
+            if lo is not None:
+                hit &= cmp >= lo
+            if hi is not None:
+                hit &= cmp <= hi
+        elif isinstance(wanted, (list, set, frozenset)):
+            hit = values.isin(list(wanted))
+        else:
+            hit = values == wanted
+        hit = hit.fillna(False).to_numpy(dtype=bool)
+        mask &= np.append(hit, False)[codes] if codes is not None else hit
+    return mask
