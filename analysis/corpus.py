@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -34,6 +35,21 @@ from ._atomic import write_text_atomic
 from .errors import CorpusError
 
 VOICES = ("framing", "official", "original", "reference")
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def count_words(text: str) -> tuple[int, int]:
+    """Pre-annotation size of a text: (words, han).
+
+    ``words`` counts runs of letters/digits that contain no Han character (English words,
+    numbers); ``han`` counts Han characters, the usual size unit for Chinese before word
+    segmentation. After annotation, use the Tokens table's word counts instead.
+    """
+    han = len(_HAN.findall(text))
+    words = sum(1 for w in _WORD.findall(_HAN.sub(" ", text)))
+    return words, han
 
 #: Document metadata fields, in the order of :attr:`Corpus.documents`.
 DOCUMENT_FIELDS = (
@@ -68,6 +84,8 @@ class Paragraph:
     line: int | None = None
     start: int | None = None
     end: int | None = None
+    #: number of the aligned paragraph in the parallel document (see :attr:`Corpus.alignment`)
+    aligned_par: int | None = None
 
 
 @dataclass(frozen=True)
@@ -204,15 +222,60 @@ class Corpus:
                 "line": p.line,
                 "start": p.start,
                 "end": p.end,
+                "aligned_par": p.aligned_par,
             }
             for d in self._docs
             for p in d.paragraphs
         ]
-        cols = ["doc_id", "par", "lang", "voice", "section", "text", "line", "start", "end"]
+        cols = ["doc_id", "par", "lang", "voice", "section", "text", "line", "start", "end", "aligned_par"]
         df = pd.DataFrame(rows, columns=cols)
-        for col in ("line", "start", "end"):
+        for col in ("line", "start", "end", "aligned_par"):
             df[col] = df[col].astype("Int64")
         return df
+
+    @property
+    def alignment(self) -> pd.DataFrame:
+        """Aligned paragraph pairs of every translation and its original.
+
+        One row per pair: en_doc, en_par, zh_doc, zh_par, en_text, zh_text. A document whose
+        ``translation_of`` names another document of the corpus is the translation; paragraphs
+        are paired through :attr:`Paragraph.aligned_par`.
+        """
+        rows = []
+        for d in self._docs:
+            if not d.translation_of or d.translation_of not in self._index:
+                continue
+            orig = self._index[d.translation_of]
+            orig_pars = {p.par: p for p in orig.paragraphs}
+            for p in d.paragraphs:
+                if p.aligned_par is not None and p.aligned_par in orig_pars:
+                    rows.append({"en_doc": d.doc_id, "en_par": p.par, "zh_doc": orig.doc_id,
+                                 "zh_par": p.aligned_par, "en_text": p.text,
+                                 "zh_text": orig_pars[p.aligned_par].text})
+        return pd.DataFrame(rows, columns=["en_doc", "en_par", "zh_doc", "zh_par", "en_text", "zh_text"])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per document (doc_id, lang, kind, outlet, date, paragraphs, words, han, voices),
+        then a ``TOTAL`` row. ``words``/``han`` are as in :func:`count_words`; ``voices`` lists the
+        document's voices with their paragraph counts, e.g. ``framing:2 official:5``.
+        """
+        rows = []
+        for d in self._docs:
+            words = han = 0
+            voices: dict[str, int] = {}
+            for p in d.paragraphs:
+                w, h = count_words(p.text)
+                words += w
+                han += h
+                voices[p.voice] = voices.get(p.voice, 0) + 1
+            rows.append({"doc_id": d.doc_id, "lang": d.lang, "kind": d.kind, "outlet": d.outlet, "date": d.date,
+                         "paragraphs": len(d.paragraphs), "words": words, "han": han,
+                         "voices": " ".join(f"{v}:{n}" for v, n in sorted(voices.items()))})
+        df = pd.DataFrame(rows, columns=["doc_id", "lang", "kind", "outlet", "date", "paragraphs", "words", "han", "voices"])
+        total = {"doc_id": "TOTAL", "lang": "", "kind": "", "outlet": "", "date": "",
+                 "paragraphs": int(df.paragraphs.sum()), "words": int(df.words.sum()), "han": int(df.han.sum()),
+                 "voices": f"{len(df)} documents"}
+        return pd.concat([df, pd.DataFrame([total])], ignore_index=True)
 
     # -- subsetting ----------------------------------------------------------------------
     def subset(self, *, voice: str | Iterable[str] | None = None, **metadata: Any) -> "Corpus":

@@ -1,0 +1,17 @@
+"""`tifa reproduce`: the README's main command."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from ..reproduce import reproduce
+
+    return reproduce(args.corpus)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reproduce", help="rebuild the corpus, annotations and every figure of the paper")
+    p.add_argument("--corpus", help="corpus directory (default: the project's corpus/)")
+    p.set_defaults(func=_reproduce)
