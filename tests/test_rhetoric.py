@@ -1,0 +1,570 @@
+"""Tests of analysis.rhetoric: every feature on hand-built UD parses (positive and negative, en and
+zh), the profile arithmetic, G² against scipy, and a few verified seed sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import rhetoric
+from analysis.errors import QueryError
+from analysis.tokens import tokens_from_conllu
+
+
+def conllu(block: str) -> str:
+    """Compact rows 'ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL' (whitespace-separated) → CoNLL-U."""
+    out = []
+    for line in block.strip().splitlines():
+        line = line.strip()
+        if not line:
+            out.append("")
+            continue
+        if line.startswith("#"):
+            out.append(line)
+            continue
+        cols = line.split()
+        assert len(cols) == 8, line
+        out.append("\t".join(cols + ["_", "_"]))
+    return "\n".join(out) + "\n"
+
+
+def toks(block: str, doc_id="d1", lang="en", voice="official", **meta) -> pd.DataFrame:
+    return tokens_from_conllu(conllu(block), doc_id=doc_id, lang=lang, voice=voice, **meta)
+
+
+# --- English sentences (UD English-EWT conventions) ----------------------------------------------
+
+EN_MUST = """
+1 We we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 3 nsubj
+2 must must AUX MD VerbForm=Fin 3 aux
+3 strengthen strengthen VERB VB VerbForm=Inf 0 root
+4 Internet Internet PROPN NNP Number=Sing 5 compound
+5 thinking thinking NOUN NN Number=Sing 3 obj
+6 and and CCONJ CC _ 7 cc
+7 persist persist VERB VB VerbForm=Inf 3 conj
+8 in in ADP IN _ 11 case
+9 the the DET DT Definite=Def|PronType=Art 11 det
+10 correct correct ADJ JJ Degree=Pos 11 amod
+11 orientation orientation NOUN NN Number=Sing 7 obl
+12 . . PUNCT . _ 3 punct
+"""
+
+EN_AGENT_PASSIVE = """
+1 They they PRON PRP Case=Nom|Number=Plur|Person=3|PronType=Prs 5 nsubj:pass
+2 should should AUX MD VerbForm=Fin 5 aux
+3 not not PART RB _ 5 advmod
+4 be be AUX VB VerbForm=Inf 5 aux:pass
+5 blamed blame VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 0 root
+6 by by ADP IN _ 8 case
+7 the the DET DT Definite=Def|PronType=Art 8 det
+8 press press NOUN NN Number=Sing 5 obl:agent
+9 . . PUNCT . _ 5 punct
+"""
+
+EN_AGENTLESS = """
+1 Cybersecurity cybersecurity NOUN NN Number=Sing 7 nsubj:pass
+2 and and CCONJ CC _ 4 cc
+3 informatization informatization NOUN NN Number=Sing 4 compound
+4 construction construction NOUN NN Number=Sing 1 conj
+5 have have AUX VBP Mood=Ind|Number=Plur|Person=3|Tense=Pres|VerbForm=Fin 7 aux
+6 been be AUX VBN Tense=Past|VerbForm=Part 7 aux:pass
+7 elevated elevate VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 0 root
+8 to to ADP IN _ 11 case
+9 a a DET DT Definite=Ind|PronType=Art 11 det
+10 national national ADJ JJ Degree=Pos 11 amod
+11 strategy strategy NOUN NN Number=Sing 7 obl
+12 . . PUNCT . _ 7 punct
+"""
+
+EN_IMPERATIVE = """
+1 Strengthen strengthen VERB VB Mood=Imp|VerbForm=Fin 0 root
+2 international international ADJ JJ Degree=Pos 3 amod
+3 cooperation cooperation NOUN NN Number=Sing 1 obj
+4 . . PUNCT . _ 1 punct
+"""
+
+EN_PAST = """
+1 The the DET DT Definite=Def|PronType=Art 2 det
+2 ministry ministry NOUN NN Number=Sing 3 nsubj
+3 strengthened strengthen VERB VBD Mood=Ind|Number=Sing|Person=3|Tense=Past|VerbForm=Fin 0 root
+4 cooperation cooperation NOUN NN Number=Sing 3 obj
+5 . . PUNCT . _ 3 punct
+"""
+
+EN_HAVE_TO = """
+1 We we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 2 nsubj
+2 have have VERB VBP Mood=Ind|Number=Plur|Person=1|Tense=Pres|VerbForm=Fin 0 root
+3 to to PART TO _ 4 mark
+4 guarantee guarantee VERB VB VerbForm=Inf 2 xcomp
+5 security security NOUN NN Number=Sing 4 obj
+6 . . PUNCT . _ 2 punct
+"""
+
+EN_HAVE = """
+1 We we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 2 nsubj
+2 have have VERB VBP Mood=Ind|Number=Plur|Person=1|Tense=Pres|VerbForm=Fin 0 root
+3 security security NOUN NN Number=Sing 2 obj
+4 . . PUNCT . _ 2 punct
+"""
+
+EN_WE_OBJECT = """
+1 They they PRON PRP Case=Nom|Number=Plur|Person=3|PronType=Prs 2 nsubj
+2 told tell VERB VBD Mood=Ind|Tense=Past|VerbForm=Fin 0 root
+3 us we PRON PRP Case=Acc|Number=Plur|Person=1|PronType=Prs 2 obj
+4 . . PUNCT . _ 2 punct
+"""
+
+EN_SERIES = """
+1 they they PRON PRP Case=Nom|Number=Plur|Person=3|PronType=Prs 5 nsubj:pass
+2 must must AUX MD VerbForm=Fin 5 aux
+3 be be AUX VB VerbForm=Inf 5 aux:pass
+4 uniformly uniformly ADV RB _ 5 advmod
+5 planned plan VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 0 root
+6 , , PUNCT , _ 8 punct
+7 uniformly uniformly ADV RB _ 8 advmod
+8 deployed deploy VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 5 conj
+9 , , PUNCT , _ 11 punct
+10 uniformly uniformly ADV RB _ 11 advmod
+11 moved move VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 5 conj
+12 forward forward ADV RB _ 11 advmod
+13 and and CCONJ CC _ 15 cc
+14 uniformly uniformly ADV RB _ 15 advmod
+15 implemented implement VERB VBN Tense=Past|VerbForm=Part|Voice=Pass 5 conj
+16 . . PUNCT . _ 5 punct
+"""
+
+EN_NO_SERIES = """
+1 We we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 2 nsubj
+2 plan plan VERB VBP Mood=Ind|Tense=Pres|VerbForm=Fin 0 root
+3 , , PUNCT , _ 4 punct
+4 deploy deploy VERB VBP Mood=Ind|Tense=Pres|VerbForm=Fin 2 conj
+5 and and CCONJ CC _ 7 cc
+6 quickly quickly ADV RB _ 7 advmod
+7 implement implement VERB VBP Mood=Ind|Tense=Pres|VerbForm=Fin 2 conj
+8 . . PUNCT . _ 2 punct
+"""
+
+EN_PERSIST_SERIES = """
+1 Persist persist VERB VB Mood=Imp|VerbForm=Fin 0 root
+2 in in ADP IN _ 3 case
+3 planning planning NOUN NN Number=Sing 1 obl
+4 , , PUNCT , _ 5 punct
+5 persist persist VERB VB Mood=Imp|VerbForm=Fin 1 conj
+6 in in ADP IN _ 7 case
+7 innovation innovation NOUN NN Number=Sing 5 obl
+8 and and CCONJ CC _ 9 cc
+9 persist persist VERB VB Mood=Imp|VerbForm=Fin 1 conj
+10 in in ADP IN _ 11 case
+11 integration integration NOUN NN Number=Sing 9 obl
+12 . . PUNCT . _ 1 punct
+"""
+
+EN_DEPTH = """
+1 He he PRON PRP Case=Nom|Gender=Masc|Number=Sing|Person=3|PronType=Prs 2 nsubj
+2 said say VERB VBD Mood=Ind|Tense=Past|VerbForm=Fin 0 root
+3 that that SCONJ IN _ 6 mark
+4 we we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 6 nsubj
+5 must must AUX MD VerbForm=Fin 6 aux
+6 ensure ensure VERB VB VerbForm=Inf 2 ccomp
+7 that that SCONJ IN _ 9 mark
+8 it it PRON PRP Case=Nom|Gender=Neut|Number=Sing|Person=3|PronType=Prs 9 nsubj
+9 works work VERB VBZ Mood=Ind|Number=Sing|Person=3|Tense=Pres|VerbForm=Fin 6 ccomp
+10 . . PUNCT . _ 2 punct
+"""
+
+EN_ENUM_ROMAN_I = """
+1 I I PRON PRP Case=Nom|Number=Sing|Person=1|PronType=Prs 5 vocative
+2 , , PUNCT , _ 1 punct
+3 We we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 5 nsubj
+4 must must AUX MD VerbForm=Fin 5 aux
+5 act act VERB VB VerbForm=Inf 0 root
+6 . . PUNCT . _ 5 punct
+"""
+
+EN_PRONOUN_I = """
+1 I I PRON PRP Case=Nom|Number=Sing|Person=1|PronType=Prs 6 nsubj
+2 , , PUNCT , _ 4 punct
+3 for for ADP IN _ 4 case
+4 one one NUM CD NumType=Card 6 obl
+5 , , PUNCT , _ 4 punct
+6 agree agree VERB VBP Mood=Ind|Tense=Pres|VerbForm=Fin 0 root
+7 . . PUNCT . _ 6 punct
+"""
+
+EN_ENUM_ARABIC = """
+1 1. 1. NUM CD NumType=Card 3 nummod
+2 Big big ADJ JJ Degree=Pos 3 amod
+3 data data NOUN NN Number=Sing 5 nsubj
+4 will will AUX MD VerbForm=Fin 5 aux
+5 change change VERB VB VerbForm=Inf 0 root
+6 methods method NOUN NNS Number=Plur 5 obj
+7 . . PUNCT . _ 5 punct
+"""
+
+EN_ENUM_ROMAN_II = """
+1 II II NUM CD NumForm=Roman|NumType=Card 4 nummod
+2 , , PUNCT , _ 1 punct
+3 New new ADJ JJ Degree=Pos 4 amod
+4 explorations exploration NOUN NNS Number=Plur 0 root
+5 . . PUNCT . _ 4 punct
+"""
+
+EN_ENUM_FIRST = """
+1 First first ADV RB _ 4 advmod
+2 , , PUNCT , _ 1 punct
+3 we we PRON PRP Case=Nom|Number=Plur|Person=1|PronType=Prs 4 nsubj
+4 act act VERB VBP Mood=Ind|Tense=Pres|VerbForm=Fin 0 root
+5 . . PUNCT . _ 4 punct
+"""
+
+EN_NUMBER_NOT_ENUM = """
+1 5 5 NUM CD NumType=Card 2 nummod
+2 people people NOUN NNS Number=Plur 3 nsubj
+3 came come VERB VBD Mood=Ind|Tense=Past|VerbForm=Fin 0 root
+4 . . PUNCT . _ 3 punct
+"""
+
+# --- Chinese sentences (UD Chinese-GSD conventions: 我们 → lemma 我, 被 AUX aux:pass) ---------------
+
+ZH_WE_YAO = """
+1 我们 我 PRON PRP Number=Plur|Person=1 4 nsubj
+2 要 要 AUX MD _ 4 aux
+3 深刻 深刻 ADJ JJ _ 4 advmod
+4 领会 领会 VERB VV _ 0 root
+5 总书记 总书记 NOUN NN _ 9 nmod
+6 的 的 PART DEC Case=Gen 5 case
+7 重要 重要 ADJ JJ _ 8 amod
+8 讲话 讲话 NOUN NN _ 9 compound
+9 精神 精神 NOUN NN _ 4 obj
+10 。 。 PUNCT . _ 4 punct
+"""
+
+ZH_SERIES = """
+1 必须 必须 AUX MD _ 4 aux
+2 要 要 AUX MD _ 4 aux
+3 统一 统一 ADV RB _ 4 advmod
+4 谋划 谋划 VERB VV _ 0 root
+5 、 、 PUNCT , _ 7 punct
+6 统一 统一 ADV RB _ 7 advmod
+7 部署 部署 VERB VV _ 4 conj
+8 、 、 PUNCT , _ 10 punct
+9 统一 统一 ADV RB _ 10 advmod
+10 推进 推进 VERB VV _ 4 conj
+11 、 、 PUNCT , _ 13 punct
+12 统一 统一 ADV RB _ 13 advmod
+13 实施 实施 VERB VV _ 4 conj
+14 。 。 PUNCT . _ 4 punct
+"""
+
+ZH_AGENTLESS = """
+1 网络 网络 NOUN NN _ 2 nmod
+2 安全 安全 NOUN NN _ 4 nsubj:pass
+3 被 被 AUX BB Voice=Pass 4 aux:pass
+4 提升 提升 VERB VV _ 0 root
+5 为 为 VERB VV _ 4 mark
+6 国家 国家 NOUN NN _ 7 nmod
+7 战略 战略 NOUN NN _ 4 obj
+8 。 。 PUNCT . _ 4 punct
+"""
+
+ZH_AGENTFUL = """
+1 教堂 教堂 NOUN NN _ 5 nsubj:pass
+2 被 被 AUX BB Voice=Pass 5 aux:pass
+3 马来西亚 马来西亚 PROPN NNP _ 4 nmod
+4 政府 政府 NOUN NN _ 5 nsubj
+5 列 列 VERB VV _ 0 root
+6 为 为 VERB VV _ 5 mark
+7 宝藏 宝藏 NOUN NN _ 5 obj
+8 。 。 PUNCT . _ 5 punct
+"""
+
+ZH_ENUM = """
+1 一 一 NUM CD NumType=Card 4 nummod
+2 、 、 PUNCT , _ 1 punct
+3 积极 积极 ADV RB _ 4 advmod
+4 应对 应对 VERB VV _ 0 root
+5 网络 网络 NOUN NN _ 6 nmod
+6 安全 安全 NOUN NN _ 8 nmod
+7 的 的 PART DEC Case=Gen 6 case
+8 威胁 威胁 NOUN NN _ 4 obj
+9 。 。 PUNCT . _ 4 punct
+"""
+
+ZH_ONE_COUNTRY = """
+1 一 一 NUM CD NumType=Card 2 nummod
+2 个 个 NOUN NNB _ 3 clf
+3 国家 国家 NOUN NN _ 5 nsubj
+4 正在 正在 ADV RB _ 5 advmod
+5 发展 发展 VERB VV _ 0 root
+6 。 。 PUNCT . _ 5 punct
+"""
+
+ZH_NOMINAL = """
+1 他们 他 PRON PRP Number=Plur|Person=3 2 nsubj
+2 加强 加强 VERB VV _ 0 root
+3 网络 网络 NOUN NN _ 4 nmod
+4 管理 管理 NOUN NN _ 2 obj
+5 和 和 CCONJ CC _ 7 cc
+6 信息化 信息化 NOUN NN _ 7 nmod
+7 建设 建设 NOUN NN _ 4 conj
+8 ， ， PUNCT , _ 10 punct
+9 依法 依法 ADV RB _ 10 advmod
+10 管理 管理 VERB VV _ 2 conj
+11 。 。 PUNCT . _ 2 punct
+"""
+
+
+def concat_tokens(tables):
+    """pd.concat of hand-built tables (analysis.tokens.concat_tokens fails on all-NA offsets in
+    the pinned pandas; categories become object columns, which every analysis accepts)."""
+    return pd.concat([t.astype(object) for t in tables], ignore_index=True)
+
+
+def hits(table, feature):
+    return rhetoric.feature_hits(table, feature)
+
+
+# --- obligation --------------------------------------------------------------------------------
+
+def test_obligation_en_modal_counts_governed_predicate():
+    h = hits(toks(EN_MUST), "obligation")
+    assert list(h.idx) == [3]
+    assert h.evidence.iloc[0] == "must strengthen"
+    assert h.text.iloc[0] == "We must strengthen Internet thinking and persist in the correct orientation."
+
+
+def test_obligation_en_have_to_but_not_plain_have():
+    assert list(hits(toks(EN_HAVE_TO), "obligation").evidence) == ["have"]
+    assert hits(toks(EN_HAVE), "obligation").empty
+    assert hits(toks(EN_PAST), "obligation").empty
+
+
+def test_obligation_zh_two_modals_one_predicate():
+    h = hits(toks(ZH_SERIES, lang="zh"), "obligation")
+    assert list(h.idx) == [4]
+    assert h.evidence.iloc[0] == "必须 要 谋划"
+    assert list(hits(toks(ZH_WE_YAO, lang="zh"), "obligation").idx) == [4]
+    assert hits(toks(ZH_AGENTLESS, lang="zh"), "obligation").empty
+
+
+def test_obligation_requires_aux_not_string():
+    # 要 as a main VERB ("want") is not an obligation modal
+    t = toks("""
+1 他 他 PRON PRP Person=3 2 nsubj
+2 要 要 VERB VV _ 0 root
+3 钱 钱 NOUN NN _ 2 obj
+4 。 。 PUNCT . _ 2 punct
+""", lang="zh")
+    assert hits(t, "obligation").empty
+
+
+# --- directive verbs ---------------------------------------------------------------------------
+
+def test_directive_verbs_modal_governed_and_conj():
+    h = hits(toks(EN_MUST), "directive_verbs")
+    assert list(h.idx) == [3, 7]  # strengthen (must) and persist (conj of strengthen)
+
+
+def test_directive_verbs_imperative_and_have_to():
+    assert list(hits(toks(EN_IMPERATIVE), "directive_verbs").idx) == [1]
+    assert list(hits(toks(EN_HAVE_TO), "directive_verbs").idx) == [4]
+
+
+def test_directive_verbs_negative_past_tense():
+    assert hits(toks(EN_PAST), "directive_verbs").empty
+    assert hits(toks(ZH_NOMINAL, lang="zh"), "directive_verbs").empty  # 加强 with a subject, no modal
+
+
+def test_directive_verbs_zh():
+    assert list(hits(toks(ZH_SERIES, lang="zh"), "directive_verbs").idx) == [10]  # 推进
+
+
+# --- first-person plural -----------------------------------------------------------------------
+
+def test_first_person_plural_en_subject_only():
+    assert list(hits(toks(EN_MUST), "first_person_plural").idx) == [1]
+    assert hits(toks(EN_WE_OBJECT), "first_person_plural").empty  # "us" is an object
+    assert hits(toks(EN_AGENT_PASSIVE), "first_person_plural").empty
+
+
+def test_first_person_plural_zh_gsd_lemma():
+    assert list(hits(toks(ZH_WE_YAO, lang="zh"), "first_person_plural").idx) == [1]
+    assert hits(toks(ZH_NOMINAL, lang="zh"), "first_person_plural").empty  # 他们
+
+
+# --- agentless passives ------------------------------------------------------------------------
+
+def test_agentless_passive_en():
+    h = hits(toks(EN_AGENTLESS), "agentless_passive")
+    assert list(h.idx) == [7]
+    assert h.evidence.iloc[0] == "Cybersecurity been elevated"
+    assert hits(toks(EN_AGENT_PASSIVE), "agentless_passive").empty  # obl:agent
+    assert hits(toks(EN_MUST), "agentless_passive").empty
+
+
+def test_agentless_passive_en_by_phrase_without_subtype():
+    t = toks(EN_AGENT_PASSIVE.replace("obl:agent", "obl"))
+    assert hits(t, "agentless_passive").empty
+
+
+def test_agentless_passive_zh():
+    assert list(hits(toks(ZH_AGENTLESS, lang="zh"), "agentless_passive").idx) == [4]
+    assert hits(toks(ZH_AGENTFUL, lang="zh"), "agentless_passive").empty  # 被 政府 列
+
+
+# --- nominalisations ---------------------------------------------------------------------------
+
+def test_nominalisations_en():
+    h = hits(toks(EN_AGENTLESS), "nominalisation")
+    assert list(h.evidence) == ["Cybersecurity", "informatization", "construction"]
+    assert list(hits(toks(EN_MUST), "nominalisation").evidence) == ["orientation"]  # not "thinking"
+    nation = toks("""
+1 The the DET DT Definite=Def|PronType=Art 2 det
+2 nation nation NOUN NN Number=Sing 3 nsubj
+3 moves move VERB VBZ Mood=Ind|Tense=Pres|VerbForm=Fin 0 root
+4 . . PUNCT . _ 3 punct
+""")
+    assert hits(nation, "nominalisation").empty
+
+
+def test_nominalisations_zh_list_and_pos():
+    h = hits(toks(ZH_NOMINAL, lang="zh"), "nominalisation")
+    assert list(h.idx) == [4, 6, 7]  # 管理 NOUN, 信息化, 建设 — not 管理 VERB (idx 10)
+
+
+# --- sentence length, clause depth -------------------------------------------------------------
+
+def test_sentence_length_and_depth():
+    t = toks(EN_DEPTH)
+    assert list(hits(t, "sentence_length").value) == [9.0]
+    assert list(hits(t, "clause_depth").value) == [2.0]
+    assert list(rhetoric.tree_depth(t).value) == [3.0]
+    assert list(hits(toks(EN_IMPERATIVE), "clause_depth").value) == [0.0]
+    assert list(hits(toks(ZH_WE_YAO, lang="zh"), "sentence_length").value) == [9.0]
+
+
+# --- enumerated sections -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("block,lang,expected", [
+    (EN_ENUM_ROMAN_I, "en", "I ,"),
+    (EN_ENUM_ARABIC, "en", "1."),
+    (EN_ENUM_ROMAN_II, "en", "II ,"),
+    (EN_ENUM_FIRST, "en", "First ,"),
+    (ZH_ENUM, "zh", "一、"),
+])
+def test_enumerated_sections_positive(block, lang, expected):
+    h = hits(toks(block, lang=lang), "enumerated_section")
+    assert list(h.evidence) == [expected]
+
+
+@pytest.mark.parametrize("block,lang", [
+    (EN_PRONOUN_I, "en"), (EN_NUMBER_NOT_ENUM, "en"), (EN_MUST, "en"), (ZH_ONE_COUNTRY, "zh"),
+])
+def test_enumerated_sections_negative(block, lang):
+    assert hits(toks(block, lang=lang), "enumerated_section").empty
+
+
+# --- parallel series ---------------------------------------------------------------------------
+
+def test_parallel_series_shared_modifier_en_zh():
+    h = hits(toks(EN_SERIES), "parallel_series")
+    assert list(h.evidence) == ["modifier 'uniformly' ×4: planned, deployed, moved, implemented"]
+    hz = hits(toks(ZH_SERIES, lang="zh"), "parallel_series")
+    assert list(hz.evidence) == ["modifier '统一' ×4: 谋划, 部署, 推进, 实施"]
+
+
+def test_parallel_series_shared_head():
+    h = hits(toks(EN_PERSIST_SERIES), "parallel_series")
+    assert list(h.evidence) == ["head 'persist' ×3: Persist, persist, persist"]
+
+
+def test_parallel_series_negative():
+    assert hits(toks(EN_NO_SERIES), "parallel_series").empty
+    # only two conjuncts
+    two = EN_SERIES.split("9 ,")[0] + "9 . . PUNCT . _ 5 punct\n"
+    assert hits(toks(two), "parallel_series").empty
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+def two_voice_tokens():
+    official = toks(EN_MUST + "\n" + EN_AGENTLESS, doc_id="a", voice="official")
+    framing = toks(EN_PAST + "\n" + EN_HAVE, doc_id="b", voice="framing")
+    return concat_tokens([official, framing])
+
+
+def test_rhetoric_profile_arithmetic():
+    prof = rhetoric.rhetoric_profile(two_voice_tokens(), by="voice")
+    row = prof.set_index(["group", "feature"])
+    # official: EN_MUST 11 words + EN_AGENTLESS 11 words (punctuation excluded) = 22
+    assert row.loc[("official", "obligation"), "words"] == 22
+    assert row.loc[("official", "obligation"), "count"] == 1
+    assert row.loc[("official", "obligation"), "rate_per_1000"] == pytest.approx(1000 / 22)
+    assert row.loc[("official", "nominalisation"), "count"] == 4
+    # framing: EN_PAST 4 words + EN_HAVE 3 words = 7; one "we" subject, no obligation
+    assert row.loc[("framing", "first_person_plural"), "rate_per_1000"] == pytest.approx(1000 / 7)
+    assert row.loc[("framing", "obligation"), "count"] == 0
+    assert row.loc[("framing", "sentence_length"), "mean"] == pytest.approx(3.5)
+    assert np.isnan(row.loc[("framing", "sentence_length"), "rate_per_1000"])
+    by_doc = rhetoric.rhetoric_profile(two_voice_tokens(), by="doc_id", features=["obligation"])
+    assert list(by_doc.group) == ["a", "b"] and list(by_doc["count"]) == [1, 0]
+
+
+def test_profile_rejects_unknown_feature_and_column():
+    with pytest.raises(QueryError):
+        rhetoric.rhetoric_profile(two_voice_tokens(), features=["rhyme"])
+    with pytest.raises(QueryError):
+        rhetoric.rhetoric_profile(two_voice_tokens(), by="colour")
+
+
+def test_profile_mixed_languages_counts_words_per_feature_language():
+    t = concat_tokens([toks(EN_MUST, doc_id="e"), toks(ZH_WE_YAO, doc_id="z", lang="zh")])
+    prof = rhetoric.rhetoric_profile(t, by="lang", features="first_person_plural").set_index("group")
+    assert prof.loc["en", "count"] == 1 and prof.loc["en", "words"] == 11
+    assert prof.loc["zh", "count"] == 1 and prof.loc["zh", "words"] == 9
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a,b,n_a,n_b", [(10, 3, 1000, 1200), (0, 7, 500, 800), (45, 45, 20000, 9000),
+                                         (1, 0, 30, 40)])
+def test_log_likelihood_matches_scipy(a, b, n_a, n_b):
+    table = np.array([[a, b], [n_a - a, n_b - b]])
+    expected = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+    assert rhetoric.log_likelihood(a, b, n_a, n_b) == pytest.approx(expected, rel=1e-10)
+
+
+def test_log_likelihood_vectorised_and_hand_computed():
+    # hand computation: a=10, b=0, n_a=n_b=100: E = 5 per corpus for the word row
+    # G2 = 2 [10 ln(10/5) + 90 ln(90/95) + 100 ln(100/95)]
+    hand = 2 * (10 * np.log(2) + 90 * np.log(90 / 95) + 100 * np.log(100 / 95))
+    got = rhetoric.log_likelihood([10, 5], [0, 5], [100, 100], [100, 100])
+    assert got[0] == pytest.approx(hand) and got[1] == pytest.approx(0.0)
+
+
+def test_log_ratio_hardie():
+    # 20 per 1000 vs 5 per 1000 → four times as frequent → log2 = 2
+    assert rhetoric.log_ratio(20, 5, 1000, 1000) == pytest.approx(2.0)
+    # zero replaced by 0.5 (Hardie 2014)
+    assert rhetoric.log_ratio(4, 0, 100, 100) == pytest.approx(np.log2(4 / 0.5))
+
+
+def test_compare_rhetoric_uses_g2_and_mann_whitney():
+    cmp = rhetoric.compare_rhetoric(two_voice_tokens(), by="voice", groups=("official", "framing"))
+    row = cmp.set_index("feature")
+    nom = row.loc["nominalisation"]
+    assert nom.test == "G2"
+    assert nom.statistic == pytest.approx(float(rhetoric.log_likelihood(4, 2, 22, 7)))  # framing: cooperation, security
+    assert nom.p_value == pytest.approx(stats.chi2.sf(nom.statistic, 1))
+    sl = row.loc["sentence_length"]
+    assert sl.test == "Mann-Whitney U"
+    assert sl.p_value == pytest.approx(stats.mannwhitneyu([11, 11], [4, 3], alternative="two-sided").pvalue)
+    assert sl.log_ratio == pytest.approx(np.log2(11 / 3.5))
+    with pytest.raises(QueryError):
+        rhetoric.compare_rhetoric(two_voice_tokens(), groups=("official", "original"))
+
+
+def test_significance_marks():
+    assert rhetoric.significance_marks([0.0001, 0.005, 0.04, 0.2, np.nan]) == ["***", "**", "*", "", ""]
