@@ -1,0 +1,377 @@
+"""Tests of analysis.bilingual: alignment check, association scores, term-translation table,
+precision@k, parallel KWIC and the cross-language feature comparison.
+
+Unit tests build a small parallel corpus by hand (Corpus/Document/Paragraph with aligned_par and
+Tokens from hand-written CoNLL-U). Tests on the seed corpus skip with a reason when the seed or its
+annotations are not available.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2, chi2_contingency
+
+from analysis.bilingual import (
+    KEY_TERMS,
+    GlossaryError,
+    alignment_scores,
+    compare_pair_features,
+    dice,
+    estimate_length_model,
+    gale_church_delta,
+    gale_church_probability,
+    key_term_recovery,
+    load_glossary,
+    load_translation_gold,
+    log_likelihood_2x2,
+    parallel_kwic,
+    term_translations,
+    translation_candidates,
+    translation_hits,
+    translation_precision,
+)
+from analysis.corpus import Corpus, Document, Paragraph
+from analysis.errors import CorpusError, QueryError
+from analysis.conllu import parse_conllu
+from analysis.tokens import tokens_from_sentences
+
+# ------------------------------------------------------------------------------------------
+# A hand-built parallel corpus: six aligned paragraph pairs, one sentence each.
+# zh words: (form, upos); en words: (form, lemma, upos).
+# ------------------------------------------------------------------------------------------
+
+ZH = [
+    [("网络", "NOUN"), ("安全", "NOUN"), ("很", "ADV"), ("重要", "ADJ"), ("。", "PUNCT")],
+    [("必须", "ADV"), ("加强", "VERB"), ("网络", "NOUN"), ("安全", "NOUN"), ("。", "PUNCT")],
+    [("意识形态", "NOUN"), ("工作", "NOUN"), ("必须", "ADV"), ("加强", "VERB"), ("。", "PUNCT")],
+    [("舆论", "NOUN"), ("导向", "NOUN"), ("很", "ADV"), ("重要", "ADJ"), ("。", "PUNCT")],
+    [("媒体", "NOUN"), ("融合", "VERB"), ("发展", "VERB"), ("。", "PUNCT")],
+    [("网络", "NOUN"), ("发展", "VERB"), ("。", "PUNCT")],
+]
+EN = [
+    [("Cybersecurity", "cybersecurity", "NOUN"), ("is", "be", "AUX"), ("important", "important", "ADJ"),
+     (".", ".", "PUNCT")],
+    [("We", "we", "PRON"), ("must", "must", "AUX"), ("strengthen", "strengthen", "VERB"),
+     ("cybersecurity", "cybersecurity", "NOUN"), (".", ".", "PUNCT")],
+    [("Ideological", "ideological", "ADJ"), ("work", "work", "NOUN"), ("must", "must", "AUX"), ("be", "be", "AUX"),
+     ("strengthened", "strengthen", "VERB"), (".", ".", "PUNCT")],
+    [("Public", "public", "ADJ"), ("opinion", "opinion", "NOUN"), ("orientation", "orientation", "NOUN"),
+     ("is", "be", "AUX"), ("important", "important", "ADJ"), (".", ".", "PUNCT")],
+    [("Media", "medium", "NOUN"), ("convergence", "convergence", "NOUN"), ("develops", "develop", "VERB"),
+     (".", ".", "PUNCT")],
+    [("The", "the", "DET"), ("network", "network", "NOUN"), ("develops", "develop", "VERB"), (".", ".", "PUNCT")],
+]
+
+
+def _conllu(doc_id: str, paragraphs: list[list[tuple]], lang: str) -> str:
+    lines = []
+    for p_no, words in enumerate(paragraphs, 1):
+        lines.append(f"# newpar id = {doc_id}-p{p_no}")
+        lines.append(f"# sent_id = {doc_id}-s{p_no}")
+        for i, w in enumerate(words, 1):
+            form, lemma, upos = (w[0], w[0], w[1]) if lang == "zh" else w
+            head, rel = (0, "root") if i == 1 else (1, "dep")
+            lines.append(f"{i}\t{form}\t{lemma}\t{upos}\t_\t_\t{head}\t{rel}\t_\t_")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _text(words: list[tuple], lang: str) -> str:
+    return ("" if lang == "zh" else " ").join(w[0] for w in words)
+
+
+def make_parallel(zh=ZH, en=EN, aligned=None):
+    """Corpus + Tokens of one zh original ("z") and its translation ("e")."""
+    aligned = aligned or list(range(1, len(en) + 1))
+    zdoc = Document("z", tuple(Paragraph(i, _text(w, "zh"), voice="original", lang="zh")
+                               for i, w in enumerate(zh, 1)), lang="zh")
+    edoc = Document("e", tuple(Paragraph(i, _text(w, "en"), voice="official", lang="en", aligned_par=a)
+                               for (i, w), a in zip(enumerate(en, 1), aligned)), lang="en", translation_of="z")
+    corpus = Corpus([zdoc, edoc])
+    # tokens_from_sentences builds both documents in one table (no concatenation needed)
+    tokens = tokens_from_sentences([
+        ("z", parse_conllu(_conllu("z", zh, "zh")), {"lang": "zh", "voice": "original"}, {}),
+        ("e", parse_conllu(_conllu("e", en, "en")), {"lang": "en", "voice": "official"}, {}),
+    ])
+    return corpus, tokens
+
+
+@pytest.fixture(scope="module")
+def parallel():
+    return make_parallel()
+
+
+# ------------------------------------------------------------------------------------------
+# Gale & Church length model
+# ------------------------------------------------------------------------------------------
+
+def test_gale_church_delta_and_probability_by_hand():
+    # l1 = 100 zh chars, l2 = 320 en chars, c = 3, s2 = 4: delta = (320 - 300) / sqrt(100 * 4) = 20 / 20 = 1
+    assert gale_church_delta(100, 320, 3.0, 4.0) == pytest.approx(1.0)
+    # P(|Z| >= 1) = erfc(1 / sqrt 2) = 0.31731050786291...
+    assert gale_church_probability(1.0) == pytest.approx(0.3173105078629141, rel=1e-12)
+    # Gale & Church's own parameters (c = 1, s2 = 6.8): l1 = 50, l2 = 100 -> delta = 50 / sqrt(340)
+    d = float(gale_church_delta(50, 100, 1.0, 6.8))
+    assert d == pytest.approx(50 / math.sqrt(340))
+    assert float(gale_church_probability(d)) == pytest.approx(math.erfc(abs(d) / math.sqrt(2)))
+    assert float(gale_church_probability(-d)) == pytest.approx(float(gale_church_probability(d)))
+    with pytest.raises(ValueError):
+        gale_church_delta(10, 10, 0.0, 1.0)
+
+
+def test_estimate_length_model_recovers_known_parameters():
+    rng = np.random.default_rng(7)
+    l1 = rng.integers(20, 400, size=4000).astype(float)
+    l2 = 3.5 * l1 + np.sqrt(20.0 * l1) * rng.standard_normal(4000)
+    c, s2 = estimate_length_model(l1, l2)
+    assert c == pytest.approx(3.5, rel=0.01)
+    assert s2 == pytest.approx(20.0, rel=0.1)
+    # the chi-square(1) median used to scale s2
+    assert chi2(1).median() == pytest.approx(0.454936423119572)
+    with pytest.raises(CorpusError, match="c= and s2="):
+        estimate_length_model([10, 20], [30, 60])
+
+
+def _length_corpus(zh_lengths, en_lengths, aligned):
+    zdoc = Document("z", tuple(Paragraph(i, "中" * n, lang="zh", voice="original")
+                               for i, n in enumerate(zh_lengths, 1)), lang="zh")
+    edoc = Document("e", tuple(Paragraph(i, " ".join(["x" * n]), lang="en", voice="official", aligned_par=a)
+                               for (i, n), a in zip(enumerate(en_lengths, 1), aligned)),
+                    lang="en", translation_of="z")
+    return Corpus([zdoc, edoc])
+
+
+def test_alignment_scores_flags_a_swapped_pair():
+    zh = [40, 120, 300, 80, 200, 150, 60, 250, 100, 180, 30, 220]
+    noise = [3, -5, 8, -6, 4, -2, 5, -9, 2, 7, -1, -4]
+    en = [int(round(3.8 * n)) + e for n, e in zip(zh, noise)]
+    straight = list(range(1, 13))
+    scores = alignment_scores(_length_corpus(zh, en, straight))
+    assert not scores["flagged"].any()
+    assert list(scores.columns[:6]) == ["en_doc", "en_par", "zh_doc", "zh_par", "en_text", "zh_text"]
+    assert scores["zh_chars"].tolist() == zh and scores["en_chars"].tolist() == en
+    # delta of one row recomputed by hand from the table's own c and s2
+    r = scores.iloc[2]
+    assert r["delta"] == pytest.approx((r["en_chars"] - r["c"] * r["zh_chars"]) / math.sqrt(r["zh_chars"] * r["s2"]))
+    # swap the alignment of a short (40) and a long (300) paragraph
+    swapped = straight.copy()
+    swapped[0], swapped[2] = 3, 1
+    scores = alignment_scores(_length_corpus(zh, en, swapped))
+    flagged = scores.loc[scores["flagged"], "en_par"].tolist()
+    assert flagged == [1, 3]
+    assert (scores.loc[scores["flagged"], "delta"].abs() > 2.5).all()
+    # fixed parameters are used as given
+    fixed = alignment_scores(_length_corpus(zh, en, straight), c=3.8, s2=1.0, threshold=10)
+    assert fixed["c"].iloc[0] == 3.8 and fixed["s2"].iloc[0] == 1.0
+
+
+def test_alignment_scores_without_pairs_raises():
+    corpus = Corpus([Document("a", (Paragraph(1, "Hello."),))])
+    with pytest.raises(CorpusError, match="no aligned paragraph pairs"):
+        alignment_scores(corpus)
+
+
+# ------------------------------------------------------------------------------------------
+# Association measures
+# ------------------------------------------------------------------------------------------
+
+def test_dice_by_hand():
+    # Smadja et al. (1996): Dice = 2 f(x,y) / (f(x) + f(y)); f(x,y)=2, f(x)=3, f(y)=5 -> 4/8
+    assert float(dice(2, 3, 5)) == 0.5
+    assert dice([0, 4], [0, 4], [0, 4]).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("table", [[[2, 0], [0, 4]], [[10, 5], [3, 40]], [[1, 7], [9, 2]], [[30, 2], [4, 1]]])
+def test_log_likelihood_matches_scipy(table):
+    (a, b), (c, d) = table
+    expected = chi2_contingency(np.array(table), correction=False, lambda_="log-likelihood")[0]
+    assert float(log_likelihood_2x2(a, b, c, d)) == pytest.approx(expected, rel=1e-10)
+
+
+def test_log_likelihood_by_hand():
+    # a=10, b=5, c=3, d=40, N=58: E = row*col/N; G2 = 2 * sum O ln(O/E)
+    obs = [10, 5, 3, 40]
+    exp = [15 * 13 / 58, 15 * 45 / 58, 43 * 13 / 58, 43 * 45 / 58]
+    hand = 2 * sum(o * math.log(o / e) for o, e in zip(obs, exp))
+    assert float(log_likelihood_2x2(*obs)) == pytest.approx(hand)
+    # a zero cell contributes 0 (0 ln 0 = 0): a=2, b=0, c=0, d=4
+    hand0 = 2 * (2 * math.log(2 / (2 * 2 / 6)) + 4 * math.log(4 / (4 * 4 / 6)))
+    assert float(log_likelihood_2x2(2, 0, 0, 4)) == pytest.approx(hand0)
+
+
+# ------------------------------------------------------------------------------------------
+# Term-translation table
+# ------------------------------------------------------------------------------------------
+
+def test_translation_candidates_on_hand_built_pairs(parallel):
+    corpus, tokens = parallel
+    t = translation_candidates(tokens, corpus, "网络安全", glossary={"网络安全": ["cybersecurity"]})
+    top = t.iloc[0]
+    assert (top["candidate"], top["rank"], top["joint"], top["term_pairs"], top["cand_pairs"], top["n_pairs"]) == \
+        ("cybersecurity", 1, 2, 2, 2, 6)
+    assert top["dice"] == 1.0 and bool(top["in_glossary"])
+    assert top["g2"] == pytest.approx(chi2_contingency(np.array([[2, 0], [0, 4]]), correction=False,
+                                                       lambda_="log-likelihood")[0])
+    # "important" occurs in pairs 1 and 4, the term in 1 and 2: Dice = 2*1/(2+2)
+    imp = t[t["candidate"] == "important"].iloc[0]
+    assert (imp["joint"], imp["cand_pairs"], imp["dice"]) == (1, 2, 0.5)
+    # only positively associated candidates: "develop" (pairs 5, 6) never co-occurs -> absent
+    assert "develop" not in set(t["candidate"])
+    assert (t["joint"] > t["expected"]).all()
+    assert t["rank"].tolist() == list(range(1, len(t) + 1))
+
+
+def test_chinese_terms_match_across_words_only(parallel):
+    corpus, tokens = parallel
+    # 网络 + 安全 in pairs 1 and 2; 网络 alone (pair 6) does not count
+    t = translation_candidates(tokens, corpus, "网络安全", top=None)
+    assert set(t["term_pairs"]) == {2}
+    assert translation_candidates(tokens, corpus, "网络 安全", top=None)["term_pairs"].iloc[0] == 2
+    with pytest.raises(QueryError, match="occurs in no aligned"):
+        translation_candidates(tokens, corpus, "网络安")  # not a run of whole words
+    with pytest.raises(QueryError):
+        translation_candidates(tokens, corpus, "网络安全", score="pmi")
+
+
+def test_bigram_candidates_and_reverse_direction(parallel):
+    corpus, tokens = parallel
+    t = translation_candidates(tokens, corpus, "舆论", top=None)
+    assert "public opinion" in set(t["candidate"])
+    assert t.loc[t["candidate"] == "public opinion", "ngram"].iloc[0] == 2
+    assert "be" not in set(t["candidate"])  # copula is not a candidate
+    # English -> Chinese: 网络安全 (a bigram of the parse) ties with 安全 and wins the tie as the longer unit;
+    # 网络 also occurs in pair 6: Dice = 2*2/(2+3)
+    r = translation_candidates(tokens, corpus, "cybersecurity", source="en", top=None)
+    assert r["candidate"].iloc[0] == "网络安全" and r["ngram"].iloc[0] == 2
+    assert r.loc[r["candidate"] == "网络", "dice"].iloc[0] == pytest.approx(0.8)
+
+
+def test_term_translations_with_glossary(parallel):
+    corpus, tokens = parallel
+    gloss = {"网络安全": ["cybersecurity", "network security"], "必须": ["have to"], "主权": ["sovereignty"]}
+    table = term_translations(tokens, corpus, ["网络安全", "必须", "主权"], top=3, glossary=gloss)
+    ws = table[table["term"] == "网络安全"]
+    assert ws["origin"].tolist() == ["statistics"] * 3 + ["glossary"]
+    ns = ws[ws["candidate"] == "network security"].iloc[0]
+    assert pd.isna(ns["rank"]) and ns["joint"] == 0 and bool(ns["in_glossary"])
+    assert bool(ws["top_agrees_glossary"].iloc[0])
+    # 必须: top candidate "must" is not the glossary's "have to"
+    assert table[table["term"] == "必须"]["candidate"].iloc[0] == "must"
+    assert not bool(table[table["term"] == "必须"]["top_agrees_glossary"].iloc[0])
+    # 主权 never occurs: only its glossary row, agreement unknown
+    zq = table[table["term"] == "主权"]
+    assert zq["candidate"].tolist() == ["sovereignty"] and zq["term_pairs"].tolist() == [0]
+    assert pd.isna(zq["top_agrees_glossary"].iloc[0])
+    rec = key_term_recovery(table).set_index("term")
+    assert rec.loc["网络安全", "top_candidate"] == "cybersecurity"
+    assert rec.loc["网络安全", "best_glossary_rank"] == 1
+    assert rec.loc["必须", "top_candidate"] == "must" and pd.isna(rec.loc["必须", "best_glossary_rank"])
+    # "all": every Chinese content word in >= 2 pairs
+    everything = term_translations(tokens, corpus, "all", glossary=None, min_pairs=2)
+    assert {"网络", "安全", "必须", "加强", "重要", "发展"} <= set(everything["term"])
+
+
+def test_precision_at_k_on_a_toy_table():
+    table = pd.DataFrame({
+        "term": ["A", "A", "A", "B", "B"],
+        "rank": [1, 2, 3, 1, 2],
+        "candidate": ["x", "y", "z", "p", "q"],
+    })
+    gold = {"A": {"y"}, "B": {"p", "q"}, "C": {"w"}}
+    hits = translation_hits(table, gold).set_index("term")
+    assert hits.loc["A", "first_correct_rank"] == 2
+    assert (bool(hits.loc["A", "hit_at_1"]), bool(hits.loc["A", "hit_at_3"])) == (False, True)
+    assert (bool(hits.loc["B", "hit_at_1"]), bool(hits.loc["C", "found"])) == (True, False)
+    prec = translation_precision(table, gold, ks=(1, 3)).set_index("k")
+    # P@1: only B of three gold terms; P@3: A and B
+    assert prec.loc[1, "precision"] == pytest.approx(1 / 3)
+    assert prec.loc[3, "precision"] == pytest.approx(2 / 3)
+    assert prec.loc[3, "n_found"] == 2
+    with pytest.raises(QueryError):
+        translation_precision(table, {})
+    with pytest.raises(QueryError):
+        translation_precision(table, gold, ks=(0,))
+
+
+def test_seed_glossary_and_gold_list():
+    gloss = load_glossary()
+    assert set(KEY_TERMS) <= set(gloss["term"])
+    assert {"cybersecurity", "discourse power", "informatization", "public opinion", "must"} <= set(gloss["rendering"])
+    gold = load_translation_gold()
+    assert set(KEY_TERMS) <= set(gold) and len(gold) >= 30
+    assert gold["话语权"] == {"discourse power"}
+
+
+def test_malformed_glossary_and_gold_raise(tmp_path):
+    bad = tmp_path / "g.yaml"
+    bad.write_text("terms:\n  网络安全: {theme: security}\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="en:"):
+        load_glossary(bad)
+    with pytest.raises(GlossaryError, match="no such"):
+        load_glossary(tmp_path / "missing.yaml")
+    tsv = tmp_path / "gold.tsv"
+    tsv.write_text("zh\ten\n网络安全\tcybersecurity\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match="header"):
+        load_translation_gold(tsv)
+
+
+# ------------------------------------------------------------------------------------------
+# Parallel KWIC
+# ------------------------------------------------------------------------------------------
+
+def test_parallel_kwic_chinese_query(parallel):
+    corpus, tokens = parallel
+    k = parallel_kwic(tokens, corpus, "网络安全", glossary={"网络安全": ["cybersecurity"]})
+    assert k["par"].tolist() == [1, 2] and k["match"].tolist() == ["网络安全", "网络安全"]
+    assert k["left"].tolist() == ["", "必须加强"]
+    assert k["aligned_par"].tolist() == [1, 2]
+    assert k["equivalent"].tolist() == ["cybersecurity", "cybersecurity"]
+    assert k["equivalent_in_glossary"].all()
+    assert k["aligned_text"].tolist() == ["[[Cybersecurity]] is important .", "We must strengthen [[cybersecurity]] ."]
+
+
+def test_parallel_kwic_english_query_and_empty(parallel):
+    corpus, tokens = parallel
+    k = parallel_kwic(tokens, corpus, "cybersecurity", lang="en", mark=("<", ">"))
+    assert k["aligned_doc"].tolist() == ["z", "z"]
+    assert k["equivalent"].tolist() == ["网络安全", "网络安全"]
+    assert k["aligned_text"].tolist() == ["<网络安全>很重要。", "必须加强<网络安全>。"]
+    assert parallel_kwic(tokens, corpus, "主权").empty
+    with pytest.raises(QueryError):
+        parallel_kwic(tokens, corpus, "网络", lang="fr")
+
+
+# ------------------------------------------------------------------------------------------
+# Features across the pair
+# ------------------------------------------------------------------------------------------
+
+def test_compare_pair_features_by_hand():
+    zh = pd.DataFrame({"group": ["z", "z", "z", "other"],
+                       "theme": ["obligation", "security", "ideology", "passive"],
+                       "rate_per_1000": [10.0, 5.0, 2.0, 1.0]})
+    en = pd.DataFrame({"doc_id": ["e", "e", "e", "e"],
+                       "feature": ["obligation", "security", "passive", "en_only"],
+                       "rate_per_1000": [15.0, 4.8, 3.0, 9.0]})
+    out = compare_pair_features(zh, en, {"e": "z"}, feature_col=None).set_index("feature")
+    assert set(out.index) == {"obligation", "security", "passive"}  # features in both tables only
+    assert out.loc["obligation", "ratio"] == 1.5 and out.loc["obligation", "direction"] == "amplified"
+    assert out.loc["obligation", "log2_ratio"] == pytest.approx(math.log2(1.5))
+    assert out.loc["security", "ratio"] == pytest.approx(0.96) and out.loc["security", "direction"] == "similar"
+    assert out.loc["passive", "zh_rate"] == 0 and out.loc["passive", "direction"] == "added"
+    assert math.isinf(out.loc["passive", "ratio"]) and math.isnan(out.loc["passive", "log2_ratio"])
+    soft = compare_pair_features(zh, en.assign(rate_per_1000=[5.0, 4.8, 3.0, 9.0]), {"e": "z"}, tolerance=0.01)
+    assert soft.set_index("feature").loc["obligation", "direction"] == "softened"
+    assert soft.set_index("feature").loc["security", "direction"] == "softened"
+    with pytest.raises(QueryError, match="rate_per_1000"):
+        compare_pair_features(zh.drop(columns="rate_per_1000"), en, {"e": "z"})
+
+
+def test_compare_pair_features_pairs_from_corpus(parallel):
+    corpus, _ = parallel
+    rates = pd.DataFrame({"doc_id": ["z", "e"], "feature": ["obligation", "obligation"], "rate_per_1000": [4.0, 0.0]})
+    out = compare_pair_features(rates, rates, corpus)
+    assert out[["en_doc", "zh_doc", "direction"]].values.tolist() == [["e", "z", "dropped"]]
