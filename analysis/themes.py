@@ -55,7 +55,9 @@ import yaml
 from scipy import stats
 
 from ._atomic import write_text_atomic
+from .dispersion import dp_norm, gries_dp
 from .errors import CorpusError, DictionaryError, QueryError
+from .query import metadata_mask
 
 #: Language keys of a dictionary leaf. ``any`` (or a plain list) applies to every language.
 LANGUAGES = ("en", "zh", "any")
@@ -575,21 +577,6 @@ def poisson_exact_ci(count, exposure=1.0, conf: float = 0.95) -> tuple[np.ndarra
     return low / t, high / t
 
 
-def gries_dp(counts, sizes) -> float:
-    """Gries's (2008) deviation of proportions DP of one item over corpus parts.
-
-    DP = ½ Σ |vᵢ − sᵢ|, with vᵢ the share of the item's occurrences in part i and sᵢ the share
-    of the corpus in part i: 0 = spread exactly as the parts' sizes, → 1 = concentrated in one
-    small part. Gries, S. Th. (2008), "Dispersions and adjusted frequencies in corpora",
-    *International Journal of Corpus Linguistics* 13(4), 403–437. NaN when the item never occurs.
-    """
-    c = np.asarray(counts, dtype=float)
-    s = np.asarray(sizes, dtype=float)
-    if c.sum() == 0 or s.sum() == 0:
-        return float("nan")
-    return float(0.5 * np.abs(c / c.sum() - s / s.sum()).sum())
-
-
 def _group_keys(tokens: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:
     if by is None:
         cols: list[str] = []
@@ -670,9 +657,10 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
         :func:`theme_matches`), ``tokens`` (words in the group: rows whose ``upos`` is not
         ``PUNCT``), ``rate_per_1000``, ``ci_low``, ``ci_high`` (exact Poisson interval of the
         rate, Garwood 1936, :func:`poisson_exact_ci`: the count is treated as a Poisson count
-        with the group's words as exposure), ``dp`` (Gries's 2008 DP of the theme over the
-        groups of this table, parts weighted by their words: the same value on every row of a
-        theme; NaN for a theme that never occurs or with one group). When ``doc_id`` is a group
+        with the group's words as exposure), ``dp`` (Gries's 2008 deviation of proportions of
+        the theme over the groups of this table, parts weighted by their words — the same
+        value on every row of a theme; NaN for a theme that never occurs or with one group;
+        :func:`analysis.dispersion.gries_dp`) and ``dp_norm`` (Lijffijt & Gries 2012). When ``doc_id`` is a group
         column the document ``date`` is added and documents are ordered by date.
     """
     _check_tokens(tokens)
@@ -701,10 +689,13 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
         grid["rate_per_1000"] = np.where(per > 0, grid["count"] / np.where(per > 0, per, 1), np.nan)
         low, high = poisson_exact_ci(grid["count"].to_numpy(), np.where(per > 0, per, np.nan), conf)
     grid["ci_low"], grid["ci_high"] = low, high
-    dps = {}
-    for theme, sub in grid.groupby("theme", sort=False):
-        dps[theme] = gries_dp(sub["count"], sub["tokens"]) if len(sub) > 1 else float("nan")
+    dps, norms = {}, {}
+    for theme, sub in grid[grid["tokens"] > 0].groupby("theme", sort=False):
+        ok = len(sub) > 1 and sub["count"].sum() > 0
+        dps[theme] = gries_dp(sub["count"], sub["tokens"]) if ok else float("nan")
+        norms[theme] = dp_norm(sub["count"], sub["tokens"]) if ok else float("nan")
     grid["dp"] = grid["theme"].map(dps)
+    grid["dp_norm"] = grid["theme"].map(norms)
     if not cols:
         grid = grid.drop(columns="_all")
     if "doc_id" in cols and "date" in tokens.columns and "date" not in cols:
@@ -836,7 +827,6 @@ def theme_hits(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike 
         table = tokens
         for c in cols:
             table = table.assign(**{c: keys[c].astype("category")})
-        from .query import metadata_mask
         mask = metadata_mask(table, filt)
         matches = matches[mask[matches["start"].to_numpy(dtype=np.int64)]]
     forms = tokens["form"].astype(str).tolist()
@@ -864,5 +854,5 @@ def theme_hits(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike 
 __all__ = [
     "Dictionary", "DictionaryEntry", "LANGUAGES", "default_dictionary_path", "load_dictionary",
     "save_dictionary", "theme_matches", "theme_rates", "theme_entries", "theme_cooccurrence", "theme_hits",
-    "poisson_exact_ci", "gries_dp",
+    "poisson_exact_ci",
 ]
