@@ -1,0 +1,426 @@
+"""Tests of analysis.topics: units, the deterministic TopicModel, coherence, stability, outputs.
+
+Corpora are tiny and hand-built (planted topics), models small (k ≤ 4, few passes).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from contextlib import redirect_stdout
+
+import numpy as np
+import pandas as pd
+import pytest
+from gensim.corpora import Dictionary
+
+from analysis import topics as tp
+from analysis.conllu import Sentence, Word
+from analysis.errors import TifaError
+from analysis.tokens import tokens_from_conllu, tokens_from_sentences
+
+PLANTED = [
+    ["internet", "cyberspace", "network", "security", "governance", "sovereignty", "hacker", "attack"],
+    ["ideology", "socialism", "party", "theory", "marxism", "value", "thought", "education"],
+    ["media", "newspaper", "convergence", "platform", "journalist", "audience", "broadcast", "reader"],
+]
+PLANTED_ZH = [
+    ["网络", "安全", "空间", "主权", "治理", "攻击"],
+    ["媒体", "融合", "报纸", "平台", "记者", "受众"],
+]
+
+
+def _words(items):
+    return [Word(id=i, form=f, lemma=lem, upos=u, xpos="", feats="", head=0 if i == 1 else 1,
+                 deprel="root" if i == 1 else "dep")
+            for i, (f, lem, u) in enumerate(items, 1)]
+
+
+def planted_tokens(planted=PLANTED, *, n_docs=5, pars=10, words_per_par=12, seed=0, lang="en"):
+    """Paragraphs each drawn from one planted topic (plus a determiner and punctuation)."""
+    rng = np.random.default_rng(seed)
+    docs, truth = [], {}
+    for d in range(n_docs):
+        sentences, par_meta = [], {}
+        for p in range(1, pars + 1):
+            t = int(rng.integers(len(planted)))
+            truth[f"d{d}-p{p}"] = t
+            lemmas = list(rng.choice(planted[t], size=words_per_par))
+            items = [(lem.capitalize() if lang == "en" and i == 0 else lem, lem, "NOUN")
+                     for i, lem in enumerate(lemmas)]
+            items += [("the", "the", "DET"), (".", ".", "PUNCT")] if lang == "en" else [("的", "的", "PART"), ("。", "。", "PUNCT")]
+            half = len(items) // 2
+            sentences += [Sentence(words=_words(items[:half]), par=p), Sentence(words=_words(items[half:]), par=p)]
+            par_meta[p] = {"lang": lang, "voice": "official" if p % 2 else "framing"}
+        docs.append((f"d{d}", sentences, {"lang": lang, "kind": "post", "outlet": "blog", "date": "2014-01-0%d" % (d + 1),
+                                          "title": f"doc {d}"}, par_meta))
+    return tokens_from_sentences(docs), truth
+
+
+@pytest.fixture(scope="module")
+def planted():
+    tokens, truth = planted_tokens()
+    units = tp.topic_units(tokens)
+    model = tp.TopicModel(k=3, seed=1, passes=8, no_above=0.9).fit(units)
+    return tokens, truth, units, model
+
+
+# --- units -----------------------------------------------------------------------------------
+
+CONLLU = """
+# newpar id = a-p1
+1\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_
+2\tParty\tparty\tPROPN\tNNP\t_\t3\tnsubj\t_\t_
+3\tGuides\tguide\tVERB\tVBZ\t_\t0\troot\t_\t_
+4\tpublic\tpublic\tADJ\tJJ\t_\t5\tamod\t_\t_
+5\topinion\topinion\tNOUN\tNN\t_\t3\tobj\t_\t_
+6\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+1\tIt\tit\tPRON\tPRP\t_\t2\tnsubj\t_\t_
+2\tis\tbe\tAUX\tVBZ\t_\t3\tcop\t_\t_
+3\tnew\tnew\tADJ\tJJ\t_\t0\troot\t_\t_
+4\tand\tand\tCCONJ\tCC\t_\t5\tcc\t_\t_
+5\tsays\tsay\tVERB\tVBZ\t_\t3\tconj\t_\t_
+6\tmedia\tmedia\tNOUN\tNNS\t_\t5\tobj\t_\t_
+
+# newpar id = a-p2
+1\tPublic\tpublic\tADJ\tJJ\t_\t2\tamod\t_\t_
+2\topinion\topinion\tNOUN\tNN\t_\t3\tnsubj\t_\t_
+3\tmatters\tmatter\tVERB\tVBZ\t_\t0\troot\t_\t_
+
+1\tMedia\tmedia\tNOUN\tNNS\t_\t0\troot\t_\t_
+"""
+
+
+def test_units_paragraph_pos_filter_lowercase_and_stopwords():
+    tokens = tokens_from_conllu(CONLLU, doc_id="a", lang="en", voice="official", kind="post", outlet="blog")
+    units = tp.topic_units(tokens)
+    assert list(units["unit_id"]) == ["a-p1", "a-p2"]
+    # DET, PRON, AUX, CCONJ, PUNCT dropped; "say" and "new" are stopwords; lemmas lower-cased
+    assert units["terms"].tolist() == [["party", "guide", "public", "opinion", "media"],
+                                       ["public", "opinion", "matter", "media"]]
+    assert units["n_terms"].tolist() == [5, 4]
+    assert units["n_words"].tolist() == [11, 4]  # punctuation not counted
+    assert units[["sent_first", "sent_last"]].values.tolist() == [[1, 2], [3, 4]]
+    assert set(units["voice"]) == {"official"} and set(units["outlet"]) == {"blog"}
+
+
+def test_units_document_window_and_custom_stopwords():
+    tokens = tokens_from_conllu(CONLLU, doc_id="a", lang="en", voice="official")
+    doc = tp.topic_units(tokens, "document", stopwords=["media"])
+    assert list(doc["unit_id"]) == ["a"]
+    assert doc["terms"][0] == ["party", "guide", "public", "opinion", "new", "say", "public", "opinion", "matter"]
+    win = tp.topic_units(tokens, "window", window=3)
+    assert list(win["unit_id"]) == ["a-w1", "a-w2"]
+    assert win["terms"].tolist() == [["party", "guide", "public", "opinion", "media", "public", "opinion", "matter"],
+                                     ["media"]]
+    keep_case = tp.topic_units(tokens, lowercase=False, stopwords={})
+    assert keep_case["terms"][1][0] == "public" and "new" in keep_case["terms"][0]
+
+
+def test_units_phrases_join_collocations_deterministically():
+    tokens = tokens_from_conllu(CONLLU, doc_id="a", lang="en", voice="official")
+    kw = dict(phrases=True, phrase_min_count=1, phrase_threshold=0.5)
+    units = tp.topic_units(tokens, **kw)
+    assert units["terms"].tolist() == [["party", "guide", "public_opinion", "media"], ["public_opinion", "matter", "media"]]
+    assert tp.topic_units(tokens, **kw)["terms"].tolist() == units["terms"].tolist()
+
+
+def test_units_validation_errors():
+    tokens = tokens_from_conllu(CONLLU, doc_id="a", lang="en", voice="official")
+    with pytest.raises(tp.TopicModelError, match="unknown unit"):
+        tp.topic_units(tokens, "sentence")
+    with pytest.raises(tp.TopicModelError, match="window"):
+        tp.topic_units(tokens, "window", window=0)
+    with pytest.raises(tp.TopicModelError, match="no words left"):
+        tp.topic_units(tokens, lang="zh")
+    with pytest.raises(tp.TopicModelError, match="no unit has a content term"):
+        tp.topic_units(tokens, upos=["INTJ"])
+    with pytest.raises(TifaError, match="Tokens"):
+        tp.topic_units(pd.DataFrame({"x": [1]}))
+
+
+# --- the estimator ---------------------------------------------------------------------------
+
+def test_fit_recovers_planted_topics(planted):
+    _, truth, units, model = planted
+    assert tp.TopicModel(k=3).__dict__ == tp.TopicModel(k=3).get_params() | {}  # __init__ only stores
+    assert model.topics_.shape == (3, len(model.dictionary_))
+    assert np.allclose(model.topics_.sum(axis=1), 1.0)
+    assert np.allclose(model.doc_topic_.sum(axis=1), 1.0)
+    words = model.topic_words(8)
+    # every planted topic is found: best-match Jaccard of the 8 top terms is 1 for each
+    assert tp.topic_stability(words, PLANTED) == pytest.approx(1.0)
+    # and every paragraph's dominant topic is its planted topic (up to relabelling)
+    mapping = {t: next(i for i, p in enumerate(PLANTED) if set(p) == set(w)) for t, w in enumerate(words)}
+    dominant = model.doc_topic_.idxmax(axis=1).map(mapping)
+    assert (dominant == pd.Series(truth).loc[dominant.index]).all()
+
+
+def test_same_seed_identical_different_seed_differs(planted):
+    _, _, units, model = planted
+    again = tp.TopicModel(k=3, seed=1, passes=8, no_above=0.9).fit(units)
+    pd.testing.assert_frame_equal(again.topics_, model.topics_, check_exact=True)
+    pd.testing.assert_frame_equal(again.doc_topic_, model.doc_topic_, check_exact=True)
+    other = tp.TopicModel(k=3, seed=2, passes=8, no_above=0.9).fit(units)
+    assert not np.array_equal(other.topics_.to_numpy(), model.topics_.to_numpy())
+
+
+def test_transform_is_deterministic_and_order_free(planted):
+    """gensim #591: inference draws from the shared random state; the wrapper resets it per unit."""
+    _, _, units, model = planted
+    first = model.transform(units)
+    reversed_ = model.transform(units.iloc[::-1])
+    subset = model.transform(units.iloc[[7, 3]])
+    second = model.transform(units)
+    pd.testing.assert_frame_equal(first, model.doc_topic_, check_exact=True)
+    pd.testing.assert_frame_equal(second, first, check_exact=True)
+    pd.testing.assert_frame_equal(reversed_.loc[first.index], first, check_exact=True)
+    pd.testing.assert_frame_equal(subset, first.iloc[[7, 3]], check_exact=True)
+    # the model's own random state is left as it was
+    state = model.model_.random_state.get_state()[1].copy()
+    model.transform(units.iloc[:2])
+    assert np.array_equal(model.model_.random_state.get_state()[1], state)
+
+
+def test_fit_validation_errors(planted):
+    units = planted[2]
+    with pytest.raises(tp.TopicModelError, match="k must be"):
+        tp.TopicModel(k=1).fit(units)
+    with pytest.raises(tp.TopicModelError, match="k must be"):
+        tp.TopicModel(k=2.5).fit(units)
+    with pytest.raises(tp.TopicModelError, match="empty"):
+        tp.TopicModel(k=2).fit(units.iloc[:0])
+    with pytest.raises(tp.TopicModelError, match="no term survives"):
+        tp.TopicModel(k=2, no_below=1000).fit(units)
+    with pytest.raises(tp.TopicModelError, match="no_above"):
+        tp.TopicModel(k=2, no_above=0).fit(units)
+    with pytest.raises(tp.TopicModelError, match="alpha"):
+        tp.TopicModel(k=2, alpha="flat").fit(units)
+    with pytest.raises(tp.TopicModelError, match="not fitted"):
+        tp.TopicModel(k=2).transform(units)
+    with pytest.raises(TifaError, match="terms"):
+        tp.TopicModel(k=2).fit(pd.DataFrame({"unit_id": ["x"]}))
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+def test_top_terms_table(planted):
+    model = planted[3]
+    tt = tp.top_terms(model, 5)
+    assert list(tt.columns) == ["topic", "rank", "term", "weight"]
+    assert len(tt) == 15 and tt["rank"].tolist()[:5] == [1, 2, 3, 4, 5]
+    for _, row in tt.iterrows():
+        assert row["weight"] == model.topics_.loc[row["topic"], row["term"]]
+    assert (tt.groupby("topic")["weight"].apply(lambda w: bool((np.diff(w.to_numpy()) <= 0).all()))).all()
+
+
+def test_doc_topics_joins_metadata(planted):
+    _, _, units, model = planted
+    dt = tp.doc_topics(model, units)
+    assert len(dt) == 3 * len(units)
+    assert {"unit_id", "doc_id", "voice", "outlet", "date", "topic", "share", "n_terms"} <= set(dt.columns)
+    row = dt[(dt["unit_id"] == "d2-p3") & (dt["topic"] == 1)].iloc[0]
+    assert row["share"] == model.doc_topic_.loc["d2-p3", 1]
+    assert row["voice"] == units.set_index("unit_id").loc["d2-p3", "voice"]
+
+
+def test_topic_prevalence_is_length_weighted_mean():
+    dt = pd.DataFrame({
+        "unit_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
+        "voice": ["official", "official", "official", "official", "framing", "framing"],
+        "topic": [0, 1, 0, 1, 0, 1],
+        "share": [0.9, 0.1, 0.2, 0.8, 0.5, 0.5],
+        "n_terms": [30, 30, 10, 10, 4, 4],
+    })
+    prev = tp.topic_prevalence(dt, by="voice").set_index(["voice", "topic"])["prevalence"]
+    # official: (30*0.9 + 10*0.2) / 40 = 29/40 ; (30*0.1 + 10*0.8) / 40 = 11/40
+    assert prev[("official", 0)] == pytest.approx(29 / 40)
+    assert prev[("official", 1)] == pytest.approx(11 / 40)
+    assert prev[("framing", 0)] == pytest.approx(0.5)
+    with pytest.raises(tp.TopicModelError, match="missing"):
+        tp.topic_prevalence(dt.drop(columns=["n_terms"]))
+
+
+# --- coherence: hand computations ------------------------------------------------------------
+
+TEXTS = [["a", "b", "c"], ["a", "b"], ["a", "c"], ["b", "d"], ["d", "c"]]
+EPS = 1e-12
+
+
+def test_u_mass_by_hand():
+    d = Dictionary(TEXTS)
+    # s_one_pre pairs for ranking (a, b, c): (b|a), (c|a), (c|b); N = 5 documents
+    # D(a)=3, D(b)=3, D(a,b)=2, D(a,c)=2, D(b,c)=1
+    expected = np.mean([math.log((2 / 5 + EPS) / (3 / 5)), math.log((2 / 5 + EPS) / (3 / 5)),
+                        math.log((1 / 5 + EPS) / (3 / 5))])
+    assert tp.topic_coherence([["a", "b", "c"]], TEXTS, d, "u_mass") == [pytest.approx(expected)]
+
+
+def test_c_npmi_by_hand():
+    d = Dictionary(TEXTS)
+
+    def npmi(pij, pi, pj):
+        return math.log((pij + EPS) / (pi * pj)) / -math.log(pij + EPS)
+
+    # every text is shorter than the 10-word window: one window each, N = 5
+    ab, ac, bc = npmi(2 / 5, 3 / 5, 3 / 5), npmi(2 / 5, 3 / 5, 3 / 5), npmi(1 / 5, 3 / 5, 3 / 5)
+    got = tp.topic_coherence([["a", "b"], ["a", "b", "c"]], TEXTS, d, "c_npmi")
+    assert got == [pytest.approx(ab), pytest.approx((ab + ac + bc) / 3)]
+    with pytest.raises(tp.TopicModelError, match="not in the dictionary"):
+        tp.topic_coherence([["a", "zzz"]], TEXTS, d, "c_npmi")
+    with pytest.raises(tp.TopicModelError, match="unknown coherence"):
+        tp.topic_coherence([["a", "b"]], TEXTS, d, "c_uci")
+
+
+# --- stability -------------------------------------------------------------------------------
+
+def test_jaccard_and_stability_by_hand():
+    assert tp.jaccard(["a", "b", "c"], ["b", "c", "d"]) == pytest.approx(2 / 4)
+    a = [["a", "b", "c"], ["d", "e", "f"]]
+    b = [["d", "e", "x"], ["a", "b", "c"]]
+    # best matching: a0↔b1 (J=1), a1↔b0 (J = 2/4); mean = 0.75 — the greedy/diagonal pairing
+    # a0↔b0 (0), a1↔b1 (0) would give 0
+    assert tp.topic_stability(a, b) == pytest.approx(0.75)
+    assert tp.topic_stability(b, a) == pytest.approx(0.75)
+    assert tp.topic_stability(a, a) == 1.0
+    assert tp.topic_stability(a, [["x", "y"], ["z"]]) == 0.0
+    # unequal numbers of topics: the unmatched topic counts 0 → (1 + 0.5 + 0) / 3
+    assert tp.topic_stability(b + [["q", "r"]], a) == pytest.approx(1.5 / 3)
+    # a case where greedy matching is suboptimal: greedy takes a0↔b0 (0.5) then a1↔b1 (0)
+    a2 = [["p", "q", "r", "s"], ["p", "q", "t", "u"]]
+    b2 = [["p", "q", "r", "v"], ["p", "q", "r", "s", "t"]]
+    sims = [[tp.jaccard(x, y) for y in b2] for x in a2]
+    best = max(sims[0][0] + sims[1][1], sims[0][1] + sims[1][0]) / 2
+    assert tp.topic_stability(a2, b2) == pytest.approx(best)
+
+
+# --- sweep and the choice of K ---------------------------------------------------------------
+
+def test_sweep_table_matches_direct_computation(planted):
+    from gensim.models.coherencemodel import CoherenceModel
+
+    units = planted[2]
+    table, models = tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9, return_models=True)
+    assert list(table.columns) == ["k", "seed", "c_v", "c_npmi", "u_mass", "stability", "stability_seed"]
+    assert table[["k", "seed"]].values.tolist() == [[2, 1], [2, 2], [3, 1], [3, 2]]
+    # each model's coherence equals gensim's CoherenceModel run on that model alone
+    m = models[(3, 2)]
+    for measure in ("c_v", "c_npmi", "u_mass"):
+        kw = {"corpus": m.corpus_} if measure == "u_mass" else {"texts": m.texts_}
+        cm = CoherenceModel(topics=m.topic_words(6), dictionary=m.dictionary_, coherence=measure, topn=6,
+                            processes=1, **kw)
+        assert table.loc[3, measure] == pytest.approx(cm.get_coherence())
+    stab = tp.topic_stability(models[(3, 1)].topic_words(6), models[(3, 2)].topic_words(6))
+    assert table.loc[2, "stability"] == pytest.approx(stab)
+    assert tp.choose_k(table) in (2, 3)
+    assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9))
+
+
+def test_choose_k_rule():
+    table = pd.DataFrame({
+        "k": [3, 3, 4, 4, 5, 5, 6, 6],
+        "seed": [1, 2] * 4,
+        "c_npmi": [0.10, 0.12, 0.20, 0.22, 0.30, 0.30, 0.21, 0.21],
+        "stability": [0.9, 0.9, 0.6, 0.6, 0.4, 0.4, 0.55, 0.55],
+    })
+    # K=5 has the best coherence but is unstable (0.4 < 0.5); among stable Ks, 4 and 6 tie at 0.21
+    assert tp.choose_k(table) == 4
+    assert tp.choose_k(table, min_stability=0.3) == 5
+    assert tp.choose_k(table, min_stability=0.95) == 5  # nothing stable enough → all Ks
+    assert tp.best_seed(table.assign(c_npmi=[0.1, 0.2, 0, 0, 0, 0, 0, 0]), 3) == 2
+    with pytest.raises(tp.TopicModelError):
+        tp.choose_k(table.drop(columns=["stability"]))
+
+
+# --- themes, labels, pyLDAvis data -----------------------------------------------------------
+
+def test_topic_themes_glob_matching():
+    tt = pd.DataFrame({"topic": [0, 0, 0, 1, 1], "rank": [1, 2, 3, 1, 2],
+                       "term": ["cyberspace", "public_opinion", "party", "media", "Internet"],
+                       "weight": [0.3, 0.2, 0.1, 0.4, 0.1]})
+    themes = {"cyber": ["cyber*", "internet"], "opinion": ["public opinion"], "ideology": ["marx*"],
+              "public": ["public"]}
+    out = tp.topic_themes(tt, themes)
+    got = {(r.topic, r.theme): (r.n_hits, round(r.weight, 6), r.terms) for r in out.itertuples()}
+    assert got == {(0, "cyber"): (1, 0.3, "cyberspace"), (0, "opinion"): (1, 0.2, "public_opinion"),
+                   (0, "public"): (1, 0.2, "public_opinion"), (1, "cyber"): (1, 0.1, "Internet")}
+
+
+def test_topic_labels_file_and_default(planted, tmp_path):
+    model = planted[3]
+    default = tp.topic_labels(model, [])
+    words = model.topic_words(3)
+    assert default["label"].tolist() == [" / ".join(w) for w in words]
+    path = tmp_path / "labels.yaml"
+    path.write_text("models:\n  - k: 3\n    seed: 1\n    labels:\n      1: ideology\n", encoding="utf-8")
+    entries = tp.load_topic_labels(path)
+    lab = tp.topic_labels(model, entries)
+    assert lab.loc[1, "label"] == "ideology" and lab.loc[1, "source"] == "file"
+    assert lab.loc[0, "source"] == "top terms"
+    assert tp.topic_labels(model, [{**entries[0], "seed": 9}])["source"].eq("top terms").all()
+    assert tp.load_topic_labels() == []  # the shipped file parses (no labels yet)
+    path.write_text("models:\n  - k: 3\n", encoding="utf-8")
+    with pytest.raises(tp.TopicModelError, match="entry 1"):
+        tp.load_topic_labels(path)
+
+
+def test_ldavis_data_keeps_gensim_order(planted):
+    model = planted[3]
+    data = tp.ldavis_data(model)
+    assert data["topic_term_dists"].shape == (3, len(data["vocab"]))
+    assert np.array_equal(data["topic_term_dists"], model.model_.get_topics())
+    assert data["doc_topic_dists"].shape == (len(model.unit_ids_), 3)
+    assert data["term_frequency"].sum() == data["doc_lengths"].sum()
+
+
+# --- Chinese -------------------------------------------------------------------------------
+
+def test_chinese_units_and_topics():
+    tokens, truth = planted_tokens(PLANTED_ZH, n_docs=4, pars=8, words_per_par=10, seed=3, lang="zh")
+    units = tp.topic_units(tokens, lang="zh")
+    assert set(units["lang"]) == {"zh"}
+    assert all(t in PLANTED_ZH[0] + PLANTED_ZH[1] for terms in units["terms"] for t in terms)  # 的 and 。 dropped
+    model = tp.TopicModel(k=2, seed=5, passes=8, no_above=0.9).fit(units)
+    assert tp.topic_stability(model.topic_words(6), PLANTED_ZH) == pytest.approx(1.0)
+    # zh stopwords apply and nothing is lower-cased in zh
+    zh = tokens_from_conllu("1\t是\t是\tVERB\t_\t_\t0\troot\t_\t_\n2\tAPP\tAPP\tNOUN\t_\t_\t1\tobj\t_\t_",
+                            doc_id="z", lang="zh", voice="original")
+    assert tp.topic_units(zh)["terms"].tolist() == [["APP"]]
+
+
+# --- plots and CLI -------------------------------------------------------------------------
+
+def test_plots_return_figures(planted):
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from analysis.plots.topics import plot_top_terms, plot_topic_prevalence, plot_topic_sweep
+
+    _, _, units, model = planted
+    table = pd.DataFrame({"k": [2, 2, 3, 3], "seed": [1, 2, 1, 2], "c_v": [0.4, 0.5, 0.6, 0.6],
+                          "c_npmi": [0.0, 0.1, 0.2, 0.2], "u_mass": [-3, -2, -1, -1], "stability": [0.5, 0.5, 1, 1]})
+    figs = [plot_topic_sweep(table, chosen_k=3),
+            plot_top_terms(tp.top_terms(model, 5), labels=tp.topic_labels(model, [])),
+            plot_topic_prevalence(tp.topic_prevalence(tp.doc_topics(model, units)))]
+    assert all(isinstance(f, Figure) for f in figs)
+    assert len(figs[0].axes) == 4
+    for f in figs:
+        plt.close(f)
+
+
+def test_cli_topics(planted, monkeypatch, capsys):
+    from analysis.cli import main
+    from analysis.cli import topics as cli_topics
+
+    tokens = planted[0]
+    monkeypatch.setattr(cli_topics, "_load_tokens", lambda args: tokens)
+    assert main(["topics", "--ks", "2-3", "--seeds", "1,2", "--passes", "4", "--no-above", "0.9",
+                 "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(out.out))
+    assert list(table.columns) == ["topic", "label", "prevalence", "top_terms"]
+    assert "chosen K" in out.err and len(table) in (2, 3)
+    assert table["prevalence"].sum() == pytest.approx(1.0, abs=1e-3)
+    assert main(["topics", "--k", "1", "--seeds", "1"]) == 2
+    assert "k must be" in capsys.readouterr().err
