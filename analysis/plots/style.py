@@ -25,12 +25,23 @@ VOICE_COLORS = {"official": "#0072B2", "framing": "#E69F00", "original": "#009E7
 COLUMN_WIDTH = 3.4  # inches
 PAGE_WIDTH = 7.0  # inches
 
-_CJK_CANDIDATES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+_CJK_CANDIDATES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
                    "WenQuanYi Micro Hei", "AR PL UMing CN", "SimHei", "Droid Sans Fallback")
+
+
+def _register_packaged_cjk_font() -> None:
+    """Register Noto Sans CJK from the ``noto-cjk-sans-otc`` wheel (a dependency) with matplotlib."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:  # pragma: no cover - the dependency is declared in pyproject.toml
+        return
+    if not any("CJK" in f.name for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
 
 
 def cjk_font() -> str | None:
     """Name of an installed font that covers Chinese, or None."""
+    _register_packaged_cjk_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
     for cand in _CJK_CANDIDATES:
         if cand in names:
@@ -45,8 +56,8 @@ def rc_params() -> dict:
     if cjk:
         families.append(cjk)
     return {
-        "font.family": "sans-serif",
-        "font.sans-serif": families + list(plt.rcParams["font.sans-serif"]),
+        # a list of families: matplotlib falls back glyph by glyph (Latin → DejaVu, Han → Noto CJK)
+        "font.family": families,
         "font.size": 8,
         "axes.titlesize": 9,
         "axes.labelsize": 8,
