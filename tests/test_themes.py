@@ -361,3 +361,43 @@ def _seed_tokens():
         pytest.skip(f"seed Tokens not available yet (analysis.tokens.load_tokens / load_corpus): {exc}")
     except Exception as exc:  # noqa: BLE001 - the annotations may not be committed yet
         pytest.skip(f"seed Tokens could not be loaded: {exc}")
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+@pytest.fixture
+def cli_tokens(monkeypatch):
+    import analysis.cli.themes as cli_themes
+
+    t = _two_docs()
+    monkeypatch.setattr(cli_themes, "_load_tokens", lambda args: t)
+    return t
+
+
+def test_cli_themes_by_voice_prints_rates(cli_tokens, tmp_path, capsys):
+    import json
+
+    from analysis.cli import main
+
+    f = tmp_path / "d.yml"
+    save_dictionary(dic(DIC2), f)
+    assert main(["themes", "--by", "voice", "--dictionary", str(f), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    got = {(r["voice"], r["theme"]): r["count"] for r in rows}
+    assert got[("official", "security")] == 2 and got[("framing", "law")] == 1
+    assert main(["themes", "--dictionary", str(f), "--show", "hits", "--theme", "law",
+                 "--where", "voice=framing", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("doc_id,par,sent,left,match,right") and len(out) == 2
+
+
+def test_cli_themes_reports_malformed_dictionary(tmp_path, capsys):
+    from analysis.cli import main
+
+    f = tmp_path / "bad.yml"
+    f.write_text("security:\n  cyber: cybersecurity\n", encoding="utf-8")
+    assert main(["themes", "--dictionary", str(f), "--show", "dictionary"]) == 2
+    err = capsys.readouterr().err
+    assert "security/cyber" in err and "line 2" in err
