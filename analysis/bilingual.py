@@ -596,7 +596,8 @@ def term_translations(tokens: pd.DataFrame, corpus: Corpus, terms: Iterable[str]
     with its own statistics and rank (``rank`` NA and zero counts when it never co-occurs) and
     ``origin = "glossary"``. ``top_agrees_glossary`` (per term) says whether the rank-1 candidate
     is a glossary rendering (NA when the term has no glossary entry). A term that occurs in no
-    aligned paragraph gets its glossary rows only (``term_pairs`` 0).
+    aligned paragraph gets its glossary rows only (``term_pairs`` 0), or no row without an
+    entry; if no term occurs at all, :class:`QueryError` is raised.
     """
     index = tokens if isinstance(tokens, _ParallelIndex) else _ParallelIndex(tokens, corpus)
     gloss = _resolve_glossary(glossary)
@@ -655,6 +656,10 @@ def term_translations(tokens: pd.DataFrame, corpus: Corpus, terms: Iterable[str]
         out["top_agrees_glossary"] = agrees
         frames.append(out.reindex(columns=_TRANSLATION_COLUMNS))
     result = pd.concat(frames, ignore_index=True)
+    if not (result["term_pairs"] > 0).any():
+        shown = ", ".join(terms[:5]) + (" ..." if len(terms) > 5 else "")
+        raise QueryError(f"none of the terms ({shown}) occurs in an aligned Chinese paragraph; check the "
+                         "spelling (Chinese terms are matched on whole words of the parse)")
     result["rank"] = result["rank"].astype("Int64")
     for col in ("ngram", "joint", "term_pairs", "cand_pairs", "n_pairs"):
         result[col] = result[col].astype("int64")

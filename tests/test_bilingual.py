@@ -375,3 +375,75 @@ def test_compare_pair_features_pairs_from_corpus(parallel):
     rates = pd.DataFrame({"doc_id": ["z", "e"], "feature": ["obligation", "obligation"], "rate_per_1000": [4.0, 0.0]})
     out = compare_pair_features(rates, rates, corpus)
     assert out[["en_doc", "zh_doc", "direction"]].values.tolist() == [["e", "z", "dropped"]]
+
+
+# ------------------------------------------------------------------------------------------
+# Plots (they draw the numbers they are given) and CLI
+# ------------------------------------------------------------------------------------------
+
+def test_plot_term_translations_draws_the_table(parallel):
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.bilingual import plot_term_translations
+
+    corpus, tokens = parallel
+    table = term_translations(tokens, corpus, ["网络安全", "必须"], top=3,
+                              glossary={"网络安全": ["cybersecurity"]})
+    fig = plot_term_translations(table, top=3)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 2
+    widths = [round(p.get_width(), 9) for p in axes[0].patches]
+    expected = table[(table["term"] == "网络安全") & table["rank"].notna()].sort_values("rank")["dice"].round(9)
+    assert widths == expected.tolist()
+    plt.close(fig)
+
+
+def test_plot_alignment_and_pair_features():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.bilingual import plot_alignment_scores, plot_pair_features
+
+    zh = [40, 120, 300, 80, 200, 150]
+    en = [150, 460, 1140, 300, 760, 570]
+    scores = alignment_scores(_length_corpus(zh, en, [3, 2, 1, 4, 5, 6]))
+    fig = plot_alignment_scores(scores)
+    assert fig.axes[0].get_xlabel().startswith("Chinese")
+    plt.close(fig)
+    comp = pd.DataFrame({"en_doc": ["e", "e"], "zh_doc": ["z", "z"], "feature": ["obligation", "passive"],
+                         "zh_rate": [2.0, 0.0], "en_rate": [4.0, 1.0], "ratio": [2.0, np.inf],
+                         "log2_ratio": [1.0, np.nan], "direction": ["amplified", "added"]})
+    fig = plot_pair_features(comp)
+    offsets = fig.axes[0].collections[0].get_offsets()
+    assert offsets[:, 0].tolist() == [1.0]
+    assert "passive: added" in fig.axes[0].get_xlabel()
+    plt.close(fig)
+    with pytest.raises(QueryError):
+        plot_pair_features(comp.iloc[:0])
+
+
+def test_cli_commands(parallel, tmp_path, monkeypatch, capsys):
+    import json
+
+    import analysis.cli.bilingual as cli_bilingual
+    from analysis.cli import main
+
+    corpus, tokens = parallel
+    path = corpus.save(tmp_path / "documents.jsonl")
+    monkeypatch.setattr(cli_bilingual, "_load_tokens", lambda args, corpus: tokens)
+
+    assert main(["translations", "网络安全", "--top", "2", "--corpus", str(path), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["candidate"] == "cybersecurity" and rows[0]["rank"] == 1
+
+    assert main(["parallel", "网络安全", "--corpus", str(path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("doc_id,par,sent,left,match,right") and "[[Cybersecurity]]" in out
+
+    assert main(["parallel", "cybersecurity", "--lang", "en", "--corpus", str(path)]) == 0
+    assert "[[网络安全]]" in capsys.readouterr().out
+
+    assert main(["alignment-check", "--corpus", str(path), "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 6
+
+    assert main(["translations", "网络安", "--corpus", str(path)]) == 2
+    assert "网络安" in capsys.readouterr().err

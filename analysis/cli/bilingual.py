@@ -1,0 +1,136 @@
+"""`tifa parallel`, `tifa translations`, `tifa alignment-check`: the bilingual analysis in the shell.
+
+Each command mirrors one function of :mod:`analysis.bilingual`:
+
+* ``tifa parallel QUERY [--lang zh|en]`` → :func:`~analysis.bilingual.parallel_kwic`
+* ``tifa translations TERM... [--top 5]`` → :func:`~analysis.bilingual.term_translations`
+  (``--precision``: :func:`~analysis.bilingual.translation_precision` against the hand-checked list)
+* ``tifa alignment-check`` → :func:`~analysis.bilingual.alignment_scores`
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_format_option, print_table
+
+
+def _add_corpus_option(p: argparse.ArgumentParser) -> None:
+    if "--corpus" not in p._option_string_actions:
+        p.add_argument("--corpus", help="corpus directory or documents.jsonl (default: the seed corpus)")
+
+
+def _load_corpus(args: argparse.Namespace):
+    import analysis
+
+    return analysis.load_corpus(getattr(args, "corpus", None))
+
+
+def _load_tokens(args: argparse.Namespace, corpus):
+    """Tokens of both languages of ``corpus`` (the parallel analysis needs both sides)."""
+    from ..errors import TifaError
+    from .. import tokens as tokens_module
+
+    if not hasattr(tokens_module, "load_tokens"):
+        raise TifaError("the Tokens of the corpus are not available in this installation "
+                        "(analysis.tokens.load_tokens); annotate the corpus first")
+    return tokens_module.load_tokens(corpus)
+
+
+def _parallel(args: argparse.Namespace) -> int:
+    from ..bilingual import parallel_kwic
+
+    corpus = _load_corpus(args)
+    tokens = _load_tokens(args, corpus)
+    table = parallel_kwic(tokens, corpus, args.query, lang=args.lang, window=args.window,
+                          candidates=args.candidates, score=args.score)
+    if args.format == "text" and not args.full:
+        table = table.drop(columns=["equivalent_dice", "equivalent_in_glossary"])
+    print_table(table, args.format)
+    return 0
+
+
+def _translations(args: argparse.Namespace) -> int:
+    from ..bilingual import (load_translation_gold, term_translations, translation_candidates,
+                             translation_precision)
+
+    corpus = _load_corpus(args)
+    tokens = _load_tokens(args, corpus)
+    glossary = args.glossary or "default"
+    if args.precision:
+        gold = load_translation_gold(args.gold)
+        table = term_translations(tokens, corpus, list(gold), top=max(args.top, 3), score=args.score,
+                                  glossary=glossary)
+        print_table(translation_precision(table, gold, ks=(1, 3)), args.format)
+        return 0
+    if args.source == "en":
+        frames = [translation_candidates(tokens, corpus, t, source="en", top=args.top, score=args.score,
+                                         glossary=glossary) for t in args.terms]
+        import pandas as pd
+
+        table = pd.concat(frames, ignore_index=True)
+    else:
+        terms = args.terms or None
+        if terms == ["all"]:
+            terms = "all"
+        table = term_translations(tokens, corpus, terms, top=args.top, score=args.score, glossary=glossary)
+    print_table(table, args.format)
+    return 0
+
+
+def _alignment(args: argparse.Namespace) -> int:
+    from ..bilingual import alignment_scores
+
+    table = alignment_scores(_load_corpus(args), c=args.c, s2=args.s2, threshold=args.threshold)
+    if args.flagged:
+        table = table[table["flagged"]]
+    if args.format == "text":
+        table = table.drop(columns=["en_text", "zh_text"])
+    print_table(table, args.format)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("parallel", help="parallel concordance: hits with the aligned paragraph of the other language",
+                       description="Each hit of QUERY (Tifa query language, e.g. 网络安全, lemma:security) in the "
+                                   "aligned paragraphs, with its aligned paragraph in the other language and the "
+                                   "likely equivalent marked [[like this]].")
+    p.add_argument("query", help="the query, e.g. 网络安全 or 'public opinion'")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the query (default: zh)")
+    p.add_argument("--window", type=int, default=8, help="context words on each side (default 8)")
+    p.add_argument("--candidates", type=int, default=20,
+                   help="how many top translation candidates may be the equivalent (default 20)")
+    p.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
+    p.add_argument("--full", action="store_true", help="text format: also show the equivalent's score columns")
+    _add_corpus_option(p)
+    add_format_option(p)
+    p.set_defaults(func=_parallel)
+
+    t = sub.add_parser("translations", help="term-translation table: English candidates of Chinese terms",
+                       description="English candidates of Chinese TERMs from the aligned paragraph pairs, scored by "
+                                   "Dice and log-likelihood G² over the pairs, with the seed glossary's renderings "
+                                   "marked. No TERM: the glossary's terms; 'all': every Chinese content word in "
+                                   ">= 2 aligned pairs.")
+    t.add_argument("terms", nargs="*", metavar="TERM", help="Chinese term(s), e.g. 网络安全 话语权")
+    t.add_argument("--top", type=int, default=5, help="candidates per term (default 5)")
+    t.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
+    t.add_argument("--source", choices=("zh", "en"), default="zh",
+                   help="language of the TERMs (en: Chinese candidates of English lemmas; default zh)")
+    t.add_argument("--glossary", help="glossary YAML file (default: the package's data/glossary.yaml)")
+    t.add_argument("--precision", action="store_true",
+                   help="print precision@1 and @3 against the hand-checked list instead of the table")
+    t.add_argument("--gold", help="hand-checked list TSV (default: the package's data/translation_gold.tsv)")
+    _add_corpus_option(t)
+    add_format_option(t)
+    t.set_defaults(func=_translations)
+
+    a = sub.add_parser("alignment-check", help="Gale–Church length check of every aligned paragraph pair",
+                       description="Gale & Church (1993) length-based score of every aligned zh–en paragraph pair; "
+                                   "pairs with |delta| above the threshold are flagged as likely misaligned.")
+    a.add_argument("--threshold", type=float, default=2.5, help="flag pairs with |delta| above this (default 2.5)")
+    a.add_argument("--c", type=float, default=None, help="English chars per Chinese char (default: estimated)")
+    a.add_argument("--s2", type=float, default=None, help="variance per Chinese char (default: estimated)")
+    a.add_argument("--flagged", action="store_true", help="show only flagged pairs")
+    _add_corpus_option(a)
+    add_format_option(a)
+    a.set_defaults(func=_alignment)
