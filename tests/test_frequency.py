@@ -1,0 +1,181 @@
+"""Frequency lists, n-grams and clusters against independent counts (collections.Counter, nltk.ngrams)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from analysis.errors import QueryError
+from analysis.frequency import clusters, frequency, ngrams
+from analysis.tokens import tokens_from_conllu
+
+
+def concat(tables):
+    cats = [c for c in tables[0].columns if isinstance(tables[0][c].dtype, pd.CategoricalDtype)]
+    out = pd.concat([t.astype({c: object for c in cats}) for t in tables], ignore_index=True)
+    return out.astype({c: "category" for c in cats})
+
+
+def build(paragraphs, doc_id, **meta):
+    """Tokens from paragraphs → sentences → (form, lemma, upos) triples."""
+    lines = []
+    for p_no, par in enumerate(paragraphs, 1):
+        lines.append(f"# newpar id = {doc_id}-p{p_no}")
+        for sent in par:
+            for i, (form, lemma, upos) in enumerate(sent, 1):
+                lines.append(f"{i}\t{form}\t{lemma}\t{upos}\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}\t_\t_")
+            lines.append("")
+    return tokens_from_conllu("\n".join(lines), doc_id=doc_id, **meta)
+
+
+VOCAB = [("Security", "security", "NOUN"), ("security", "security", "NOUN"), ("secure", "secure", "ADJ"),
+         ("the", "the", "DET"), ("The", "the", "DET"), ("Party", "party", "PROPN"), ("media", "medium", "NOUN"),
+         (",", ",", "PUNCT"), ("network", "network", "NOUN")]
+
+
+def random_doc(seed, doc_id, voice):
+    rng = random.Random(seed)
+    pars = [[[rng.choice(VOCAB) for _ in range(rng.randint(2, 9))] + [(".", ".", "PUNCT")]
+             for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 4))]
+    return pars, build(pars, doc_id, lang="en", voice=voice)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    docs = [random_doc(s, f"d{s}", "official" if s % 2 else "framing") for s in range(6)]
+    return docs, concat([t for _, t in docs])
+
+
+def words_of(pars):
+    return [w for par in pars for sent in par for w in sent]
+
+
+def test_frequency_matches_counter(corpus):
+    docs, tokens = corpus
+    words = [w for pars, _ in docs for w in words_of(pars)]
+    non_punct = [w for w in words if w[2] != "PUNCT"]
+    expected = Counter(w[1].lower() for w in non_punct)
+    got = frequency(tokens)
+    assert dict(zip(got["term"], got["freq"])) == dict(expected)
+    n = len(non_punct)
+    for term, freq, p1000, pmil in got[["term", "freq", "per_1000", "per_million"]].itertuples(index=False):
+        assert p1000 == pytest.approx(freq / n * 1000)
+        assert pmil == pytest.approx(freq / n * 1e6)
+    # sorted by frequency (desc) then term
+    keys = list(zip(-got["freq"], got["term"]))
+    assert keys == sorted(keys)
+
+
+def test_frequency_by_form_case(corpus):
+    docs, tokens = corpus
+    words = [w for pars, _ in docs for w in words_of(pars) if w[2] != "PUNCT"]
+    got = frequency(tokens, by="form", lowercase=False)
+    assert dict(zip(got["term"], got["freq"])) == dict(Counter(w[0] for w in words))
+    got = frequency(tokens, by="form")
+    assert dict(zip(got["term"], got["freq"])) == dict(Counter(w[0].lower() for w in words))
+
+
+def test_frequency_upos_and_groupby(corpus):
+    docs, tokens = corpus
+    got = frequency(tokens, upos="NOUN", groupby="voice")
+    for voice in ("official", "framing"):
+        words = [w for (pars, t) in docs if t["voice"].iloc[0] == voice for w in words_of(pars) if w[2] != "PUNCT"]
+        nouns = Counter(w[1] for w in words if w[2] == "NOUN")
+        sub = got[got["voice"] == voice]
+        assert dict(zip(sub["term"], sub["freq"])) == dict(nouns)
+        # denominator: all non-punctuation words of the group, not only the nouns
+        assert (sub["per_1000"] == sub["freq"] / len(words) * 1000).all()
+    assert list(got.columns) == ["voice", "term", "freq", "per_1000", "per_million"]
+
+
+def test_frequency_with_upos_column():
+    t = build([[[("record", "record", "NOUN"), ("record", "record", "VERB"), ("record", "record", "NOUN")]]],
+              "d", lang="en", voice="v")
+    got = frequency(t, with_upos=True)
+    assert got[["term", "upos", "freq"]].values.tolist() == [["record", "NOUN", 2], ["record", "VERB", 1]]
+
+
+def test_frequency_errors(corpus):
+    _, tokens = corpus
+    with pytest.raises(QueryError, match="by must be"):
+        frequency(tokens, by="colour")
+    with pytest.raises(QueryError, match="no such column"):
+        frequency(tokens, groupby="colour")
+
+
+def reference_ngrams(docs, n, by=0):
+    """n-grams by a plain loop: inside a sentence, split at punctuation (nltk.ngrams per run)."""
+    nltk_util = pytest.importorskip("nltk.util")
+    freq, docs_of = Counter(), {}
+    for pars, t in docs:
+        doc = t["doc_id"].iloc[0]
+        for par in pars:
+            for sent in par:
+                run = []
+                for w in sent + [(".", ".", "PUNCT")]:
+                    if w[2] == "PUNCT":
+                        for g in nltk_util.ngrams([x[by].lower() for x in run], n):
+                            key = " ".join(g)
+                            freq[key] += 1
+                            docs_of.setdefault(key, set()).add(doc)
+                        run = []
+                    else:
+                        run.append(w)
+    return freq, {k: len(v) for k, v in docs_of.items()}
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_ngrams_match_nltk(corpus, n):
+    docs, tokens = corpus
+    freq, rng = reference_ngrams(docs, n)
+    got = ngrams(tokens, n)
+    assert dict(zip(got["ngram"], got["freq"])) == dict(freq)
+    assert dict(zip(got["ngram"], got["range"])) == rng
+    assert (got["n"] == n).all()
+
+
+def test_ngrams_lemma_min_freq_and_several_sizes(corpus):
+    docs, tokens = corpus
+    freq, _ = reference_ngrams(docs, 2, by=1)
+    got = ngrams(tokens, 2, by="lemma", min_freq=3)
+    assert dict(zip(got["ngram"], got["freq"])) == {k: v for k, v in freq.items() if v >= 3}
+    both = ngrams(tokens, [2, 3])
+    assert set(both["n"]) == {2, 3}
+    assert len(both) == len(ngrams(tokens, 2)) + len(ngrams(tokens, 3))
+
+
+def test_ngrams_never_cross_sentences_or_punctuation():
+    t = build([[[("a", "a", "X"), ("b", "b", "X")], [("c", "c", "X"), (",", ",", "PUNCT"), ("d", "d", "X")]]],
+              "d", lang="en", voice="v")
+    assert ngrams(t, 2)["ngram"].tolist() == ["a b"]
+    assert ngrams(t, 3).empty
+
+
+def test_clusters_left_right_any(corpus):
+    docs, tokens = corpus
+    freq, _ = reference_ngrams(docs, 3)
+    left = clusters(tokens, "security", 3, position="left")
+    assert dict(zip(left["ngram"], left["freq"])) == {k: v for k, v in freq.items() if k.split()[0] == "security"}
+    right = clusters(tokens, "security", 3, position="right")
+    assert dict(zip(right["ngram"], right["freq"])) == {k: v for k, v in freq.items() if k.split()[-1] == "security"}
+    mid = clusters(tokens, "security", 3, position=2)
+    assert dict(zip(mid["ngram"], mid["freq"])) == {k: v for k, v in freq.items() if k.split()[1] == "security"}
+    anyw = clusters(tokens, "lemma:security", 3, position=None)
+    assert dict(zip(anyw["ngram"], anyw["freq"])) == {k: v for k, v in freq.items() if "security" in k.split()}
+
+
+def test_ngram_errors(corpus):
+    _, tokens = corpus
+    with pytest.raises(QueryError, match="n must be"):
+        ngrams(tokens, 0)
+    with pytest.raises(QueryError, match="min_freq"):
+        ngrams(tokens, 2, min_freq=0)
+    with pytest.raises(QueryError, match="position"):
+        clusters(tokens, "security", 3, position=4)
+    with pytest.raises(QueryError, match="one word"):
+        clusters(tokens, "the security", 3)
+    assert re.match(r"ngram", ngrams(tokens, 9)["ngram"].name)

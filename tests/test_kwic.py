@@ -1,0 +1,256 @@
+"""kwic(): contexts, windows, paragraph boundaries, sorting, filters, Chinese, HTML, NLTK agreement."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import QueryError
+from analysis.kwic import KWIC, kwic
+from analysis.tokens import tokens_from_conllu
+
+
+def concat(tables):
+    """Join hand-built tables (categories unioned)."""
+    cats = [c for c in tables[0].columns if isinstance(tables[0][c].dtype, pd.CategoricalDtype)]
+    out = pd.concat([t.astype({c: object for c in cats}) for t in tables], ignore_index=True)
+    return out.astype({c: "category" for c in cats})
+
+
+def conllu_from_words(paragraphs, doc_id):
+    """A flat CoNLL-U (every word attached to the first word of its sentence) from word lists.
+
+    ``paragraphs`` is a list of paragraphs, each a list of sentences, each a list of forms.
+    The lemma is the lower-cased form; UPOS is PUNCT for punctuation, else X.
+    """
+    lines = []
+    for p_no, par in enumerate(paragraphs, 1):
+        lines.append(f"# newpar id = {doc_id}-p{p_no}")
+        for sent in par:
+            for i, w in enumerate(sent, 1):
+                upos = "PUNCT" if re.fullmatch(r"\W+", w) else "X"
+                lines.append(f"{i}\t{w}\t{w.lower()}\t{upos}\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}\t_\t_")
+            lines.append("")
+    return "\n".join(lines)
+
+
+EN_DOC = [  # two paragraphs; paragraph 1 has two sentences
+    [["We", "must", "safeguard", "national", "security", "."],
+     ["Ideological", "security", "is", "vital", "."]],
+    [["Security", "comes", "first", "."]],
+]
+EN2_DOC = [[["Cyber", "security", "and", "public", "opinion", "."]]]
+ZH_DOC = [[["维护", "网络", "安全", "和", "意识形态", "安全", "。"]], [["网络", "空间", "安全", "。"]]]
+
+
+@pytest.fixture(scope="module")
+def tokens():
+    d1 = tokens_from_conllu(conllu_from_words(EN_DOC, "d1"), doc_id="d1", lang="en", voice="official",
+                            date="2014-05-01", title="One")
+    d2 = tokens_from_conllu(conllu_from_words(EN2_DOC, "d2"), doc_id="d2", lang="en", voice="framing",
+                            date="2014-09-01", title="Two")
+    z1 = tokens_from_conllu(conllu_from_words(ZH_DOC, "z1"), doc_id="z1", lang="zh", voice="original",
+                            date="2014-05-01", title="三")
+    return concat([d1, d2, z1])
+
+
+def test_columns_and_positions(tokens):
+    k = kwic(tokens, "security", window=2)
+    assert isinstance(k, KWIC) and isinstance(k, pd.DataFrame)
+    assert list(k.columns) == ["doc_id", "par", "sent", "position", "left", "match", "right",
+                               "lang", "voice", "kind", "outlet", "date", "title"]
+    assert k[["doc_id", "par", "sent", "position"]].values.tolist() == [
+        ["d1", 1, 1, 4], ["d1", 1, 2, 7], ["d1", 2, 3, 11], ["d2", 1, 1, 1]]
+    assert k["match"].tolist() == ["security", "security", "Security", "security"]
+    assert k["voice"].tolist() == ["official", "official", "official", "framing"]
+
+
+def test_window_and_sentence_crossing(tokens):
+    k = kwic(tokens, "security", window=3)
+    # context crosses the sentence boundary inside paragraph 1 ...
+    assert k.loc[0, "right"] == ". Ideological security"
+    assert k.loc[1, "left"] == "security . Ideological"
+    # ... but never the paragraph boundary: paragraph 1 ends after "vital ."
+    assert k.loc[1, "right"] == "is vital ."
+    assert k.loc[2, "left"] == ""
+    assert k.loc[2, "right"] == "comes first ."
+    # nor the document boundary
+    assert k.loc[3, "left"] == "Cyber"
+    assert kwic(tokens, "security", window=0)["left"].tolist() == ["", "", "", ""]
+
+
+def test_window_is_exact_in_the_middle(tokens):
+    k = kwic(tokens, "national", window=2)
+    assert (k.loc[0, "left"], k.loc[0, "right"]) == ("must safeguard", "security .")
+
+
+def test_case(tokens):
+    assert len(kwic(tokens, "security")) == 4
+    assert len(kwic(tokens, "security", case_sensitive=True)) == 3
+    assert kwic(tokens, "Security", case_sensitive=True)["position"].tolist() == [11]
+
+
+def test_phrase_match_text(tokens):
+    k = kwic(tokens, "public opinion", window=2)
+    assert k[["doc_id", "left", "match", "right"]].values.tolist() == [["d2", "security and", "public opinion", "."]]
+
+
+def test_filters(tokens):
+    assert kwic(tokens, "security", voice="framing")["doc_id"].tolist() == ["d2"]
+    assert kwic(tokens, "security", voice=["framing", "official"]).shape[0] == 4
+    assert kwic(tokens, "security", date=("2014-08-01", "2014-12-31"))["doc_id"].tolist() == ["d2"]
+    assert kwic(tokens, "security", date=(None, "2014-06-30"))["doc_id"].tolist() == ["d1"] * 3
+    assert kwic(tokens, "安全", lang="zh").shape[0] == 3
+    assert kwic(tokens, "安全", lang="en").shape[0] == 0
+    with pytest.raises(QueryError, match="no such column"):
+        kwic(tokens, "security", colour="red")
+    with pytest.raises(QueryError, match="no such column"):
+        kwic(tokens, "nothing-matches-this", colour="red")
+
+
+def test_filter_does_not_cut_context():
+    """Filtering picks hits; the context still comes from the whole paragraph."""
+    t = tokens_from_conllu(conllu_from_words([[["a", "b", "c"]]], "d"), doc_id="d", lang="en", voice="v")
+    k = kwic(t, "b", window=1, upos="X")
+    assert (k.loc[0, "left"], k.loc[0, "right"]) == ("a", "c")
+
+
+def test_sort_right_then_left(tokens):
+    k = kwic(tokens, "security", window=3, sort=["R1", "R2"])
+    # R1 of the hits at positions 4, 7, 11, 1 (d2): ".", "is", "comes", "and"
+    assert k["position"].tolist() == [4, 1, 11, 7]
+    k = kwic(tokens, "security", window=3, sort="L1")
+    # L1: national, ideological, "" (paragraph start), cyber
+    assert k["position"].tolist() == [11, 1, 7, 4]
+    assert kwic(tokens, "security", sort="1L")["position"].tolist() == [11, 1, 7, 4]
+
+
+def test_sort_is_stable_and_matches_python_sorted():
+    words = ["alpha", "beta", "gamma"]
+    rng = random.Random(7)
+    sents = [[rng.choice(words), "node", rng.choice(words), rng.choice(words)] for _ in range(60)]
+    t = tokens_from_conllu(conllu_from_words([sents], "d"), doc_id="d", lang="en", voice="v")
+    k = kwic(t, "node", window=2, sort=["R1"])
+    # hits in document order, then stable sort by R1: equal keys keep document order
+    doc_order = kwic(t, "node", window=2)
+    r1 = [r.split(" ")[0] for r in doc_order["right"]]
+    expected = [doc_order["position"][i] for i in sorted(range(len(r1)), key=lambda i: r1[i])]
+    assert k["position"].tolist() == expected
+    k2 = kwic(t, "node", window=2, sort="R1,R2")
+    keys = [tuple(r.split(" ")[:2]) for r in doc_order["right"]]
+    expected2 = [doc_order["position"][i] for i in sorted(range(len(keys)), key=lambda i: keys[i])]
+    assert k2["position"].tolist() == expected2
+
+
+def test_sort_random_is_seeded(tokens):
+    a = kwic(tokens, "security", sort="random", seed=1)
+    b = kwic(tokens, "security", sort="random", seed=1)
+    assert a["position"].tolist() == b["position"].tolist()
+    assert sorted(a["position"]) == [1, 4, 7, 11]
+    orders = {tuple(kwic(tokens, "security", sort="random", seed=s)["position"]) for s in range(10)}
+    assert len(orders) > 1
+    assert kwic(tokens, "security", sort="doc")["position"].tolist() == [4, 7, 11, 1]
+
+
+def test_bad_arguments(tokens):
+    with pytest.raises(QueryError, match="sort key"):
+        kwic(tokens, "security", sort="X9")
+    with pytest.raises(QueryError, match="window"):
+        kwic(tokens, "security", window=-1)
+    with pytest.raises(QueryError, match="unit"):
+        kwic(tokens, "security", unit="word")
+    with pytest.raises(QueryError, match="unknown field"):
+        kwic(tokens, "lema:security")
+
+
+def test_chinese_joins_without_spaces_and_matches_across_words(tokens):
+    k = kwic(tokens, "网络安全", window=2)
+    assert k[["doc_id", "par", "left", "match", "right"]].values.tolist() == [["z1", 1, "维护", "网络安全", "和意识形态"]]
+    k = kwic(tokens, "安全", window=1)
+    assert k["left"].tolist() == ["网络", "意识形态", "空间"]
+
+
+def test_chinese_character_window(tokens):
+    k = kwic(tokens, "安全", window=3, unit="char")
+    # paragraph 1: 维护 网络 [安全] 和 意识形态 [安全] 。
+    assert k["left"].tolist() == ["护网络", "识形态", "网络空间"[-3:]]
+    assert k["right"].tolist() == ["和意识", "。", "。"]
+    assert all(len(x) <= 3 for x in k["left"])
+
+
+def test_english_character_window(tokens):
+    k = kwic(tokens, "national", window=10, unit="char")
+    assert k.loc[0, "left"] == "safeguard "[-10:] or k.loc[0, "left"] == "t safeguard"[-10:]
+    assert len(k.loc[0, "left"]) == 10 and k.loc[0, "left"].endswith("safeguard")
+    assert k.loc[0, "right"] == "security ."
+
+
+def test_html_repr(tokens):
+    html = kwic(tokens, "security", window=2)._repr_html_()
+    assert html.count("<tr>") == 1 + 4
+    assert 'href="#d1-p2"' in html and "d1 ¶2" in html
+    assert "text-align:right" in html and "font-weight:bold" in html
+    # a frame that lost the KWIC columns falls back to pandas' own HTML
+    assert "tifa-kwic" not in kwic(tokens, "security")[["doc_id"]]._repr_html_()
+    plain = kwic(tokens, "security").to_frame()
+    assert type(plain) is pd.DataFrame
+
+
+def test_html_escapes_text():
+    t = tokens_from_conllu(conllu_from_words([[["<b>", "x", "&"]]], "d"), doc_id="d", lang="en", voice="v")
+    html = kwic(t, "x")._repr_html_()
+    assert "&lt;b&gt;" in html and "&amp;" in html and "<b>" not in html
+
+
+def test_nltk_concordance_offsets_agree():
+    """Plain word queries: positions equal NLTK ConcordanceIndex offsets over the document's words."""
+    nltk_text = pytest.importorskip("nltk.text")
+    rng = random.Random(3)
+    vocab = ["the", "The", "party", "Party", "media", "convergence", "security", ",", "."]
+    pars = [[[rng.choice(vocab) for _ in range(rng.randint(3, 12))] for _ in range(rng.randint(1, 4))]
+            for _ in range(8)]
+    t = tokens_from_conllu(conllu_from_words(pars, "d"), doc_id="d", lang="en", voice="v")
+    words = [w for par in pars for sent in par for w in sent]
+    index = nltk_text.ConcordanceIndex(words, key=lambda s: s.lower())
+    for word in ["the", "party", "security", "convergence", ","]:
+        assert kwic(t, word)["position"].tolist() == index.offsets(word), word
+    case_index = nltk_text.ConcordanceIndex(words)
+    for word in ["The", "Party", "party"]:
+        assert kwic(t, word, case_sensitive=True)["position"].tolist() == case_index.offsets(word), word
+
+
+# ---------------------------------------------------------------- the seed corpus
+
+
+def _seed_tokens():
+    try:
+        import analysis
+        from analysis.tokens import load_tokens
+    except ImportError as exc:  # pragma: no cover - depends on the annotation work
+        pytest.skip(f"analysis.tokens.load_tokens is not available yet ({exc}); "
+                    "this test runs once the seed Tokens can be loaded")
+    return analysis.load_corpus(), load_tokens(analysis.load_corpus())
+
+
+# Terms and how to count them independently in the raw paragraph text.
+# English: whole words, case-insensitive.  Chinese: substring occurrences.
+SEED_TERMS_EN = ("cybersecurity", "ideological", "convergence", "propaganda", "public opinion")
+SEED_TERMS_ZH = ("网络", "安全", "意识形态", "网络安全")
+
+
+def test_seed_hit_counts_equal_raw_text_counts():
+    corpus, tokens = _seed_tokens()
+    pars = corpus.paragraphs
+    for term in SEED_TERMS_EN:
+        text = pars[pars["lang"] == "en"]["text"]
+        rx = re.compile(r"(?<![\w-])" + r"\s+".join(map(re.escape, term.split())) + r"(?![\w-])", re.I)
+        expected = sum(len(rx.findall(t)) for t in text)
+        assert len(kwic(tokens, term, lang="en")) == expected, term
+    for term in SEED_TERMS_ZH:
+        text = pars[pars["lang"] == "zh"]["text"]
+        expected = sum(t.count(term) for t in text)
+        assert len(kwic(tokens, term, lang="zh")) == expected, term

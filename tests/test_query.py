@@ -1,0 +1,244 @@
+"""The query language: parsing, errors, and matching of every query kind on hand-built parses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import QueryError
+from analysis.query import build_query, match_spans, metadata_mask, parse_query
+from analysis.tokens import tokens_from_conllu
+
+# Two paragraphs, three sentences; a spaCy/Stanza-style parse written by hand.
+EN = """# newpar id = d1-p1
+# text = We must safeguard national security and public opinion.
+1	We	we	PRON	PRP	_	3	nsubj	_	_
+2	must	must	AUX	MD	_	3	aux	_	_
+3	safeguard	safeguard	VERB	VB	_	0	root	_	_
+4	national	national	ADJ	JJ	_	5	amod	_	_
+5	security	security	NOUN	NN	_	3	obj	_	_
+6	and	and	CCONJ	CC	_	8	cc	_	_
+7	public	public	ADJ	JJ	_	8	amod	_	_
+8	opinion	opinion	NOUN	NN	_	5	conj	_	_
+9	.	.	PUNCT	.	_	3	punct	_	_
+
+# text = Ideological security is secure.
+1	Ideological	ideological	ADJ	JJ	_	2	amod	_	_
+2	security	security	NOUN	NN	_	4	nsubj	_	_
+3	is	be	AUX	VBZ	_	4	cop	_	_
+4	secure	secure	ADJ	JJ	_	0	root	_	_
+5	.	.	PUNCT	.	_	4	punct	_	_
+
+# newpar id = d1-p2
+# text = Public opinion: Securities rule.
+1	Public	public	ADJ	JJ	_	2	amod	_	_
+2	opinion	opinion	NOUN	NN	_	0	root	_	_
+3	:	:	PUNCT	:	_	2	punct	_	_
+4	Securities	security	NOUN	NNS	_	5	nsubj	_	_
+5	rule	rule	VERB	VBP	_	2	parataxis	_	_
+6	.	.	PUNCT	.	_	2	punct	_	_
+"""
+
+ZH = """# newpar id = z1-p1
+# text = 维护网络安全和意识形态安全
+1	维护	维护	VERB	VV	_	0	root	_	_
+2	网络	网络	NOUN	NN	_	3	compound	_	_
+3	安全	安全	NOUN	NN	_	1	obj	_	_
+4	和	和	CCONJ	CC	_	6	cc	_	_
+5	意识形态	意识形态	NOUN	NN	_	6	compound	_	_
+6	安全	安全	NOUN	NN	_	3	conj	_	_
+
+# newpar id = z1-p2
+# text = 网络
+1	网络	网络	NOUN	NN	_	0	root	_	_
+
+# newpar id = z1-p3
+# text = 安全
+1	安全	安全	NOUN	NN	_	0	root	_	_
+"""
+
+
+@pytest.fixture(scope="module")
+def en():
+    return tokens_from_conllu(EN, doc_id="d1", lang="en", voice="official", date="2014-08-18")
+
+
+@pytest.fixture(scope="module")
+def zh():
+    return tokens_from_conllu(ZH, doc_id="z1", lang="zh", voice="original")
+
+
+def rows(tokens, query, **kw):
+    starts, ends = match_spans(tokens, query, **kw)
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def test_parse_kinds():
+    q = parse_query('lemma:security&upos:NOUN secur* /secur(e|ity)/ "rule of law"')
+    assert len(q) == 6
+    first = q.terms[0].constraints
+    assert [(c.field, c.pattern.kind, c.pattern.text) for c in first] == [
+        ("lemma", "literal", "security"), ("upos", "literal", "NOUN")]
+    assert q.terms[1].constraints[0].pattern.kind == "glob"
+    assert q.terms[2].constraints[0].pattern.kind == "regex"
+    assert [t.constraints[0].pattern.text for t in q.terms[3:]] == ["rule", "of", "law"]
+
+
+def test_parse_dependency_and_alias():
+    q = parse_query("lemma:security&pos:NOUN&head(lemma:safeguard&upos:VERB)&child(amod,lemma:national)")
+    term = q.terms[0]
+    assert [c.field for c in term.constraints] == ["lemma", "upos"]
+    assert [c.field for c in term.head.constraints] == ["lemma", "upos"]
+    rel, child = term.children[0]
+    assert rel.text == "amod" and child.constraints[0].pattern.text == "national"
+
+
+def test_glob_translation_and_escape():
+    q = parse_query(r"a\*b*")
+    pat = q.terms[0].constraints[0].pattern
+    assert pat.kind == "glob" and pat.regex() == r"a\*b.*"
+    assert parse_query(r"C\+\+").terms[0].constraints[0].pattern.text == "C++"
+
+
+@pytest.mark.parametrize("bad, needle", [
+    ("", "empty query"),
+    ("   ", "empty query"),
+    ("lema:security", "unknown field 'lema'"),
+    ("lemma:", "empty value"),
+    ("/secur(e/", "invalid regular expression"),
+    ("/secur", "unterminated regular expression"),
+    ('"public opinion', "unterminated quote"),
+    ("head(lemma:x", "unbalanced '('"),
+    ("lemma:x)", "unbalanced ')'"),
+    ("lemma:x&&upos:NOUN", "empty constraint"),
+    ("head()", "empty head"),
+    ("child(a,b,c)", "child(...) takes"),
+    ('""', "empty quoted phrase"),
+    ("head(lemma:a)&head(lemma:b)", "two head"),
+])
+def test_malformed_queries_raise(bad, needle):
+    with pytest.raises(QueryError, match=None) as info:
+        parse_query(bad)
+    assert needle in str(info.value)
+
+
+def test_query_must_be_string():
+    with pytest.raises(QueryError, match="string"):
+        parse_query(3)
+
+
+def test_keyword_dependencies_need_one_word():
+    with pytest.raises(QueryError, match="one-word query"):
+        build_query("national security", head="lemma:safeguard")
+    with pytest.raises(QueryError, match="pairs"):
+        build_query("security", child=[("amod",)])
+
+
+# ---------------------------------------------------------------- matching
+
+
+def test_plain_word_is_case_insensitive_form(en):
+    assert rows(en, "security") == [(4, 5), (10, 11)]
+    assert rows(en, "SECURITY") == [(4, 5), (10, 11)]
+    assert rows(en, "public") == [(6, 7), (14, 15)]
+    assert rows(en, "public", case_sensitive=True) == [(6, 7)]
+    assert rows(en, "Public", case_sensitive=True) == [(14, 15)]
+
+
+def test_lemma(en):
+    assert rows(en, "lemma:security") == [(4, 5), (10, 11), (17, 18)]
+
+
+def test_glob_and_regex(en):
+    expected = [(4, 5), (10, 11), (12, 13), (17, 18)]  # security, security, secure, Securities
+    assert rows(en, "secur*") == expected
+    assert rows(en, "/secur(e|ity|ities)/") == expected
+    assert rows(en, "/secur(e|ity)/") == [(4, 5), (10, 11), (12, 13)]  # full match, not search
+    assert rows(en, "secur?") == [(12, 13)]  # ? is exactly one character: secure
+    assert rows(en, "securit?") == [(4, 5), (10, 11)]
+    assert rows(en, "secure?") == []
+    assert rows(en, "lemma:secur*&upos:ADJ") == [(12, 13)]
+
+
+def test_upos_and_other_fields(en):
+    assert rows(en, "upos:PUNCT") == [(8, 9), (13, 14), (16, 17), (19, 20)]
+    assert rows(en, "xpos:NNS") == [(17, 18)]
+    assert rows(en, "deprel:amod&lemma:public") == [(6, 7), (14, 15)]
+
+
+def test_phrase(en):
+    assert rows(en, "public opinion") == [(6, 8), (14, 16)]
+    assert rows(en, '"public opinion"') == [(6, 8), (14, 16)]
+    assert rows(en, "lemma:public upos:NOUN") == [(6, 8), (14, 16)]
+    assert rows(en, "national security and") == [(3, 6)]
+    assert rows(en, "public opinion rule") == []
+
+
+def test_phrase_never_crosses_a_paragraph(en):
+    # "secure ." ends paragraph 1, "Public" starts paragraph 2.
+    assert rows(en, "secure .") == [(12, 14)]
+    assert rows(en, ". public") == []
+    # it may cross a sentence boundary inside a paragraph (". Ideological" in paragraph 1)
+    assert rows(en, ". ideological") == [(8, 10)]
+
+
+def test_dependency_head(en):
+    # security as object of safeguard: only the first
+    assert rows(en, "lemma:security&deprel:obj&head(lemma:safeguard)") == [(4, 5)]
+    assert rows(en, "lemma:security", head="lemma:safeguard", deprel="obj") == [(4, 5)]
+    assert rows(en, "lemma:security", head="lemma:secure") == [(10, 11)]
+    assert rows(en, "lemma:security", deprel="nsubj*") == [(10, 11), (17, 18)]
+
+
+def test_dependency_child(en):
+    assert rows(en, "lemma:security&child(amod,lemma:ideological)") == [(10, 11)]
+    assert rows(en, "lemma:security", child=("amod", "lemma:ideological")) == [(10, 11)]
+    assert rows(en, "lemma:security", child=[("amod", "national"), ("conj", "lemma:opinion")]) == [(4, 5)]
+    assert rows(en, "lemma:security&child(lemma:national)") == [(4, 5)]  # any relation
+    assert rows(en, "lemma:security&child(nsubj,lemma:national)") == []
+
+
+def test_chinese_literal_matches_across_words(zh):
+    # 网络安全 is two words (网络 + 安全) in UD GSD segmentation.
+    assert rows(zh, "网络安全") == [(1, 3)]
+    assert rows(zh, "安全") == [(2, 3), (5, 6), (7, 8)]
+    assert rows(zh, "网络") == [(1, 2), (6, 7)]
+    # runs never leave a paragraph: 网络 (p2) + 安全 (p3) is not a hit
+    assert rows(zh, "意识形态安全") == [(4, 6)]
+    assert rows(zh, "网络 安全") == [(1, 3)]
+
+
+def test_metadata_mask(en):
+    assert metadata_mask(en, {"voice": "official"}).all()
+    assert not metadata_mask(en, {"voice": "framing"}).any()
+    assert metadata_mask(en, {"voice": ["framing", "official"]}).all()
+    assert metadata_mask(en, {"date": ("2014-08-01", "2014-08-31")}).all()
+    assert not metadata_mask(en, {"date": ("2014-09-01", None)}).any()
+    assert metadata_mask(en, {"date": (None, "2014-08-18")}).all()
+    assert metadata_mask(en, {"upos": "PUNCT"}).sum() == 4
+    with pytest.raises(QueryError, match="no such column"):
+        metadata_mask(en, {"colour": "red"})
+    with pytest.raises(QueryError, match="pair"):
+        metadata_mask(en, {"date": ("a", "b", "c")})
+
+
+def test_matcher_agrees_with_a_row_by_row_scan(en):
+    """The vectorised matcher against a plain Python loop over the rows."""
+    forms = [str(f) for f in en["form"]]
+    lemmas = [str(x) for x in en["lemma"]]
+    upos = [str(x) for x in en["upos"]]
+    assert rows(en, "lemma:security&upos:NOUN") == [(i, i + 1) for i in range(len(en))
+                                                     if lemmas[i] == "security" and upos[i] == "NOUN"]
+    assert rows(en, "s*") == [(i, i + 1) for i in range(len(en)) if forms[i].lower().startswith("s")]
+
+
+def test_empty_table():
+    empty = tokens_from_conllu("1\tx\tx\tX\t_\t_\t0\troot\t_\t_\n").iloc[:0]
+    starts, ends = match_spans(empty, "security")
+    assert len(starts) == 0 and len(ends) == 0
+    assert isinstance(starts, np.ndarray)
+    assert isinstance(empty, pd.DataFrame)
