@@ -401,3 +401,34 @@ def test_cli_themes_reports_malformed_dictionary(tmp_path, capsys):
     assert main(["themes", "--dictionary", str(f), "--show", "dictionary"]) == 2
     err = capsys.readouterr().err
     assert "security/cyber" in err and "line 2" in err
+
+
+# --------------------------------------------------------------------------------------------
+# Plots (draw what theme_rates returned)
+
+
+def test_theme_plots_draw_rates_and_cis():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.themes import theme_heatmap, theme_rates_plot
+
+    t = _two_docs()
+    by_doc = theme_rates(t, dic(DIC2), by="doc_id")
+    fig = theme_heatmap(by_doc, labels={"a": "2014-08-19 a"})
+    ax = fig.axes[0]
+    img = ax.get_images()[0].get_array()
+    assert img.shape == (2, 3)
+    assert img[0, 0] == pytest.approx(by_doc.iloc[0]["rate_per_1000"])
+    assert [tl.get_text() for tl in ax.get_yticklabels()] == ["2014-08-19 a", "b"]
+    plt.close(fig)
+    by_voice = theme_rates(t, dic(DIC2), by="voice")
+    fig = theme_rates_plot(by_voice, groups=["official", "framing"])
+    ax = fig.axes[0]
+    assert [tl.get_text() for tl in ax.get_legend().get_texts()] == ["official", "framing"]
+    # the first error bar spans the CI of official/security
+    row = by_voice[(by_voice["voice"] == "official") & (by_voice["theme"] == "security")].iloc[0]
+    segs = ax.containers[0].lines[2][0].get_segments()
+    assert segs[0][0][0] == pytest.approx(row["ci_low"]) and segs[0][1][0] == pytest.approx(row["ci_high"])
+    plt.close(fig)
+    with pytest.raises(QueryError, match="voice"):
+        theme_rates_plot(by_doc)

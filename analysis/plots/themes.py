@@ -1,0 +1,142 @@
+"""Theme plots: a documents × themes heatmap and a rate-by-group dot plot with CIs.
+
+Both take the DataFrame of :func:`analysis.themes.theme_rates` and draw it; they compute nothing.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..errors import QueryError
+from .style import COLUMN_WIDTH, PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
+
+_NEEDED = ("theme", "rate_per_1000")
+
+
+def _check(rates: pd.DataFrame, group: str, extra: tuple[str, ...] = ()) -> None:
+    need = list(_NEEDED) + [group] + list(extra)
+    missing = [c for c in need if c not in rates.columns]
+    if missing:
+        raise QueryError(f"this plot needs the theme_rates columns {', '.join(need)}; missing: {', '.join(missing)} "
+                         f"(call theme_rates(..., by={group!r}))")
+    if rates.empty:
+        raise QueryError("nothing to plot: the theme_rates table is empty")
+
+
+def theme_heatmap(
+    rates: pd.DataFrame,
+    *,
+    group: str = "doc_id",
+    labels: dict[str, str] | None = None,
+    annotate: bool = True,
+    title: str | None = None,
+    ax: Axes | None = None,
+    width: float = PAGE_WIDTH,
+    row_height: float = 0.24,
+    cmap: str = "cividis",
+) -> Figure:
+    """Heatmap of theme rates per 1,000 words: one row per ``group`` value, one column per theme.
+
+    ``rates`` is :func:`analysis.themes.theme_rates` output (``by="doc_id"`` orders documents by
+    date; rows keep the table's order, columns its theme order). ``labels`` maps a group value
+    to its row label (e.g. "2014-08-19 — title"). ``annotate`` writes each cell's rate. The
+    colour map is cividis (readable with colour-vision deficiency). Returns the Figure.
+    """
+    _check(rates, group)
+    rows = list(dict.fromkeys(rates[group].astype(str)))
+    themes = list(dict.fromkeys(rates["theme"].astype(str)))
+    grid = (rates.assign(_g=rates[group].astype(str), _t=rates["theme"].astype(str))
+            .pivot_table(index="_g", columns="_t", values="rate_per_1000", aggfunc="first", dropna=False)
+            .reindex(index=rows, columns=themes))
+    values = grid.to_numpy(dtype=float)
+    labels = labels or {}
+    with tifa_style():
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(width, max(1.6, 1.2 + row_height * len(rows))))
+        else:
+            fig = ax.figure
+        img = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, interpolation="nearest")
+        ax.set_xticks(range(len(themes)))
+        ax.set_xticklabels([t.replace("_", " ") for t in themes], rotation=35, ha="right")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([str(labels.get(r, r)) for r in rows])
+        ax.tick_params(length=0)
+        for side in ("top", "right", "left", "bottom"):
+            ax.spines[side].set_visible(False)
+        if annotate:
+            finite = values[np.isfinite(values)]
+            mid = (finite.max() + finite.min()) / 2 if finite.size else 0
+            for i in range(values.shape[0]):
+                for j in range(values.shape[1]):
+                    v = values[i, j]
+                    if np.isfinite(v):
+                        ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=5.5,
+                                color="black" if v > mid else "white")
+        bar = fig.colorbar(img, ax=ax, fraction=0.03, pad=0.02)
+        bar.set_label("rate per 1,000 words")
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+    return fig
+
+
+def theme_rates_plot(
+    rates: pd.DataFrame,
+    *,
+    group: str = "voice",
+    groups: list[str] | None = None,
+    themes: list[str] | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    width: float = COLUMN_WIDTH,
+) -> Figure:
+    """Dot plot of theme rates per 1,000 words by ``group``, with the CI as error bars.
+
+    ``rates`` is :func:`analysis.themes.theme_rates` output with ``by=group`` (``ci_low`` and
+    ``ci_high`` are drawn as the bars: exact Poisson 95% intervals). One row per theme, one
+    dot per group, dodged; voices use the shared ``VOICE_COLORS``. ``groups`` / ``themes``
+    choose and order what is shown. Returns the Figure.
+    """
+    _check(rates, group, ("ci_low", "ci_high"))
+    all_groups = list(dict.fromkeys(rates[group].astype(str)))
+    groups = [str(g) for g in groups] if groups is not None else all_groups
+    themes = [str(t) for t in themes] if themes is not None else list(dict.fromkeys(rates["theme"].astype(str)))
+    unknown = sorted(set(groups) - set(all_groups)) + sorted(set(themes) - set(rates["theme"].astype(str)))
+    if unknown:
+        raise QueryError(f"not in the rates table: {', '.join(unknown)}")
+    table = rates.assign(_g=rates[group].astype(str), _t=rates["theme"].astype(str)).set_index(["_g", "_t"])
+    with tifa_style():
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(width, max(1.6, 0.6 + 0.28 * len(themes) * max(1, len(groups)) ** 0.5)))
+        else:
+            fig = ax.figure
+        n = len(groups)
+        step = 0.7 / max(n, 1)
+        for g_i, g in enumerate(groups):
+            color = VOICE_COLORS.get(g, PALETTE[g_i % len(PALETTE)]) if group == "voice" else PALETTE[g_i % len(PALETTE)]
+            y = np.arange(len(themes)) + (g_i - (n - 1) / 2) * step
+            sub = table.reindex([(g, t) for t in themes])
+            x = sub["rate_per_1000"].to_numpy(dtype=float)
+            lo = sub["ci_low"].to_numpy(dtype=float)
+            hi = sub["ci_high"].to_numpy(dtype=float)
+            ax.errorbar(x, y, xerr=np.vstack([x - lo, hi - x]), fmt="o", markersize=3, color=color,
+                        elinewidth=0.8, capsize=1.5, label=g)
+        ax.set_yticks(range(len(themes)))
+        ax.set_yticklabels([t.replace("_", " ") for t in themes])
+        ax.set_ylim(len(themes) - 0.5, -0.5)
+        ax.set_xlim(left=0)
+        ax.set_xlabel("rate per 1,000 words (95% exact Poisson CI)")
+        ax.grid(axis="x", color="#dddddd", linewidth=0.4)
+        ax.set_axisbelow(True)
+        ax.legend(title=group, frameon=False, loc="lower right")
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+    return fig
+
+
+__all__ = ["theme_heatmap", "theme_rates_plot"]
