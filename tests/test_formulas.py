@@ -1,0 +1,142 @@
+"""Tests of analysis.formulas on a hand-built multi-document Tokens table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.errors import QueryError
+from analysis.formulas import formula_kwic, formula_occurrences, formulas, formulas_by_document
+from analysis.tokens import tokens_from_conllu
+
+UPOS = {
+    "we": "PRON", "they": "PRON", "must": "AUX", "is": "AUX", "in": "ADP", "of": "ADP", "the": "DET",
+    "and": "CCONJ", ".": "PUNCT", ",": "PUNCT", "persist": "VERB", "matters": "VERB", "correct": "ADJ",
+    "two": "NUM", "one": "NUM", "today": "NOUN", "orientation": "NOUN", "wings": "NOUN", "bird": "NOUN",
+    "cybersecurity": "NOUN", "key": "ADJ", "network": "NOUN", "security": "NOUN", "informatization": "NOUN",
+    "construction": "NOUN", "strengthen": "VERB",
+    "网络": "NOUN", "安全": "NOUN", "和": "CCONJ", "信息化": "NOUN", "是": "AUX", "重要": "ADJ", "，": "PUNCT",
+    "。": "PUNCT", "加强": "VERB",
+}
+LEMMA = {"wings": "wing", "matters": "matter", "is": "be"}
+
+
+def sentence(text: str) -> str:
+    """A flat parse (every word attached to the first) — formulas read only forms, lemmas, UPOS."""
+    rows = []
+    for i, w in enumerate(text.split(), 1):
+        rows.append("\t".join([str(i), w, LEMMA.get(w, w), UPOS[w], "_", "_", "0" if i == 1 else "1",
+                               "root" if i == 1 else "dep", "_", "_"]))
+    return "\n".join(rows) + "\n"
+
+
+def doc(doc_id: str, *sentences: str, lang: str = "en") -> pd.DataFrame:
+    return tokens_from_conllu("\n".join(sentence(s) for s in sentences), doc_id=doc_id, lang=lang,
+                              voice="official")
+
+
+def corpus(*docs: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([d.astype(object) for d in docs], ignore_index=True)
+
+
+A = doc("A", "we must persist in the correct orientation .", "two wings of one bird .")
+B = doc("B", "they persist in the correct orientation today .", "cybersecurity is two wings of one bird .")
+C = doc("C", "the correct orientation matters .")
+D = doc("D", "the correct orientation is key .")
+
+
+def test_maximal_formulas_only():
+    table = formulas(corpus(A, B, C))
+    assert list(table.formula) == ["persist in the correct orientation", "two wing of one bird"]
+    first = table.iloc[0]
+    assert (first.n, first.n_docs, first.doc_ids, first.freq) == (5, 2, "A; B", 2)
+    assert (first.first_doc, first.first_sent) == ("A", 1)
+    assert table.iloc[1].example == "two wings of one bird"
+
+
+def test_shorter_formula_kept_only_with_its_own_documents():
+    # min_n=2: "correct orientation" is in A, B, C but A and B's occurrences belong to the longer
+    # formula, so only C is free → fewer than 2 documents → dropped
+    table = formulas(corpus(A, B, C), min_n=2)
+    assert "correct orientation" not in set(table.formula)
+    # with D it occurs free in C and D → kept, counting only those two occurrences
+    table = formulas(corpus(A, B, C, D), min_n=2)
+    row = table.set_index("formula").loc["correct orientation"]
+    assert (row.n_docs, row.doc_ids, row.freq) == (2, "C; D", 2)
+
+
+def test_tolerance_rule():
+    # "correct orientation" is in A2, B2, C (also free in A2 and B2); the longer formula in A2, B2:
+    # its document set misses exactly one of the shorter one's documents
+    a2 = doc("A", "we must persist in the correct orientation .", "the correct orientation is key .")
+    b2 = doc("B", "they persist in the correct orientation today .", "the correct orientation today .")
+    t = corpus(a2, b2, doc("C", "the correct orientation ."))
+    kept = formulas(t, min_n=2, tolerance=0)
+    dropped = formulas(t, min_n=2, tolerance=1)
+    row = kept.set_index("formula").loc["correct orientation"]
+    assert (row.doc_ids, row.freq) == ("A; B; C", 3)  # the free occurrences only
+    assert "correct orientation" not in set(dropped.formula)
+    assert "persist in the correct orientation" in set(dropped.formula)
+
+
+def test_no_function_word_edges_and_no_punctuation_inside():
+    table = formulas(corpus(A, B, C, D), min_n=2, max_n=8)
+    for f in table.formula:
+        words = f.split()
+        assert UPOS.get(words[0], "NOUN") not in ("ADP", "DET", "CCONJ", "PRON", "AUX")
+        assert "." not in words
+    # "orientation . two" would span a sentence end and punctuation
+    assert not any("orientation two" in f for f in table.formula)
+
+
+def test_non_overlapping_occurrences():
+    E = doc("E", "network security informatization construction .")
+    F = doc("F", "network security informatization .")
+    G = doc("G", "security informatization construction .")
+    H = doc("H", "security informatization construction .")
+    I = doc("I", "network security informatization .")  # noqa: E741
+    t = corpus(E, F, G, H, I)
+    table = formulas(t)
+    rows = table.set_index("formula")
+    # both 3-grams are in 3 documents; the alphabetically first claims E's words
+    assert rows.loc["network security informatization"].doc_ids == "E; F; I"
+    assert rows.loc["security informatization construction"].doc_ids == "G; H"
+    occ = formula_occurrences(t, table)
+    claimed = set()
+    for r in occ.itertuples():
+        words = {(r.doc_id, r.sent, i) for i in range(r.start, r.end + 1)}
+        assert not words & claimed
+        claimed |= words
+    assert len(occ) == 5
+
+
+def test_chinese_words_joined_without_spaces():
+    z1 = doc("z1", "加强 网络 安全 和 信息化 。", lang="zh")
+    z2 = doc("z2", "网络 安全 和 信息化 是 重要 。", lang="zh")
+    z3 = doc("z3", "网络 安全 ， 和 信息化 。", lang="zh")
+    table = formulas(corpus(z1, z2, z3), lang="zh")
+    assert list(table.formula) == ["网络安全和信息化"]
+    assert table.iloc[0].doc_ids == "z1; z2" and table.iloc[0].lang == "zh"
+
+
+def test_kwic_lines_and_by_document():
+    t = corpus(A, B, C)
+    table = formulas(t)
+    lines = formula_kwic(t, table, window=2)
+    first = lines.iloc[0]
+    assert (first.formula, first.doc_id, first.left, first.match, first.right) == \
+        ("persist in the correct orientation", "A", "we must", "persist in the correct orientation", ".")
+    assert len(lines) == 4
+    by_doc = formulas_by_document(formula_occurrences(t, table))
+    assert list(by_doc.itertuples(index=False, name=None)) == [
+        ("persist in the correct orientation", "A", 1), ("two wing of one bird", "A", 1),
+        ("persist in the correct orientation", "B", 1), ("two wing of one bird", "B", 1)]
+
+
+def test_bad_arguments():
+    with pytest.raises(QueryError):
+        formulas(corpus(A, B), min_n=4, max_n=3)
+    with pytest.raises(QueryError):
+        formulas(corpus(A, B), lang="fr")
+    with pytest.raises(QueryError):
+        formula_occurrences(corpus(A, B), pd.DataFrame({"formula": ["x"]}))
