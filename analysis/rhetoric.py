@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import QueryError
+from .keyness import chi2_sf, log_likelihood_4cell, log_ratio
 
 # ---------------------------------------------------------------------------------------------
 # Word lists (documented, small, editable)
@@ -744,37 +745,10 @@ def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
     return _profile_and_values(tokens, by, features)[0]
 
 
-def log_likelihood(a, b, n_a, n_b) -> np.ndarray:
-    """Log-likelihood G² of a frequency in two corpora (vectorised).
-
-    The 4-cell form of Rayson & Garside (2000, "Comparing corpora using frequency profiling"):
-    observed table [[a, b], [n_a − a, n_b − b]], expected E_ij = row_i·col_j / N, and
-    G² = 2 Σ O ln(O/E) (terms with O = 0 contribute 0). Identical to
-    ``scipy.stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]``.
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    n_a = np.asarray(n_a, dtype=float)
-    n_b = np.asarray(n_b, dtype=float)
-    obs = np.stack(np.broadcast_arrays(a, b, n_a - a, n_b - b))
-    total = n_a + n_b
-    row1 = a + b
-    row2 = total - row1
-    exp = np.stack(np.broadcast_arrays(row1 * n_a / total, row1 * n_b / total,
-                                       row2 * n_a / total, row2 * n_b / total))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
-    return 2.0 * terms.sum(axis=0)
-
-
-def log_ratio(a, b, n_a, n_b, *, zero: float = 0.5) -> np.ndarray:
-    """Log ratio effect size (Hardie 2014, "Log Ratio – an informal introduction", CASS):
-    log2((a/n_a) / (b/n_b)); a zero frequency is replaced by ``zero`` (Hardie's 0.5) so the
-    ratio stays finite. Positive: relatively more frequent in the first group; +1 = twice as
-    frequent."""
-    a = np.where(np.asarray(a, dtype=float) == 0, zero, np.asarray(a, dtype=float))
-    b = np.where(np.asarray(b, dtype=float) == 0, zero, np.asarray(b, dtype=float))
-    return np.log2((a / np.asarray(n_a, dtype=float)) / (b / np.asarray(n_b, dtype=float)))
+#: Log-likelihood G² (4-cell form) and Hardie's log ratio come from :mod:`analysis.keyness`
+#: (one implementation for vocabularies and rhetoric features): ``log_likelihood(a, b, n_a, n_b)``
+#: with ``a, b`` the counts and ``n_a, n_b`` the group sizes in words.
+log_likelihood = log_likelihood_4cell
 
 
 def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "voice",
@@ -782,10 +756,12 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
                      features: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Compare two groups feature by feature, with a significance test and an effect size.
 
-    Count features: log-likelihood G² (:func:`log_likelihood`, 1 d.f., p from χ²₁) on hits vs
-    other words, and Hardie's log ratio (:func:`log_ratio`). Sentence features (length, depth):
-    two-sided Mann–Whitney U test (``scipy.stats.mannwhitneyu``) of the per-sentence values, with
-    ``log_ratio`` = log2(mean_a / mean_b). Columns: feature, kind, count_a, words_a, value_a
+    Count features: log-likelihood G² in the 4-cell form (Rayson & Garside 2000; Dunning 1993;
+    :func:`analysis.keyness.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the group's
+    other words, and Hardie's (2014) log ratio (:func:`analysis.keyness.log_ratio`, zero → 0.5).
+    Sentence features (length, depth): two-sided Mann–Whitney U test
+    (``scipy.stats.mannwhitneyu``) of the per-sentence values, with ``log_ratio`` =
+    log2(mean_a / mean_b). Columns: feature, kind, count_a, words_a, value_a
     (rate per 1,000 words, or mean), count_b, words_b, value_b, test, statistic, p_value,
     log_ratio. With many features, read p-values with a multiple-testing correction in mind.
     """
@@ -802,7 +778,7 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
         if ra["kind"] == "count":
             stat = float(log_likelihood(ra["count"], rb["count"], ra["words"], rb["words"])) \
                 if ra["words"] and rb["words"] else np.nan
-            p_val = float(stats.chi2.sf(stat, 1)) if not np.isnan(stat) else np.nan
+            p_val = float(chi2_sf(stat)) if not np.isnan(stat) else np.nan
             lr = float(log_ratio(ra["count"], rb["count"], ra["words"], rb["words"])) \
                 if ra["words"] and rb["words"] else np.nan
             test, va, vb = "G2", ra["rate_per_1000"], rb["rate_per_1000"]
