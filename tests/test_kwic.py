@@ -254,3 +254,60 @@ def test_seed_hit_counts_equal_raw_text_counts():
         text = pars[pars["lang"] == "zh"]["text"]
         expected = sum(t.count(term) for t in text)
         assert len(kwic(tokens, term, lang="zh")) == expected, term
+
+
+# ---------------------------------------------------------------- the CLI (on hand-built tokens)
+
+
+@pytest.fixture()
+def cli(tokens, monkeypatch, capsys):
+    import analysis.cli.kwic as cli_kwic
+    from analysis.cli import main
+
+    monkeypatch.setattr(cli_kwic, "_load_tokens", lambda args: tokens)
+
+    def run(*argv):
+        status = main(list(argv))
+        out = capsys.readouterr()
+        return status, out.out, out.err
+    return run
+
+
+def test_cli_kwic_text_csv_json(cli):
+    import io
+    import json
+
+    status, out, _ = cli("kwic", "security", "--window", "2", "--voice", "official")
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("d1 ¶1") and "[security]" in lines[0]
+    # left contexts are right-aligned: the "[" of every line is in the same column
+    assert len({line.index("[") for line in lines}) == 1
+    status, out, _ = cli("kwic", "security", "--sort", "L1", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out), keep_default_na=False)
+    assert frame["position"].tolist() == [11, 1, 7, 4]
+    status, out, _ = cli("kwic", "lemma:security", "--head", "we", "--deprel", "dep", "--format", "json")  # flat parse: heads are sentence-initial
+    assert [r["position"] for r in json.loads(out)] == [4]
+    status, out, _ = cli("kwic", "安全", "--unit", "char", "--window", "3", "--format", "json")
+    assert [r["left"] for r in json.loads(out)] == ["护网络", "识形态", "络空间"]
+
+
+def test_cli_errors_exit_2(cli):
+    status, _, err = cli("kwic", "lema:security")
+    assert status == 2 and "unknown field 'lema'" in err
+    status, _, err = cli("ngrams", "--position", "middle")
+    assert status == 2 and "--position" in err
+
+
+def test_cli_freq_ngrams_dispersion(cli):
+    import io
+
+    status, out, _ = cli("freq", "--lang", "en", "--format", "csv", "--top", "0")
+    frame = pd.read_csv(io.StringIO(out))
+    assert frame.iloc[0].tolist()[:2] == ["security", 4]
+    status, out, _ = cli("ngrams", "-n", "2", "--node", "security", "--position", "right", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out))
+    assert sorted(frame["ngram"]) == ["cyber security", "ideological security", "national security"]
+    status, out, _ = cli("dispersion", "security", "安全", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out))
+    assert frame["term"].tolist() == ["security", "安全"] and frame["freq"].tolist() == [4, 3]
