@@ -96,8 +96,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         if col in _INT_DTYPES:
             dtype = _INT_DTYPES[col]
             if dtype == "Int32":
-                df[col] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
-                                    for v in df[col]], dtype="Int32")
+                df[col] = pd.to_numeric(df[col].astype("object").where(df[col].notna(), None)).astype("Int32")
             else:
                 df[col] = df[col].astype(dtype)
         else:
