@@ -1,0 +1,201 @@
+"""Word sketches from hand-built UD parses (English and Chinese)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from analysis.errors import QueryError
+from analysis.sketch import WordSketch, dependency_pairs, sketch_hits, word_sketch
+from analysis.tokens import tokens_from_conllu
+
+
+def conllu(rows: str) -> str:
+    """Rows as 'id form lemma upos head deprel' separated by spaces; blank line between sentences."""
+    out = []
+    for line in rows.strip("\n").splitlines():
+        if not line.strip():
+            out.append("")
+            continue
+        i, form, lemma, upos, head, deprel = line.split()
+        out.append("\t".join([i, form, lemma, upos, "_", "_", head, deprel, "_", "_"]))
+    return "\n".join(out) + "\n"
+
+
+EN = conllu("""
+1 We we PRON 3 nsubj
+2 must must AUX 3 aux
+3 safeguard safeguard VERB 0 root
+4 national national ADJ 5 amod
+5 security security NOUN 3 obj
+6 and and CCONJ 7 cc
+7 development development NOUN 5 conj
+8 . . PUNCT 3 punct
+
+1 Information information NOUN 2 compound
+2 security security NOUN 4 nsubj:pass
+3 is be AUX 4 aux:pass
+4 guaranteed guarantee VERB 0 root
+5 by by ADP 7 case
+6 the the DET 7 det
+7 state state NOUN 4 obl
+8 . . PUNCT 4 punct
+
+1 Threats threat NOUN 8 nsubj
+2 to to ADP 4 case
+3 the the DET 4 det
+4 security security NOUN 1 nmod
+5 of of ADP 7 case
+6 the the DET 7 det
+7 nation nation NOUN 4 nmod
+8 grow grow VERB 0 root
+9 . . PUNCT 8 punct
+
+1 We we PRON 2 nsubj
+2 protect protect VERB 0 root
+3 national national ADJ 4 amod
+4 Security security NOUN 2 obj
+5 and and CCONJ 8 cc
+6 national national ADJ 8 amod
+7 core core ADJ 8 amod
+8 interests interest NOUN 4 conj
+9 and and CCONJ 11 cc
+10 ideological ideological ADJ 11 amod
+11 security security NOUN 4 conj
+""")
+
+# 我们 在 网络 上 维护 国家 安全 。 / 网络 安全 和 发展
+ZH = conllu("""
+1 我们 我们 PRON 5 nsubj
+2 在 在 ADP 3 case
+3 网络 网络 NOUN 5 obl
+4 上 上 ADP 3 case
+5 维护 维护 VERB 0 root
+6 国家 国家 NOUN 7 nmod
+7 安全 安全 NOUN 5 obj
+8 。 。 PUNCT 5 punct
+
+1 保障 保障 VERB 0 root
+2 网络 网络 NOUN 3 nmod
+3 安全 安全 NOUN 1 obj
+4 和 和 CCONJ 5 cc
+5 发展 发展 NOUN 3 conj
+""")
+
+
+@pytest.fixture()
+def en() -> pd.DataFrame:
+    return tokens_from_conllu(EN, doc_id="en1", lang="en", voice="official")
+
+
+@pytest.fixture()
+def zh() -> pd.DataFrame:
+    return tokens_from_conllu(ZH, doc_id="zh1", lang="zh", voice="original")
+
+
+def cell(sketch: pd.DataFrame, relation: str, collocate: str) -> pd.Series:
+    rows = sketch[(sketch.relation == relation) & (sketch.collocate == collocate)]
+    assert len(rows) == 1, f"no single {relation}/{collocate} row in\n{sketch}"
+    return rows.iloc[0]
+
+
+def test_english_relations(en):
+    s = word_sketch(en, "security")
+    assert isinstance(s, WordSketch)
+    got = {(r, c): f for r, c, f in zip(s.relation, s.collocate, s.freq)}
+    assert got == {
+        ("modifier (amod)", "national"): 2,
+        ("modifier (amod)", "ideological"): 1,
+        ("object of", "safeguard"): 1,
+        ("object of", "protect"): 1,
+        ("compound", "information"): 1,
+        ("subject of (passive)", "guarantee"): 1,
+        ("coordinated (conj)", "development"): 1,
+        ("coordinated (conj)", "interest"): 1,
+        ("coordinated (conj)", "security"): 2,  # "Security ... and ideological security", both ways
+        ("prepositional (X of \u2026)", "nation"): 1,
+        ("prepositional (\u2026 to X)", "threat"): 1,
+    }
+    # relation order: fixed relations first in RELATIONS order
+    assert list(dict.fromkeys(s.relation))[:3] == ["modifier (amod)", "compound", "object of"]
+
+
+def test_log_dice_uses_relation_frequencies(en):
+    s = word_sketch(en, "security")
+    # f(security, amod, *) = 3 (national x2, ideological); f(*, amod, national) = 3
+    # (national security x2, national interests); f(*, amod, ideological) = 1
+    nat = cell(s, "modifier (amod)", "national")
+    assert (nat.freq_node_relation, nat.freq_collocate_relation) == (3, 3)
+    assert nat.log_dice == pytest.approx(14 + math.log2(2 * 2 / (3 + 3)))
+    ideo = cell(s, "modifier (amod)", "ideological")
+    assert ideo.log_dice == pytest.approx(14 + math.log2(2 * 1 / (3 + 1)))  # = 13
+    assert ideo.log_dice == pytest.approx(13.0)
+    # within a relation, rows are ordered by logDice
+    amod = s[s.relation == "modifier (amod)"]
+    assert list(amod.collocate) == ["national", "ideological"]
+    # the converse view from the adjective
+    adj = word_sketch(en, "national")
+    assert cell(adj, "modifies (amod of)", "security").freq == 2
+    assert cell(adj, "modifies (amod of)", "interest").freq == 1
+
+
+def test_chinese_relations(zh):
+    s = word_sketch(zh, "安全")
+    got = {(r, c): f for r, c, f in zip(s.relation, s.collocate, s.freq)}
+    assert got == {("nmod", "国家"): 1, ("nmod", "网络"): 1, ("object of", "维护"): 1,
+                   ("object of", "保障"): 1, ("coordinated (conj)", "发展"): 1}
+    # two case markers (在 ... 上) make one prepositional relation, in word order
+    v = word_sketch(zh, "维护")
+    assert cell(v, "prepositional (X 在 上 \u2026)", "网络").freq == 1
+    assert cell(v, "object", "安全").freq == 1
+    hits = sketch_hits(zh, "维护", "prepositional (X 在 上 \u2026)", "网络")
+    assert hits.loc[0, "left"] == "我们在" and hits.loc[0, "match"] == "网络上维护"
+
+
+def test_hits_link_back_to_kwic(en):
+    s = word_sketch(en, "security")
+    nat = cell(s, "modifier (amod)", "national")
+    assert sorted(nat.hits) == [("en1", 1, 5, 4), ("en1", 4, 4, 3)]
+    kwic = sketch_hits(en, "security", "modifier (amod)", "national")
+    assert list(kwic.match) == ["national security", "national Security"]
+    assert list(kwic.left) == ["We must safeguard", "We protect"]
+    assert kwic.loc[0, "right"].startswith("and development")
+    assert list(zip(kwic.doc_id, kwic.sent, kwic.node_idx, kwic.collocate_idx)) == sorted(nat.hits)
+    pp = sketch_hits(en, "security", "prepositional (\u2026 to X)", "threat", width=2)
+    assert pp.loc[0, "match"] == "Threats to the security" and pp.loc[0, "right"] == "of the"
+    with pytest.raises(QueryError, match="its relations are"):
+        sketch_hits(en, "security", "object of", "cabbage")
+
+
+def test_min_freq_and_views(en):
+    s = word_sketch(en, "security", min_freq=2, top=5)
+    assert set(zip(s.relation, s.collocate)) == {("modifier (amod)", "national"), ("coordinated (conj)", "security")}
+    html = s._repr_html_()
+    assert "modifier (amod)" in html and "national" in html and "<table" in html
+    grid = s.grid()
+    assert list(grid.columns) == ["modifier (amod)", "coordinated (conj)"]
+    assert grid.iloc[0, 0].startswith("national 2")
+    text = s.to_text()
+    assert text.splitlines()[2].startswith("modifier (amod)") and "national" in text
+    # a selection is a plain DataFrame again
+    assert type(s[s.freq > 1]) is pd.DataFrame
+
+
+def test_case_sensitivity_and_errors(en):
+    assert cell(word_sketch(en, "Security"), "modifier (amod)", "national").freq == 2
+    with pytest.raises(QueryError, match="does not occur"):
+        word_sketch(en, "cabbage")
+    with pytest.raises(QueryError):
+        word_sketch(en, "")
+    # a lemma that occurs but has no relations gives an empty sketch, not an error
+    assert len(word_sketch(en, "the")) == 0
+
+
+def test_pairs_cover_both_directions(en):
+    pairs = dependency_pairs(en)
+    a = pairs[(pairs.relation == "object") & (pairs.node == "safeguard")]
+    b = pairs[(pairs.relation == "object of") & (pairs.node == "security") & (pairs.collocate == "safeguard")]
+    assert len(a) == len(b) == 1
+    assert (a.iloc[0].node_row, a.iloc[0].collocate_row) == (b.iloc[0].collocate_row, b.iloc[0].node_row)
