@@ -185,3 +185,44 @@ def test_user_errors(toy):
         keyness(toy, {"voice": "official"}, statistic="zeta")
     with pytest.raises(QueryError):
         keyness(toy, {"voice": "official"}, by="upos")
+
+
+def test_cli_keyness(toy, monkeypatch, capsys):
+    import json
+
+    import analysis.cli.keyness as cli_keyness
+    from analysis.cli import main
+
+    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: toy)
+    assert main(["keyness", "--target", "voice=official", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    api = keyness(toy, {"voice": "official"})
+    assert [r["term"] for r in rows] == list(api.term)
+    assert rows[0]["g2_4cell"] == pytest.approx(api.g2_4cell[0])
+    assert main(["keyness", "--target", "voice=official", "--reference", "voice=framing",
+                 "--direction", "negative", "--top", "1", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[1].startswith("the,")
+    assert main(["keyness", "--target", "voice=official"]) == 0
+    assert "security" in capsys.readouterr().out
+    assert main(["keyness", "--target", "voice=nobody"]) == 2
+    assert "target selects no tokens" in capsys.readouterr().err
+
+
+def test_cli_collocates(monkeypatch, capsys):
+    import json
+
+    import analysis.cli.keyness as cli_keyness
+    from analysis.cli import main
+    from analysis.collocation import collocates
+
+    toks = make_tokens([("a", "official", "we safeguard national security and national security matters"),
+                        ("b", "framing", "the blog discusses national security")])
+    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: toks)
+    assert main(["collocates", "security", "--span", "1", "1", "--min-freq", "1", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    api = collocates(toks, "security", span=(1, 1))
+    assert [r["collocate"] for r in rows] == list(api.collocate)
+    assert main(["collocates", "security", "--where", "voice=official", "--min-freq", "1", "--format", "csv"]) == 0
+    assert "blog" not in capsys.readouterr().out
+    assert main(["collocates", "cabbage"]) == 2

@@ -199,3 +199,22 @@ def test_pairs_cover_both_directions(en):
     b = pairs[(pairs.relation == "object of") & (pairs.node == "security") & (pairs.collocate == "safeguard")]
     assert len(a) == len(b) == 1
     assert (a.iloc[0].node_row, a.iloc[0].collocate_row) == (b.iloc[0].collocate_row, b.iloc[0].node_row)
+
+
+def test_cli_sketch(en, monkeypatch, capsys):
+    import json
+
+    import analysis.cli.keyness as cli_keyness
+    from analysis.cli import main
+
+    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: en)
+    assert main(["sketch", "security"]) == 0
+    text = capsys.readouterr().out
+    assert "modifier (amod)" in text and "national" in text
+    assert main(["sketch", "security", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    nat = [r for r in rows if r["relation"] == "modifier (amod)" and r["collocate"] == "national"][0]
+    assert nat["freq"] == 2 and nat["hits"] == "en1:1:5:4;en1:4:4:3"
+    assert main(["sketch", "security", "--hits", "modifier (amod)", "national", "--format", "csv"]) == 0
+    assert "national security" in capsys.readouterr().out
+    assert main(["sketch", "cabbage"]) == 2
