@@ -780,7 +780,7 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
                 if ra["words"] and rb["words"] else np.nan
             p_val = float(chi2_sf(stat)) if not np.isnan(stat) else np.nan
             lr = float(log_ratio(ra["count"], rb["count"], ra["words"], rb["words"])) \
-                if ra["words"] and rb["words"] else np.nan
+                if ra["words"] and rb["words"] and (ra["count"] or rb["count"]) else np.nan  # 0 vs 0: undefined
             test, va, vb = "G2", ra["rate_per_1000"], rb["rate_per_1000"]
         else:
             xa, xb = values[(a_name, name)], values[(b_name, name)]

@@ -140,3 +140,29 @@ def test_bad_arguments():
         formulas(corpus(A, B), lang="fr")
     with pytest.raises(QueryError):
         formula_occurrences(corpus(A, B), pd.DataFrame({"formula": ["x"]}))
+
+
+def test_plot_formulas_across_documents():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.rhetoric import plot_formulas_across_documents
+
+    t = corpus(A, B, C)
+    by_doc = formulas_by_document(formula_occurrences(t, formulas(t)))
+    fig = plot_formulas_across_documents(by_doc, documents=["A", "B", "C"])
+    ax = fig.axes[0]
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["A", "B", "C"]
+    assert len(ax.collections[0].get_offsets()) == 4
+    plt.close(fig)
+
+
+def test_cli_formulas(monkeypatch, capsys):
+    from analysis.cli import main
+    from analysis.cli import rhetoric as cli_rhetoric
+
+    monkeypatch.setattr(cli_rhetoric, "_load_tokens", lambda args: corpus(A, B, C))
+    assert main(["formulas", "--min-docs", "2", "--lang", "en", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "persist in the correct orientation,persist in the correct orientation,5,2,A; B,2" in out
+    assert main(["formulas", "--kwic", "--window", "2"]) == 0
+    assert "we must" in capsys.readouterr().out

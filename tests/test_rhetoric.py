@@ -562,9 +562,46 @@ def test_compare_rhetoric_uses_g2_and_mann_whitney():
     assert sl.test == "Mann-Whitney U"
     assert sl.p_value == pytest.approx(stats.mannwhitneyu([11, 11], [4, 3], alternative="two-sided").pvalue)
     assert sl.log_ratio == pytest.approx(np.log2(11 / 3.5))
+    enum = row.loc["enumerated_section"]
+    assert enum.statistic == 0 and enum.p_value == 1 and np.isnan(enum.log_ratio)
     with pytest.raises(QueryError):
         rhetoric.compare_rhetoric(two_voice_tokens(), groups=("official", "original"))
 
 
 def test_significance_marks():
     assert rhetoric.significance_marks([0.0001, 0.005, 0.04, 0.2, np.nan]) == ["***", "**", "*", "", ""]
+
+
+# --- plot and CLI ------------------------------------------------------------------------------
+
+def test_plot_rhetoric_profile_returns_figure_with_marks():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.rhetoric import plot_rhetoric_profile
+
+    t = two_voice_tokens()
+    prof = rhetoric.rhetoric_profile(t)
+    cmp = rhetoric.compare_rhetoric(t)
+    fig = plot_rhetoric_profile(prof, cmp, groups=["official", "framing"])
+    ax = fig.axes[0]
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert len(labels) == 7 and labels[0].startswith("obligation")  # count features, top to bottom
+    assert labels[5] == "enumerated_section"  # 0 vs 0: no log ratio
+    assert len(ax.patches) == 14  # 7 features × 2 groups
+    plt.close(fig)
+    with pytest.raises(QueryError):
+        plot_rhetoric_profile(prof, groups=["official", "nobody"])
+
+
+def test_cli_rhetoric_prints_comparison(monkeypatch, capsys):
+    from analysis.cli import main
+    from analysis.cli import rhetoric as cli_rhetoric
+
+    monkeypatch.setattr(cli_rhetoric, "_load_tokens", lambda args: two_voice_tokens())
+    assert main(["rhetoric", "--by", "voice", "--format", "csv"]) == 0
+    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert list(out.columns[:3]) == ["feature", "kind", "count_a"]
+    assert set(out.test) == {"G2", "Mann-Whitney U"}
+    assert main(["rhetoric", "--hits", "obligation", "--format", "json"]) == 0
+    assert '"evidence": "must strengthen"' in capsys.readouterr().out
+    assert main(["rhetoric", "--groups", "official", "original"]) == 2
