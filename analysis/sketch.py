@@ -22,13 +22,17 @@ relation (node X, collocate Y)        UD configuration
 ``passive subject``                   Y --nsubj:pass--> X
 ``subject of (passive)``              X --nsubj:pass--> Y       (security is guaranteed)
 ``coordinated (conj)``                X --conj--> Y or Y --conj--> X (security and development)
-``prepositional (X p …)``             Y --nmod/obl--> X, Y has case marker(s) p (security of the state)
-``prepositional (… p X)``             X --nmod/obl--> Y, X has case marker(s) p (threats to security)
+``pp_p`` (e.g. ``pp_of``)             Y --nmod/obl--> X, Y has case marker(s) p (security of the nation)
+``pp_obj_p`` (e.g. ``pp_obj_to``)     X --nmod/obl--> Y, X has case marker(s) p (threats to security)
 ====================================  ==========================================================
 
-(``A --rel--> B`` means A is the dependent of B.) ``p`` is the lemma of the case dependent(s)
-of the prepositional object, with their ``fixed`` dependents, in word order (``of``,
-``because of``, ``在 上``).
+(``A --rel--> B`` means A is the dependent of B.) The prepositional relations are the brief's
+"obl/nmod + case lemma", named as in Sketch Engine's English sketch grammar: ``pp_of`` lists
+the nouns in the node's *of*-phrases, ``pp_obj_to`` the words whose *to*-phrase contains the
+node. ``p`` is the lemma of the case dependent(s) of the prepositional object with their
+``fixed`` dependents, in word order, joined by ``_`` (``pp_of``, ``pp_because_of``,
+``pp_在_上``). The labels do not depend on word order, so they work for Chinese too, where UD
+also treats associative 的 as a case marker (``pp_的``: 产业 in 产业的发展).
 
 logDice is computed from relation-specific frequencies as in Sketch Engine (Rychlý 2008;
 Sketch Engine documentation "logDice"): ``logDice = 14 + log2(2 f(X,R,Y) / (f(X,R,*) +
@@ -105,6 +109,18 @@ def _case_markers(tokens: pd.DataFrame, lemma: np.ndarray, heads: np.ndarray, de
     return {owner: " ".join(w for _, w in sorted(words)) for owner, words in items.items()}
 
 
+def _strings(col: pd.Series, lowercase: bool = False, transform=None) -> np.ndarray:
+    """Object array of a column's strings, built per category (fast on categorical columns)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("string").fillna("").astype("category")
+    names = [str(c) for c in col.cat.categories]
+    if lowercase:
+        names = [c.lower() for c in names]
+    if transform is not None:
+        names = [transform(c) for c in names]
+    return np.array(names + [""], dtype=object)[col.cat.codes.to_numpy()]
+
+
 def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.DataFrame:
     """Every (relation, node, collocate) instance of the Tokens table, one row per instance.
 
@@ -118,15 +134,10 @@ def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.Data
         raise QueryError(f"word sketches need a parsed Tokens table; missing columns: {', '.join(missing)}")
     if len(tokens) == 0:
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
-    lemma = tokens["lemma"].astype(str).to_numpy()
-    if lowercase:
-        lemma = np.char.lower(lemma.astype(str)).astype(object)
-    deprel_cat = tokens["deprel"].astype(str).astype("category")
-    deprel_names = np.array([str(c) for c in deprel_cat.cat.categories] + [""], dtype=object)
-    deprel_codes = deprel_cat.cat.codes.to_numpy()
-    deprel = deprel_names[deprel_codes]
-    base = np.array([c.split(":")[0] for c in deprel_names], dtype=object)[deprel_codes]
-    upos = tokens["upos"].astype(str).to_numpy()
+    lemma = _strings(tokens["lemma"], lowercase)
+    deprel = _strings(tokens["deprel"])
+    base = _strings(tokens["deprel"], transform=lambda c: c.split(":")[0])
+    upos = _strings(tokens["upos"])
     start, end = _sentence_bounds(tokens)
     heads = _head_rows(tokens, start, end)
     cases = _case_markers(tokens, lemma, heads, deprel, base)
@@ -173,8 +184,8 @@ def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.Data
     add("nmod of", d[m], h[m])
     m = ((b == "nmod") & (full != "nmod:poss") | (b == "obl")) & has_case
     markers = [cases[int(r)] for r in d[m]]
-    add([f"prepositional (X {p} \u2026)" for p in markers], h[m], d[m])
-    add([f"prepositional (\u2026 {p} X)" for p in markers], d[m], h[m])
+    add([f"pp_{p.replace(' ', '_')}" for p in markers], h[m], d[m])
+    add([f"pp_obj_{p.replace(' ', '_')}" for p in markers], d[m], h[m])
 
     if not nodes:
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
@@ -182,7 +193,7 @@ def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.Data
     coll_rows = np.concatenate(colls)
     keep = (lemma[coll_rows] != "") & (lemma[node_rows] != "") & (upos[coll_rows] != "PUNCT")
     idx = tokens["idx"].to_numpy()
-    doc = tokens["doc_id"].astype(str).to_numpy()
+    doc = _strings(tokens["doc_id"])
     sent = tokens["sent"].to_numpy()
     out = pd.DataFrame({
         "relation": np.array(rel_names, dtype=object)[keep],
@@ -265,7 +276,7 @@ class WordSketch(pd.DataFrame):
 def _order_relations(labels) -> list[str]:
     present = list(dict.fromkeys(labels))
     fixed = [r for r in RELATIONS if r in present]
-    return fixed + sorted(r for r in present if r not in RELATIONS)
+    return fixed + [r for r in present if r not in RELATIONS]
 
 
 def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, lowercase: bool = True,

@@ -115,8 +115,8 @@ def test_english_relations(en):
         ("coordinated (conj)", "development"): 1,
         ("coordinated (conj)", "interest"): 1,
         ("coordinated (conj)", "security"): 2,  # "Security ... and ideological security", both ways
-        ("prepositional (X of \u2026)", "nation"): 1,
-        ("prepositional (\u2026 to X)", "threat"): 1,
+        ("pp_of", "nation"): 1,
+        ("pp_obj_to", "threat"): 1,
     }
     # relation order: fixed relations first in RELATIONS order
     assert list(dict.fromkeys(s.relation))[:3] == ["modifier (amod)", "compound", "object of"]
@@ -146,11 +146,11 @@ def test_chinese_relations(zh):
     got = {(r, c): f for r, c, f in zip(s.relation, s.collocate, s.freq)}
     assert got == {("nmod", "国家"): 1, ("nmod", "网络"): 1, ("object of", "维护"): 1,
                    ("object of", "保障"): 1, ("coordinated (conj)", "发展"): 1}
-    # two case markers (在 ... 上) make one prepositional relation, in word order
+    # two case markers (在 ... 上) make one prepositional relation, in word order: pp_在_上
     v = word_sketch(zh, "维护")
-    assert cell(v, "prepositional (X 在 上 \u2026)", "网络").freq == 1
+    assert cell(v, "pp_在_上", "网络").freq == 1
     assert cell(v, "object", "安全").freq == 1
-    hits = sketch_hits(zh, "维护", "prepositional (X 在 上 \u2026)", "网络")
+    hits = sketch_hits(zh, "维护", "pp_在_上", "网络")
     assert hits.loc[0, "left"] == "我们在" and hits.loc[0, "match"] == "网络上维护"
 
 
@@ -163,7 +163,7 @@ def test_hits_link_back_to_kwic(en):
     assert list(kwic.left) == ["We must safeguard", "We protect"]
     assert kwic.loc[0, "right"].startswith("and development")
     assert list(zip(kwic.doc_id, kwic.sent, kwic.node_idx, kwic.collocate_idx)) == sorted(nat.hits)
-    pp = sketch_hits(en, "security", "prepositional (\u2026 to X)", "threat", width=2)
+    pp = sketch_hits(en, "security", "pp_obj_to", "threat", width=2)
     assert pp.loc[0, "match"] == "Threats to the security" and pp.loc[0, "right"] == "of the"
     with pytest.raises(QueryError, match="its relations are"):
         sketch_hits(en, "security", "object of", "cabbage")
