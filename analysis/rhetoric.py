@@ -101,7 +101,9 @@ CLAUSAL_RELATIONS = frozenset({"ccomp", "xcomp", "advcl", "acl", "csubj", "parat
 #: Dependents that do not make a shared modifier of a parallel series.
 _NON_MODIFIER_RELS = frozenset({"punct", "cc", "case", "det", "mark", "cop", "conj", "discourse",
                                 "clf", "dep", "reparandum", "goeswith"})
-_MODIFIER_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "AUX", "PRON"})
+_MODIFIER_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "AUX"})
+#: Aspect particles: a Chinese clause carrying one reports an event, it is not a directive.
+ZH_ASPECT_PARTICLES = frozenset({"了", "过", "着"})
 
 _EN_ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
                           "ninth", "tenth", "firstly", "secondly", "thirdly", "fourthly", "fifthly"})
@@ -281,7 +283,8 @@ def _governed_directive_context(p: Parse) -> np.ndarray:
     sel = np.isin(p.base, ["xcomp", "csubj", "ccomp"]) & (p.hpos >= 0)
     clause_of_necessity[sel] = necessity[p.hpos[sel]]
     subj = np.isin(p.base, ["nsubj", "csubj", "expl"])
-    zh_imperative = zh & (p.rel == "root") & ~p.heads_with_child(subj)
+    aspect = zh & np.isin(p.lem, list(ZH_ASPECT_PARTICLES)) & (p.base == "aux")
+    zh_imperative = zh & (p.rel == "root") & ~p.heads_with_child(subj) & ~p.heads_with_child(aspect)
     governed = imp | modal_child | clause_of_necessity | zh_imperative
     conj = (p.rel == "conj") & (p.hpos >= 0)
     for _ in range(64):  # conjuncts share their first conjunct's modal ("must abide ..., strengthen ...")
@@ -300,7 +303,7 @@ def directive_verbs(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     A verb is in such a clause when it has ``Mood=Imp``; or an ``aux`` child that is an obligation
     modal (see :func:`obligation`); or it is the ``xcomp``/``csubj``/``ccomp`` of a necessity
     predicate ("have to strengthen", "it is necessary to strengthen"); or (Chinese, which marks no
-    mood) it is a subjectless root; or it is a ``conj`` of such a verb ("we must abide by ...,
+    mood) it is a subjectless root without an aspect particle (了, 过, 着 as ``aux``); or it is a ``conj`` of such a verb ("we must abide by ...,
     strengthen ..., persist in ..." — all three count).
     """
     p = _prepare(tokens)
@@ -524,11 +527,12 @@ def enumerated_sections(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 
 def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd.DataFrame:
     """Parallel series: a coordination (a first conjunct and its ``conj`` chain, followed
-    transitively) in which at least ``min_members`` conjuncts share their head lemma ("persist in
-    A, persist in B, persist in C") or each have a dependent with the same lemma
+    transitively) in which at least ``min_members`` VERB conjuncts share their lemma ("persist in
+    A, persist in B, persist in C") or at least ``min_members`` conjuncts each have a dependent
+    with the same lemma
     ("uniformly planned, uniformly deployed, uniformly moved forward"; 统一谋划、统一部署、统一推进).
     Shared dependents are content words or auxiliaries (UPOS NOUN, PROPN, VERB, ADJ, ADV, NUM,
-    AUX, PRON) in any relation but punct, cc, case, det, mark, cop, conj, discourse, clf. One hit
+    AUX; not pronouns, so "they were ..., they were ..." is not counted) in any relation but punct, cc, case, det, mark, cop, conj, discourse, clf. One hit
     per coordination; the evidence names the shared word and the conjuncts."""
     p = _prepare(tokens)
     conj = (p.rel == "conj") & (p.hpos >= 0)
@@ -549,9 +553,9 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
             continue
         mem = sorted(mem)
         shared = None
-        lemmas = pd.Series([p.lem[m] for m in mem])
+        lemmas = pd.Series([p.lem[m] for m in mem if p.upos[m] == "VERB"], dtype=object)
         top = lemmas.value_counts()
-        if top.iloc[0] >= min_members:
+        if len(top) and top.iloc[0] >= min_members:
             shared = f"head '{top.index[0]}'"
             used = [m for m in mem if p.lem[m] == top.index[0]]
         else:
@@ -664,13 +668,13 @@ def feature_hits(tokens: pd.DataFrame | Parse, feature: str) -> pd.DataFrame:
     pos = hits["_pos"].to_numpy()
     hits = hits[np.isin([p.lang[q][:2] for q in pos], list(f.langs))]
     pos = hits["_pos"].to_numpy()
-    rows_of_sid: dict[int, np.ndarray] = {}
+    text_of_sid: dict[int, str] = {}
     texts = []
     for q in pos:
         s = int(p.sid[q])
-        if s not in rows_of_sid:
-            rows_of_sid[s] = np.flatnonzero(p.sid == s)
-        texts.append(_sentence_text(p, rows_of_sid[s]))
+        if s not in text_of_sid:
+            text_of_sid[s] = _sentence_text(p, np.flatnonzero(p.sid == s))
+        texts.append(text_of_sid[s])
     voice = p.tokens["voice"].astype(object).to_numpy()[pos] if "voice" in p.tokens.columns else ""
     out = pd.DataFrame({"feature": feature, "doc_id": hits["doc_id"].to_numpy(), "sent": hits["sent"].to_numpy(),
                         "idx": hits["idx"].to_numpy(), "lang": p.lang[pos], "voice": voice,
