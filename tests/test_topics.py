@@ -314,7 +314,10 @@ def test_sweep_table_matches_direct_computation(planted):
     stab = tp.topic_stability(models[(3, 1)].topic_words(6), models[(3, 2)].topic_words(6))
     assert table.loc[2, "stability"] == pytest.approx(stab)
     assert tp.choose_k(table) in (2, 3)
-    assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9))
+    # same table again, and with the models fitted in two worker processes
+    assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9, n_jobs=2))
+    with pytest.raises(tp.TopicModelError, match="n_jobs"):
+        tp.sweep(units, ks=[2], seeds=[1], n_jobs=0)
 
 
 def test_choose_k_rule():

@@ -60,7 +60,9 @@ def register(subparsers) -> None:
     _add(p, "--voice", action="append", help="keep only this voice (repeatable)")
     p.add_argument("--phrases", action="store_true", help="join frequent collocations (public_opinion)")
     p.add_argument("--passes", type=int, default=10, help="LDA passes over the units (default 10)")
-    p.add_argument("--iterations", type=int, default=100, help="LDA inference iterations (default 100)")
+    p.add_argument("--iterations", type=int, default=50, help="LDA inference iterations (default 50)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="worker processes for the sweep (results are identical to --jobs 1; default 1)")
     p.add_argument("--no-below", type=int, default=2, help="drop terms in fewer units than this (default 2)")
     p.add_argument("--no-above", type=float, default=0.5,
                    help="drop terms in more than this fraction of units (default 0.5)")
@@ -94,7 +96,7 @@ def run(args) -> int:
     params = dict(passes=args.passes, iterations=args.iterations, no_below=args.no_below, no_above=args.no_above)
     ks = [args.k] if args.k is not None else args.ks
     table, models = tp.sweep(units, ks=ks, seeds=args.seeds, topn=args.topn, return_models=True,
-                             progress=sys.stderr.isatty(), **params)
+                             progress=sys.stderr.isatty(), n_jobs=args.jobs, **params)
     k = tp.choose_k(table)
     seed = tp.best_seed(table, k)
     model = models[(k, seed)]
