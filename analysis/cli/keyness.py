@@ -5,6 +5,7 @@ Each mirrors one function: :func:`analysis.keyness.keyness`,
 :func:`analysis.sketch.sketch_hits` for ``tifa sketch LEMMA --hits RELATION COLLOCATE``).
 
     tifa keyness --target voice=official --reference voice=framing --p 0.05 --correction bonferroni
+    tifa keyness --where lang=en --target outlet=Xinhua     # one outlet against the rest, English only
     tifa collocates security --span 5 5 --upos NOUN,ADJ,VERB --top 20
     tifa sketch security
     tifa sketch 安全 --format csv
@@ -103,7 +104,7 @@ def register(subparsers) -> None:
                    help="statistic for ordering and --p (default: 4-cell log-likelihood)")
     p.add_argument("--direction", choices=("positive", "negative", "both"), default="both",
                    help="positive keywords, negative keywords, or both (default)")
-    _common_options(p, where=False)
+    _common_options(p)
     p.set_defaults(func=_run_keyness)
 
     # collocates
@@ -153,7 +154,7 @@ def _head(df, top):
 def _run_keyness(args) -> int:
     from ..keyness import keyness
 
-    tokens = _load_tokens(args)
+    tokens = _restrict(_load_tokens(args), args)
     table = keyness(tokens, _filters(args.target), _filters(args.reference) if args.reference else None,
                     by=args.by, lowercase=not args.case_sensitive, min_freq=args.min_freq, p=args.p,
                     correction=args.correction, min_effect=args.min_effect, statistic=args.statistic)

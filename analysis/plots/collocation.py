@@ -118,7 +118,7 @@ def plot_collocation_network(
                           label="node" if lv == 0 else f"level {lv} collocate")
                    for lv in sorted(set(levels.tolist()))]
         handles.append(Line2D([], [], color="#999999", linewidth=2, label=f"edge width: {measure}"))
-        ax.legend(handles=handles, loc="lower right", frameon=False)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
