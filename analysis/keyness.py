@@ -236,7 +236,10 @@ def keyness(
     """Keyness of every term of a target subcorpus against a reference subcorpus.
 
     ``target`` and ``reference`` are boolean masks over ``tokens`` or dicts of metadata filters
-    (``{"voice": "official"}``); the default reference is every token not in the target.
+    (``{"voice": "official"}``); the default reference is every token not in the target. The
+    reference may overlap the target (one document against the whole corpus), but the tests
+    assume two independent samples, so disjoint subcorpora are the sound choice. Restrict the
+    Tokens first (e.g. ``tokens[tokens.lang == "en"]``) so that English and Chinese are not mixed.
     Terms are lemmas or forms (``by``), lowercased by default; punctuation is left out of both
     counts and corpus sizes unless ``exclude_punct=False``.
 
