@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
-from .query import Query, match_spans, metadata_mask, token_index
+from .query import Query, match_spans, metadata_mask, take_values, token_index
 
 #: Document metadata carried into every KWIC row (those present in the Tokens table).
 KWIC_META = ("lang", "voice", "kind", "outlet", "date", "title")
@@ -177,32 +177,44 @@ def kwic(
     pstart = index.par_start(starts)
     pend = index.par_end(starts)
     meta_cols = [c for c in KWIC_META if c in tokens.columns]
-    lang_values = (np.asarray(tokens["lang"].to_numpy(), dtype=object)[starts] if "lang" in tokens.columns
+    lang_values = (take_values(tokens, "lang", starts) if "lang" in tokens.columns
                    else np.full(len(starts), "", dtype=object))
-    seps = [_join_sep(str(lg)) for lg in lang_values]
+    sep_of = {lg: _join_sep(str(lg)) for lg in set(lang_values.tolist())}
+    seps = [sep_of[lg] for lg in lang_values.tolist()] if len(sep_of) > 1 else []
 
-    left, match, right = [], [], []
     w = int(window)
-    for s, e, a, b, sep in zip(starts.tolist(), ends.tolist(), pstart.tolist(), pend.tolist(), seps):
-        match.append(sep.join(forms[s:e]))
-        if unit == "token":
-            left.append(sep.join(forms[max(a, s - w):s]))
-            right.append(sep.join(forms[e:min(b, e + w)]))
+    s_l, e_l = starts.tolist(), ends.tolist()
+    if unit == "token":
+        lo = np.maximum(pstart, starts - w).tolist()
+        hi = np.minimum(pend, ends + w).tolist()
+        if len(sep_of) <= 1:  # one language: one separator (the fast path)
+            sep = next(iter(sep_of.values()), " ")
+            left = [sep.join(forms[a:s]) for a, s in zip(lo, s_l)]
+            match = [sep.join(forms[s:e]) for s, e in zip(s_l, e_l)]
+            right = [sep.join(forms[e:b]) for e, b in zip(e_l, hi)]
         else:
-            left.append(_left_chars(forms, s, a, w, sep))
-            right.append(_right_chars(forms, e, b, w, sep))
+            left = [sp.join(forms[a:s]) for a, s, sp in zip(lo, s_l, seps)]
+            match = [sp.join(forms[s:e]) for s, e, sp in zip(s_l, e_l, seps)]
+            right = [sp.join(forms[e:b]) for e, b, sp in zip(e_l, hi, seps)]
+    else:
+        a_l, b_l = pstart.tolist(), pend.tolist()
+        if not seps:
+            seps = [next(iter(sep_of.values()), " ")] * len(s_l)
+        left = [_left_chars(forms, s, a, w, sp) for s, a, sp in zip(s_l, a_l, seps)]
+        match = [sp.join(forms[s:e]) for s, e, sp in zip(s_l, e_l, seps)]
+        right = [_right_chars(forms, e, b, w, sp) for e, b, sp in zip(e_l, b_l, seps)]
 
     data: dict[str, Any] = {
-        "doc_id": np.asarray(tokens["doc_id"].to_numpy(), dtype=object)[starts],
-        "par": tokens["par"].to_numpy()[starts],
-        "sent": tokens["sent"].to_numpy()[starts],
+        "doc_id": take_values(tokens, "doc_id", starts),
+        "par": take_values(tokens, "par", starts),
+        "sent": take_values(tokens, "sent", starts),
         "position": (starts - index.doc_start(starts)).astype(np.int64),
         "left": left,
         "match": match,
         "right": right,
     }
     for col in meta_cols:
-        data[col] = np.asarray(tokens[col].to_numpy(), dtype=object)[starts]
+        data[col] = take_values(tokens, col, starts)
     out = pd.DataFrame(data, columns=list(KWIC_COLUMNS) + meta_cols)
     out["doc_id"] = out["doc_id"].astype(object)
 

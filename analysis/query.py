@@ -371,32 +371,46 @@ class TokenIndex:
 
 
 def _fingerprint(tokens: pd.DataFrame) -> tuple:
-    return (len(tokens),) + tuple(id(tokens[c].array) if c in tokens.columns else None
-                                  for c in ("doc_id", "par", "idx", "head", "form"))
+    """Identity of the arrays a TokenIndex derives from (their memory addresses and length)."""
+    out: list = [len(tokens)]
+    for c in ("doc_id", "par", "idx", "head", "form"):
+        if c not in tokens.columns:
+            out.append(None)
+            continue
+        col = tokens[c]
+        arr = _codes(col) if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy()
+        out.append(arr.__array_interface__["data"][0] if isinstance(arr, np.ndarray) else id(arr))
+    if "form" in tokens.columns and isinstance(tokens["form"].dtype, pd.CategoricalDtype):
+        out.append(id(tokens["form"].cat.categories))
+    return tuple(out)
 
 
-_CACHE: "weakref.WeakKeyDictionary[pd.DataFrame, TokenIndex]" = weakref.WeakKeyDictionary()
+#: id(tokens) -> (weak reference to the table, its TokenIndex). DataFrames are unhashable, so
+#: the cache is keyed on identity; the weak reference's callback drops the entry with the table.
+_CACHE: dict[int, tuple[weakref.ref, "TokenIndex"]] = {}
 
 
 def token_index(tokens: pd.DataFrame) -> TokenIndex:
-    """The :class:`TokenIndex` of ``tokens``, built on first use and cached while the table lives."""
-    try:
-        cached = _CACHE.get(tokens)
-    except TypeError:  # pragma: no cover - unhashable/unweakrefable frames
-        return TokenIndex(tokens)
-    if cached is not None and cached._source == _fingerprint(tokens):
-        return cached
+    """The :class:`TokenIndex` of ``tokens``, built on first use and cached while the table lives.
+
+    The cache entry is rebuilt when the table's key columns are replaced (their arrays change).
+    """
+    key = id(tokens)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is tokens and entry[1]._source == _fingerprint(tokens):
+        return entry[1]
     index = TokenIndex(tokens)
     try:
-        _CACHE[tokens] = index
-    except TypeError:  # pragma: no cover
-        pass
+        ref = weakref.ref(tokens, lambda _r, key=key: _CACHE.pop(key, None))
+    except TypeError:  # pragma: no cover - objects without weak references are not cached
+        return index
+    _CACHE[key] = (ref, index)
     return index
 
 
 def _codes(col: pd.Series) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy()
+        return col.array.codes  # a view, no copy
     return pd.Categorical(col).codes
 
 
@@ -404,21 +418,39 @@ def _codes(col: pd.Series) -> np.ndarray:
 # Matching
 
 
+_CATEGORY_STRINGS: dict[tuple[int, bool], tuple[pd.Index, np.ndarray]] = {}
+
+
+def _category_strings(col: pd.Series, lower: bool) -> np.ndarray:
+    """The categories of ``col`` as an object array of str (lower-cased if asked), cached."""
+    cats = col.cat.categories
+    key = (id(cats), lower)
+    hit = _CATEGORY_STRINGS.get(key)
+    if hit is not None and hit[0] is cats:
+        return hit[1]
+    values = [str(c) for c in cats]
+    if lower:
+        values = [v.lower() for v in values]
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    if len(_CATEGORY_STRINGS) > 256:
+        _CATEGORY_STRINGS.clear()
+    _CATEGORY_STRINGS[key] = (cats, arr)
+    return arr
+
+
 def _category_mask(col: pd.Series, pattern: Pattern, case_sensitive: bool) -> np.ndarray:
     """Boolean per category of ``col`` (plus a final False for missing values)."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("category")
-    cats = pd.Series(np.asarray(col.cat.categories, dtype=object), dtype=object).astype(str)
     if pattern.kind == "literal":
-        if case_sensitive:
-            hit = (cats == pattern.text).to_numpy()
-        else:
-            hit = (cats.str.lower() == pattern.text.lower()).to_numpy()
+        cats = _category_strings(col, lower=not case_sensitive)
+        hit = cats == (pattern.text if case_sensitive else pattern.text.lower())
     else:
-        flags = 0 if case_sensitive else re.IGNORECASE
-        rx = re.compile(pattern.regex(), flags)
+        cats = _category_strings(col, lower=False)
+        rx = re.compile(pattern.regex(), 0 if case_sensitive else re.IGNORECASE)
         hit = np.fromiter((rx.fullmatch(c) is not None for c in cats), dtype=bool, count=len(cats))
-    return np.append(hit, False)
+    return np.append(np.asarray(hit, dtype=bool), False)
 
 
 def constraint_mask(tokens: pd.DataFrame, constraint: Constraint, *, case_sensitive: bool = False) -> np.ndarray:
@@ -426,7 +458,18 @@ def constraint_mask(tokens: pd.DataFrame, constraint: Constraint, *, case_sensit
     if constraint.field not in tokens.columns:
         raise QueryError(f"this Tokens table has no column {constraint.field!r}")
     col = tokens[constraint.field]
-    return _category_mask(col, constraint.pattern, case_sensitive)[_codes(col)]
+    return _broadcast(_category_mask(col, constraint.pattern, case_sensitive), _codes(col))
+
+
+def _broadcast(cat_mask: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Row mask from a per-category mask (last entry: missing values, code -1)."""
+    hits = np.flatnonzero(cat_mask[:-1])
+    if len(hits) <= 4 and not cat_mask[-1]:  # a few categories: comparisons beat a gather
+        mask = np.zeros(len(codes), dtype=bool)
+        for h in hits.tolist():
+            mask |= codes == h
+        return mask
+    return cat_mask[codes]
 
 
 def term_mask(tokens: pd.DataFrame, term: Term, *, case_sensitive: bool = False,
@@ -459,7 +502,7 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     if "lang" not in tokens.columns or len(literal) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     lang = tokens["lang"]
-    zh = _category_mask(lang, Pattern("literal", "zh"), True)[_codes(lang)]
+    zh = _broadcast(_category_mask(lang, Pattern("literal", "zh"), True), _codes(lang))
     if not zh.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
     col = tokens["form"]
@@ -486,10 +529,11 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     return np.asarray(starts, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
 
 
-def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(mask of start rows, length of the match starting there) for one term."""
+def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex,
+                case_sensitive: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """(mask of start rows, length of the match starting there, or None when all are 1) for one term."""
     mask = term_mask(tokens, term, case_sensitive=case_sensitive, index=index)
-    length = np.ones(len(tokens), dtype=np.int64)
+    length = None
     simple = (len(term.constraints) == 1 and term.head is None and not term.children
               and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal")
     if simple:
@@ -497,6 +541,7 @@ def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensit
         if len(starts):
             mask = mask.copy()
             mask[starts] = True
+            length = np.ones(len(tokens), dtype=np.int64)
             length[starts] = lengths
     return mask, length
 
@@ -514,7 +559,7 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
     n = len(tokens)
     mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive)
     starts = np.flatnonzero(mask)
-    ends = starts + length[starts]
+    ends = starts + (1 if length is None else length[starts])
     for term in q.terms[1:]:
         if not len(starts):
             break
@@ -523,8 +568,8 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
         starts, ends = starts[ok], ends[ok]
         ok = (index.par_row[ends] == index.par_row[starts]) & tmask[ends]
         starts, ends = starts[ok], ends[ok]
-        ends = ends + tlen[ends]
-    if len(starts):  # a multi-word Chinese run at the end must not leave its paragraph
+        ends = ends + (1 if tlen is None else tlen[ends])
+    if len(starts) and (length is not None or len(q.terms) > 1):  # a multi-word Chinese run at the end must not leave its paragraph
         ok = ends <= index.par_bounds[index.par_row[starts] + 1]
         starts, ends = starts[ok], ends[ok]
     return starts.astype(np.int64), ends.astype(np.int64)
@@ -563,5 +608,14 @@ def metadata_mask(tokens: pd.DataFrame, filters: dict[str, Any]) -> np.ndarray:
         else:
             hit = values == wanted
         hit = hit.fillna(False).to_numpy(dtype=bool)
-        mask &= np.append(hit, False)[codes] if codes is not None else hit
+        mask &= _broadcast(np.append(hit, False), codes) if codes is not None else hit
     return mask
+
+
+def take_values(tokens: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    """Values of ``column`` at ``rows`` as a numpy array, without converting the whole column."""
+    col = tokens[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.append(np.asarray(col.cat.categories, dtype=object), None)
+        return cats[_codes(col)[rows]]
+    return col.to_numpy()[rows]
