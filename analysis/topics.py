@@ -53,6 +53,7 @@ __all__ = [
     "choose_k",
     "best_seed",
     "topic_themes",
+    "theme_globs",
     "load_topic_labels",
     "topic_labels",
     "ldavis_data",
@@ -747,20 +748,41 @@ def _glob_hit(term: str, pattern: str, delimiter: str = "_") -> bool:
     whole = pat.replace(" ", delimiter)
     if fnmatch.fnmatchcase(term_l, whole):
         return True
+    if delimiter in term_l and " " not in pat and fnmatch.fnmatchcase(term_l.replace(delimiter, ""), pat):
+        return True  # Chinese: 网络_安全 (a joined phrase of two GSD words) matches 网络安全
     if delimiter in term_l and " " not in pat:
         return any(fnmatch.fnmatchcase(part, pat) for part in term_l.split(delimiter) if part)
     return False
 
 
-def topic_themes(top_terms_df: pd.DataFrame, dictionary_terms: Mapping[str, Iterable[str]], *,
-                 delimiter: str = "_") -> pd.DataFrame:
+def theme_globs(dictionary: Any, *, lang: str | None = None, level: int = 1) -> dict[str, list[str]]:
+    """``theme → patterns`` from a theme dictionary object of :mod:`analysis.themes` (anything
+    with ``entries`` having ``theme``, ``lang``, ``pattern``), keeping patterns of ``lang`` (and
+    language ``any``; ``None``: all) and naming themes at ``level`` (1 = top level)."""
+    entries = getattr(dictionary, "entries", None)
+    if entries is None:
+        raise TopicModelError("expected a theme dictionary (analysis.themes.load_dictionary()) or a mapping")
+    out: dict[str, list[str]] = {}
+    for e in entries:
+        if lang is not None and e.lang not in (lang, "any"):
+            continue
+        theme = "/".join(e.theme.split("/")[:level])
+        out.setdefault(theme, []).append(e.pattern)
+    return out
+
+
+def topic_themes(top_terms_df: pd.DataFrame, dictionary_terms: Mapping[str, Iterable[str]] | Any, *,
+                 delimiter: str = "_", lang: str | None = None) -> pd.DataFrame:
     """Which themes of a theme dictionary each topic's top terms hit.
 
     ``dictionary_terms`` maps a theme to lemma globs (``fnmatch``: ``*`` any run, ``?`` one
-    character; matched case-insensitively). A top term hits a pattern when the whole term
-    matches (a pattern with spaces, ``"public opinion"``, matches the phrase term
-    ``public_opinion``), or — for a phrase term — when one of its parts matches a one-word
-    pattern. Returns one row per (topic, theme) with at least one hit: ``topic``, ``theme``,
+    character; matched case-insensitively), or is a dictionary of :mod:`analysis.themes`
+    (converted with :func:`theme_globs` for ``lang``, top-level themes). A top term hits a
+    pattern when the whole term matches (a pattern with spaces, ``"public opinion"``, matches the
+    phrase term ``public_opinion``; a Chinese pattern 网络安全 matches the phrase term
+    ``网络_安全``), or — for a phrase term — when one of its parts matches a one-word pattern.
+    This compares top terms only, so a topic "hits" a theme when its most probable terms are
+    theme vocabulary; it does not count theme words in the text (that is analysis.themes). Returns one row per (topic, theme) with at least one hit: ``topic``, ``theme``,
     ``n_hits`` (top terms hit), ``weight`` (sum of their φ), ``terms`` (hit terms, by rank,
     joined with ", "); sorted by topic, then weight descending.
     """
@@ -768,7 +790,10 @@ def topic_themes(top_terms_df: pd.DataFrame, dictionary_terms: Mapping[str, Iter
     if not need <= set(top_terms_df.columns):
         raise TopicModelError("topic_themes needs a top_terms(model) table (columns topic, term, weight)")
     if not isinstance(dictionary_terms, Mapping):
-        raise TopicModelError("dictionary_terms must map a theme to a list of lemma globs")
+        if hasattr(dictionary_terms, "entries"):
+            dictionary_terms = theme_globs(dictionary_terms, lang=lang)
+        else:
+            raise TopicModelError("dictionary_terms must map a theme to a list of lemma globs")
     df = top_terms_df.sort_values(["topic", "rank"] if "rank" in top_terms_df.columns else ["topic"], kind="stable")
     rows = []
     for topic, grp in df.groupby("topic", sort=True):

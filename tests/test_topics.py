@@ -348,6 +348,26 @@ def test_topic_themes_glob_matching():
     got = {(r.topic, r.theme): (r.n_hits, round(r.weight, 6), r.terms) for r in out.itertuples()}
     assert got == {(0, "cyber"): (1, 0.3, "cyberspace"), (0, "opinion"): (1, 0.2, "public_opinion"),
                    (0, "public"): (1, 0.2, "public_opinion"), (1, "cyber"): (1, 0.1, "Internet")}
+    zh = pd.DataFrame({"topic": [0, 0], "rank": [1, 2], "term": ["网络_安全", "媒体"], "weight": [0.5, 0.2]})
+    assert tp.topic_themes(zh, {"security": ["网络安全"], "x": ["安全"]})["theme"].tolist() == ["security", "x"]
+
+
+def test_topic_themes_accepts_a_theme_dictionary():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Entry:
+        theme: str
+        lang: str
+        pattern: str
+
+    class Dict:
+        entries = (Entry("security/cyber", "en", "cyber*"), Entry("security/cyber", "zh", "网络安全"),
+                   Entry("media", "any", "media"))
+
+    assert tp.theme_globs(Dict(), lang="en") == {"security": ["cyber*"], "media": ["media"]}
+    tt = pd.DataFrame({"topic": [0, 1], "rank": [1, 1], "term": ["cyberspace", "media"], "weight": [0.3, 0.2]})
+    assert tp.topic_themes(tt, Dict(), lang="en")["theme"].tolist() == ["security", "media"]
 
 
 def test_topic_labels_file_and_default(planted, tmp_path):
