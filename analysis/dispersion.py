@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
-from .query import match_spans, token_index
+from .query import match_spans, take_values, token_index
 
 DISPERSION_COLUMNS = ("term", "freq", "range", "parts", "juilland_d", "dp", "dp_norm")
 
@@ -106,6 +106,9 @@ def _part_codes(tokens: pd.DataFrame, by: str | Sequence[str]) -> tuple[np.ndarr
     for col in cols:
         if col not in tokens.columns:
             raise QueryError(f"cannot partition by {col!r}: no such column; columns: {', '.join(map(str, tokens.columns))}")
+    if len(cols) == 1 and isinstance(tokens[cols[0]].dtype, pd.CategoricalDtype):
+        col = tokens[cols[0]]  # codes as they are; unobserved categories get size 0 and are dropped later
+        return col.array.codes.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(col.cat.categories, dtype=object)})
     frame = pd.DataFrame({c: tokens[c].astype(object).to_numpy() for c in cols}, index=pd.RangeIndex(len(tokens)))
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame)) if len(cols) > 1 else pd.factorize(frame[cols[0]])
     parts = (uniques.to_frame(index=False) if len(cols) > 1 else pd.DataFrame({cols[0]: np.asarray(uniques, dtype=object)}))
@@ -138,12 +141,13 @@ def dispersion(
     codes, parts = _part_codes(tokens, by)
     punct = (tokens["upos"].astype(object) == "PUNCT").to_numpy(dtype=bool) if "upos" in tokens.columns \
         else np.zeros(len(tokens), dtype=bool)
-    sizes = np.bincount(codes[~punct], minlength=len(parts)).astype(float)
+    valid = codes >= 0  # rows with no value in the partition column belong to no part
+    sizes = np.bincount(codes[~punct & valid], minlength=len(parts)).astype(float)
     present = sizes > 0
     rows = []
     for term in items:
         starts, _ = match_spans(tokens, term, case_sensitive=case_sensitive)
-        freqs = np.bincount(codes[starts], minlength=len(parts)).astype(float)
+        freqs = np.bincount(codes[starts][valid[starts]], minlength=len(parts)).astype(float)
         row = {"term": term}
         if len(parts) and present.any():
             row.update(dispersion_measures(freqs[present], sizes[present]))
@@ -171,8 +175,7 @@ def dispersion_positions(
     """
     items = _terms_list(terms)
     index = token_index(tokens)
-    doc_ids = np.asarray(tokens["doc_id"].astype(object).to_numpy(), dtype=object)
-    docs_in_table = [doc_ids[b] for b in index.doc_bounds[:-1]]
+    docs_in_table = take_values(tokens, "doc_id", index.doc_bounds[:-1]).tolist()
     if order is None:
         doc_order = list(dict.fromkeys(docs_in_table))
     else:
@@ -186,7 +189,7 @@ def dispersion_positions(
         starts, _ = match_spans(tokens, term, case_sensitive=case_sensitive)
         docs = index.doc_row[starts]
         pos = starts - index.doc_bounds[docs]
-        frames.append(pd.DataFrame({"doc_id": doc_ids[starts], "term": term, "position": pos.astype(np.int64),
+        frames.append(pd.DataFrame({"doc_id": take_values(tokens, "doc_id", starts), "term": term, "position": pos.astype(np.int64),
                                     "doc_words": lengths[docs].astype(np.int64)}))
     out = pd.concat(frames, ignore_index=True)
     out["relative"] = out["position"] / out["doc_words"]

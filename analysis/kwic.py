@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
-from .query import Query, match_spans, metadata_mask, take_values, token_index
+from .query import NO_SPACE_LANGS, Query, match_spans, metadata_mask, take_values, token_index
 
 #: Document metadata carried into every KWIC row (those present in the Tokens table).
 KWIC_META = ("lang", "voice", "kind", "outlet", "date", "title")
 KWIC_COLUMNS = ("doc_id", "par", "sent", "position", "left", "match", "right")
 
-#: Languages whose words are written without spaces between them.
-NO_SPACE_LANGS = frozenset({"zh", "zh-hans", "zh-hant", "ja", "th"})
 
 _MAX_HTML_ROWS = 500
 
@@ -98,10 +96,6 @@ def _parse_sort(sort: str | Sequence[str] | None, window: int) -> list[tuple[str
     return out
 
 
-def _join_sep(lang: str) -> str:
-    return "" if lang in NO_SPACE_LANGS else " "
-
-
 def kwic(
     tokens: pd.DataFrame,
     query: str | Query,
@@ -173,36 +167,31 @@ def kwic(
         metadata_mask(tokens.iloc[:0], filters)  # validate the filter names even without hits
 
     index = token_index(tokens)
-    forms = index.forms(tokens) if len(starts) else []
+    text, off, end = index.text(tokens) if len(starts) else ("", np.zeros(1, np.int64), np.zeros(1, np.int64))
     pstart = index.par_start(starts)
     pend = index.par_end(starts)
     meta_cols = [c for c in KWIC_META if c in tokens.columns]
-    lang_values = (take_values(tokens, "lang", starts) if "lang" in tokens.columns
-                   else np.full(len(starts), "", dtype=object))
-    sep_of = {lg: _join_sep(str(lg)) for lg in set(lang_values.tolist())}
-    seps = [sep_of[lg] for lg in lang_values.tolist()] if len(sep_of) > 1 else []
 
+    # Contexts are slices of the joined text: [a, b) character ranges per hit.
     w = int(window)
-    s_l, e_l = starts.tolist(), ends.tolist()
+    last = max(index.n - 1, 0)
+    m_a, m_b = off[starts], end[np.maximum(ends - 1, 0)]
     if unit == "token":
-        lo = np.maximum(pstart, starts - w).tolist()
-        hi = np.minimum(pend, ends + w).tolist()
-        if len(sep_of) <= 1:  # one language: one separator (the fast path)
-            sep = next(iter(sep_of.values()), " ")
-            left = [sep.join(forms[a:s]) for a, s in zip(lo, s_l)]
-            match = [sep.join(forms[s:e]) for s, e in zip(s_l, e_l)]
-            right = [sep.join(forms[e:b]) for e, b in zip(e_l, hi)]
-        else:
-            left = [sp.join(forms[a:s]) for a, s, sp in zip(lo, s_l, seps)]
-            match = [sp.join(forms[s:e]) for s, e, sp in zip(s_l, e_l, seps)]
-            right = [sp.join(forms[e:b]) for e, b, sp in zip(e_l, hi, seps)]
+        lo = np.maximum(pstart, starts - w)
+        hi = np.minimum(pend, ends + w)
+        l_a = off[lo]
+        l_b = np.where(starts > lo, end[np.maximum(starts - 1, 0)], l_a)
+        r_a = off[np.minimum(ends, last)]
+        r_b = np.where(hi > ends, end[np.maximum(hi - 1, 0)], r_a)
     else:
-        a_l, b_l = pstart.tolist(), pend.tolist()
-        if not seps:
-            seps = [next(iter(sep_of.values()), " ")] * len(s_l)
-        left = [_left_chars(forms, s, a, w, sp) for s, a, sp in zip(s_l, a_l, seps)]
-        match = [sp.join(forms[s:e]) for s, e, sp in zip(s_l, e_l, seps)]
-        right = [_right_chars(forms, e, b, w, sp) for e, b, sp in zip(e_l, b_l, seps)]
+        p_a, p_b = off[pstart], end[np.maximum(pend - 1, 0)]
+        l_b = np.where(starts > pstart, end[np.maximum(starts - 1, 0)], p_a)
+        l_a = np.maximum(p_a, l_b - w)
+        r_a = np.where(ends < pend, off[np.minimum(ends, last)], p_b)
+        r_b = np.minimum(p_b, r_a + w)
+    left = [text[a:b] for a, b in zip(l_a.tolist(), l_b.tolist())]
+    match = [text[a:b] for a, b in zip(m_a.tolist(), m_b.tolist())]
+    right = [text[a:b] for a, b in zip(r_a.tolist(), r_b.tolist())]
 
     data: dict[str, Any] = {
         "doc_id": take_values(tokens, "doc_id", starts),
@@ -219,7 +208,7 @@ def kwic(
     out["doc_id"] = out["doc_id"].astype(object)
 
     if keys:
-        order = _sort_order(forms, starts, ends, pstart, pend, keys, case_sensitive)
+        order = _sort_order(index.forms(tokens), starts, ends, pstart, pend, keys, case_sensitive)
         out = out.iloc[order].reset_index(drop=True)
     elif isinstance(sort, str) and sort == "random":
         order = np.random.default_rng(int(seed)).permutation(len(out))
@@ -227,25 +216,6 @@ def kwic(
     result = KWIC(out)
     result.query_text = query.text if isinstance(query, Query) else str(query)
     return result
-
-
-def _left_chars(forms: list[str], s: int, a: int, w: int, sep: str) -> str:
-    words, total, j = [], 0, s - 1
-    while j >= a and total < w:
-        words.append(forms[j])
-        total += len(forms[j]) + (len(sep) if len(words) > 1 else 0)
-        j -= 1
-    text = sep.join(reversed(words))
-    return text[-w:] if w else ""
-
-
-def _right_chars(forms: list[str], e: int, b: int, w: int, sep: str) -> str:
-    words, total, j = [], 0, e
-    while j < b and total < w:
-        words.append(forms[j])
-        total += len(forms[j]) + (len(sep) if len(words) > 1 else 0)
-        j += 1
-    return sep.join(words)[:w]
 
 
 def _sort_order(forms, starts, ends, pstart, pend, keys, case_sensitive) -> list[int]:

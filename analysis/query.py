@@ -44,6 +44,9 @@ from .errors import QueryError
 FIELDS = ("form", "lemma", "upos", "xpos", "deprel", "feats")
 _ALIASES = {"pos": "upos", "word": "form", "rel": "deprel"}
 
+#: Languages written without spaces between words: their words are joined with no separator.
+NO_SPACE_LANGS = frozenset({"zh", "zh-hans", "zh-hant", "ja", "th", "lzh", "yue"})
+
 _FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 
 
@@ -347,6 +350,7 @@ class TokenIndex:
         if bad.any():
             raise QueryError("head indices point outside the table; is the Tokens table in reading order?")
         self._forms: list[str] | None = None
+        self._text: tuple[str, np.ndarray, np.ndarray] | None = None
         self._source = _fingerprint(tokens)
 
     def forms(self, tokens: pd.DataFrame) -> list[str]:
@@ -359,6 +363,31 @@ class TokenIndex:
             else:
                 self._forms = col.astype(str).tolist()
         return self._forms
+
+    def text(self, tokens: pd.DataFrame) -> tuple[str, np.ndarray, np.ndarray]:
+        """The whole table as one string, and each row's start and end offset in it (built once).
+
+        Words of a paragraph are separated by one space, except in languages written without
+        spaces (:data:`NO_SPACE_LANGS`), so the text between two rows of one paragraph is their
+        context joined as a KWIC shows it; slicing it is the fastest way to cut contexts.
+        """
+        if self._text is None:
+            forms = self.forms(tokens)
+            sep = np.ones(self.n, dtype=bool)
+            sep[self.par_bounds[:-1]] = False
+            if "lang" in tokens.columns:
+                lang = tokens["lang"]
+                cats = _category_strings(lang, lower=True) if isinstance(lang.dtype, pd.CategoricalDtype) else None
+                if cats is not None:
+                    nospace = np.append(np.array([c in NO_SPACE_LANGS for c in cats], dtype=bool), False)
+                    sep &= ~nospace[_codes(lang)]
+                else:
+                    sep &= ~lang.astype(str).str.lower().isin(NO_SPACE_LANGS).to_numpy()
+            lengths = np.fromiter((len(f) for f in forms), dtype=np.int64, count=self.n)
+            end = np.cumsum(lengths + sep)
+            self._text = ("".join([" " + f if sp else f for f, sp in zip(forms, sep.tolist())]),
+                          end - lengths, end)
+        return self._text
 
     def par_start(self, rows: np.ndarray) -> np.ndarray:
         return self.par_bounds[self.par_row[rows]]
