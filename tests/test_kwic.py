@@ -322,3 +322,20 @@ def test_cli_freq_ngrams_dispersion(cli):
     status, out, _ = cli("dispersion", "security", "安全", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert frame["term"].tolist() == ["security", "安全"] and frame["freq"].tolist() == [4, 3]
+
+
+def test_kwic_stays_a_kwic_through_pandas_operations(tokens):
+    k = kwic(tokens, "security")
+    assert isinstance(k[k["voice"] == "official"], KWIC)
+    assert isinstance(k.sort_values("position"), KWIC)
+    assert isinstance(pd.concat([k, k]), KWIC)
+    assert k[k["voice"] == "official"].query_text == "security"
+    assert k.query("position > 5")["position"].tolist() == [7, 11]  # DataFrame.query still works
+
+
+def test_index_cache_follows_column_changes(tokens):
+    """The cached paragraph index is rebuilt when the table's columns are replaced."""
+    t = tokens.copy()
+    assert kwic(t, "security", window=3).loc[2, "left"] == ""  # paragraph 2 starts at "Security"
+    t["par"] = np.ones(len(t), dtype="int32")  # one paragraph per document now
+    assert kwic(t, "security", window=3).loc[2, "left"] == "is vital ."
