@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import redirect_stdout
 
 import numpy as np
 import pandas as pd
