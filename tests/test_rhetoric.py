@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from analysis import rhetoric
-from analysis.errors import QueryError
+from analysis.errors import QueryError, TifaError
 from analysis.tokens import tokens_from_conllu
 
 
@@ -605,3 +605,53 @@ def test_cli_rhetoric_prints_comparison(monkeypatch, capsys):
     assert main(["rhetoric", "--hits", "obligation", "--format", "json"]) == 0
     assert '"evidence": "must strengthen"' in capsys.readouterr().out
     assert main(["rhetoric", "--groups", "official", "original"]) == 2
+
+
+# --- verified seed sentences (need the seed's cached Stanza annotations) -------------------------
+
+@pytest.fixture(scope="module")
+def seed_tokens():
+    try:
+        import analysis
+        from analysis.tokens import load_tokens
+
+        return load_tokens(analysis.load_corpus())
+    except (ImportError, AttributeError) as exc:
+        pytest.skip(f"seed Tokens unavailable in this installation ({exc})")
+    except TifaError as exc:  # AnnotationError: no cached annotations yet
+        pytest.skip(f"seed Tokens unavailable: the seed is not annotated ({type(exc).__name__}: {exc})")
+
+
+def _seed_hits_in(seed_tokens, feature, fragment):
+    h = rhetoric.feature_hits(seed_tokens, feature)
+    return h[h.text.str.contains(fragment, regex=False)]
+
+
+# Each case was read in the seed text and checked by hand: the feature is really there.
+SEED_CASES = [
+    ("obligation", "We must put safeguarding ideological cybersecurity", "must put"),
+    ("first_person_plural", "We must put safeguarding ideological cybersecurity", "We"),
+    ("obligation", "we must abide by the laws of news communication", "must abide"),
+    ("directive_verbs", "we must abide by the laws of news communication", "strengthen"),
+    ("directive_verbs", "we must abide by the laws of news communication", "persist"),
+    ("agentless_passive", "have been elevated to being a national strategy", "elevated"),
+    ("enumerated_section", "III, New explorations in network management", "III ,"),
+    ("enumerated_section", "Building an Internet legal system, strengthening top-level design", "1."),
+    ("obligation", "我们要深刻领会总书记的重要讲话精神", "要"),
+    ("first_person_plural", "我们要深刻领会总书记的重要讲话精神", "我们"),
+    ("enumerated_section", "积极应对网络安全的威胁", "一、"),
+]
+
+
+@pytest.mark.parametrize("feature,fragment,evidence", SEED_CASES)
+def test_seed_sentences(seed_tokens, feature, fragment, evidence):
+    h = _seed_hits_in(seed_tokens, feature, fragment)
+    assert len(h), f"no {feature} hit in the seed sentence containing {fragment!r}"
+    assert any(evidence in e for e in h.evidence), list(h.evidence)
+
+
+def test_seed_negative_sentence(seed_tokens):
+    # framing voice, reported speech in past tense: no obligation, no directive
+    sent = "Xinhua today published a short summary"
+    assert _seed_hits_in(seed_tokens, "obligation", sent).empty
+    assert _seed_hits_in(seed_tokens, "directive_verbs", sent).empty
