@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import argparse
 
+from . import _common
 from ._common import add_format_option, print_table
 
 
-def _add_corpus_option(p: argparse.ArgumentParser) -> None:
+def _add_corpus_option(p: argparse.ArgumentParser, *, tokens: bool = True) -> None:
+    """--corpus, plus the shared options choosing the Tokens table when the command needs Tokens."""
+    if tokens and hasattr(_common, "add_tokens_options"):
+        _common.add_tokens_options(p)
     if "--corpus" not in p._option_string_actions:
         p.add_argument("--corpus", help="corpus directory or documents.jsonl (default: the seed corpus)")
 
 
 def _load_corpus(args: argparse.Namespace):
+    if hasattr(_common, "corpus_from_args"):
+        return _common.corpus_from_args(args)
     import analysis
 
     return analysis.load_corpus(getattr(args, "corpus", None))
@@ -28,8 +34,10 @@ def _load_corpus(args: argparse.Namespace):
 
 def _load_tokens(args: argparse.Namespace, corpus):
     """Tokens of both languages of ``corpus`` (the parallel analysis needs both sides)."""
-    from ..errors import TifaError
+    if hasattr(_common, "load_tokens_from_args"):
+        return _common.load_tokens_from_args(args)
     from .. import tokens as tokens_module
+    from ..errors import TifaError
 
     if not hasattr(tokens_module, "load_tokens"):
         raise TifaError("the Tokens of the corpus are not available in this installation "
@@ -131,6 +139,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--c", type=float, default=None, help="English chars per Chinese char (default: estimated)")
     a.add_argument("--s2", type=float, default=None, help="variance per Chinese char (default: estimated)")
     a.add_argument("--flagged", action="store_true", help="show only flagged pairs")
-    _add_corpus_option(a)
+    _add_corpus_option(a, tokens=False)
     add_format_option(a)
     a.set_defaults(func=_alignment)
