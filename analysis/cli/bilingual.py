@@ -51,7 +51,7 @@ def _parallel(args: argparse.Namespace) -> int:
     corpus = _load_corpus(args)
     tokens = _load_tokens(args, corpus)
     table = parallel_kwic(tokens, corpus, args.query, lang=args.lang, window=args.window,
-                          candidates=args.candidates, score=args.score)
+                          candidates=args.candidates, score=args.score, unit=args.unit)
     if args.format == "text" and not args.full:
         table = table.drop(columns=["equivalent_dice", "equivalent_in_glossary"])
     print_table(table, args.format)
@@ -68,12 +68,12 @@ def _translations(args: argparse.Namespace) -> int:
     if args.precision:
         gold = load_translation_gold(args.gold)
         table = term_translations(tokens, corpus, list(gold), top=max(args.top, 3), score=args.score,
-                                  glossary=glossary)
+                                  glossary=glossary, unit=args.unit)
         print_table(translation_precision(table, gold, ks=(1, 3)), args.format)
         return 0
     if args.source == "en":
         frames = [translation_candidates(tokens, corpus, t, source="en", top=args.top, score=args.score,
-                                         glossary=glossary) for t in args.terms]
+                                         glossary=glossary, unit=args.unit) for t in args.terms]
         import pandas as pd
 
         table = pd.concat(frames, ignore_index=True)
@@ -81,7 +81,8 @@ def _translations(args: argparse.Namespace) -> int:
         terms = args.terms or None
         if terms == ["all"]:
             terms = "all"
-        table = term_translations(tokens, corpus, terms, top=args.top, score=args.score, glossary=glossary)
+        table = term_translations(tokens, corpus, terms, top=args.top, score=args.score, glossary=glossary,
+                                  unit=args.unit)
     print_table(table, args.format)
     return 0
 
@@ -109,6 +110,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--candidates", type=int, default=20,
                    help="how many top translation candidates may be the equivalent (default 20)")
     p.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
+    p.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence",
+                   help="co-occurrence units for ranking equivalents: sentence beads (default) or paragraphs")
     p.add_argument("--full", action="store_true", help="text format: also show the equivalent's score columns")
     _add_corpus_option(p)
     add_format_option(p)
@@ -124,6 +127,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
     t.add_argument("--source", choices=("zh", "en"), default="zh",
                    help="language of the TERMs (en: Chinese candidates of English lemmas; default zh)")
+    t.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence",
+                   help="co-occurrence units: Gale–Church sentence beads (default) or paragraph pairs")
     t.add_argument("--glossary", help="glossary YAML file (default: the package's data/glossary.yaml)")
     t.add_argument("--precision", action="store_true",
                    help="print precision@1 and @3 against the hand-checked list instead of the table")
