@@ -1031,7 +1031,8 @@ def compare_pair_features(zh_rates: pd.DataFrame, en_rates: pd.DataFrame, pairs:
     twice). ``pairs``: a Corpus (English documents with ``translation_of``), a table with en_doc
     and zh_doc, or a mapping en_doc → zh_doc.
 
-    Only features present in both tables are compared; a document without a row for such a
+    Only features with a rate in both tables are compared (rows whose ``rate_per_1000`` is NaN,
+    such as rhetoric's per-sentence means, are ignored); a document without a row for such a
     feature has rate 0. Returns one row per (pair, feature): en_doc, zh_doc, feature, zh_rate,
     en_rate, ratio (en/zh; inf when only the translation has it), log2_ratio (NaN unless both
     are positive), direction: ``amplified`` (ratio > 1 + tolerance), ``softened`` (ratio <
@@ -1046,6 +1047,9 @@ def compare_pair_features(zh_rates: pd.DataFrame, en_rates: pd.DataFrame, pairs:
         raise QueryError(f"tolerance must be >= 0, got {tolerance}")
     zid, zf = _rate_columns(zh_rates, id_col, feature_col, "zh_rates")
     eid, ef = _rate_columns(en_rates, id_col, feature_col, "en_rates")
+    # rows without a rate (e.g. rhetoric's sentence features, which carry a mean instead) are ignored
+    zh_rates = zh_rates.dropna(subset=["rate_per_1000"])
+    en_rates = en_rates.dropna(subset=["rate_per_1000"])
     z = zh_rates.assign(_id=zh_rates[zid].astype(str), _f=zh_rates[zf].astype(str))
     e = en_rates.assign(_id=en_rates[eid].astype(str), _f=en_rates[ef].astype(str))
     features = [f for f in dict.fromkeys(z["_f"]) if f in set(e["_f"])]

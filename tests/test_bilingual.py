@@ -429,6 +429,10 @@ def test_compare_pair_features_pairs_from_corpus(parallel):
     rates = pd.DataFrame({"doc_id": ["z", "e"], "feature": ["obligation", "obligation"], "rate_per_1000": [4.0, 0.0]})
     out = compare_pair_features(rates, rates, corpus)
     assert out[["en_doc", "zh_doc", "direction"]].values.tolist() == [["e", "z", "dropped"]]
+    # a feature without rates (a per-sentence mean) is not compared
+    means = pd.DataFrame({"group": ["z", "e"], "feature": ["sentence_length"] * 2, "rate_per_1000": [np.nan] * 2})
+    out = compare_pair_features(pd.concat([rates, means]), pd.concat([rates, means]), corpus)
+    assert out["feature"].tolist() == ["obligation"]
 
 
 # ------------------------------------------------------------------------------------------
