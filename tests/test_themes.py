@@ -432,3 +432,53 @@ def test_theme_plots_draw_rates_and_cis():
     plt.close(fig)
     with pytest.raises(QueryError, match="voice"):
         theme_rates_plot(by_doc)
+
+
+# --------------------------------------------------------------------------------------------
+# The seed corpus (skips until the annotated seed Tokens are available)
+
+# Entries checked against independent counts: a regex on the paragraph texts the Tokens were
+# parsed from. Each entry is its own top-level theme so that no longer entry takes its words.
+SEED_ENTRIES = {
+    "cybersecurity": ("en", "cybersecurity", r"\bcybersecurity\b"),
+    "ideolog": ("en", "ideolog*", r"\bideolog\w*"),
+    "converg": ("en", "converg*", r"\bconverg\w*"),
+    "yishixingtai": ("zh", "意识形态", "意识形态"),
+    "huayuquan": ("zh", "话语权", "话语权"),
+    "xinxihua": ("zh", "信息化", "信息化"),
+}
+
+
+def test_seed_entry_counts_equal_independent_regex_counts():
+    tokens = _seed_tokens()
+    import analysis
+
+    pars = analysis.load_corpus().paragraphs
+    parsed = set(zip(tokens["doc_id"].astype(str), tokens["par"].astype(int)))
+    pars = pars[[(d, int(p)) in parsed for d, p in zip(pars["doc_id"], pars["par"])]]
+    d = dic({name: {lang: [pattern]} for name, (lang, pattern, _) in SEED_ENTRIES.items()})
+    got = theme_matches(tokens, d).groupby("theme").size()
+    for name, (lang, _, rx) in SEED_ENTRIES.items():
+        text = "\n".join(pars.loc[pars["lang"] == lang, "text"])
+        expected = len(re.findall(rx, text, flags=re.IGNORECASE))
+        # English globs see lemma or form: a form that starts with the stem always matches, and
+        # the lemmatiser's stems (converged → "converg") start with it too, so lemmatisation
+        # adds nothing here; hyphenated compounds are split by the tokenizer (ideological-political
+        # → ideological - political) and still counted once, like the regex. Chinese entries
+        # match across the GSD word boundaries (意识 + 形态, 话语 + 权, 信息 + 化); a count
+        # below the regex would mean a segmentation that cuts through the term.
+        assert int(got.get(name, 0)) == expected, name
+        assert expected > 0, name
+
+
+def test_seed_shipped_dictionary_covers_every_theme_in_both_languages():
+    tokens = _seed_tokens()
+    d = load_dictionary()
+    lvl1 = theme_rates(tokens, d, by="lang")
+    lvl2 = theme_rates(tokens, d, by="lang", level=2)
+    for lang in ("en", "zh"):
+        counts = lvl1[lvl1["lang"] == lang].set_index("theme")["count"]
+        assert (counts > 0).all(), counts[counts == 0]
+    # sub-theme counts partition their top-level theme's count (one match per word and theme)
+    summed = (lvl2.assign(top=lvl2["theme"].str.split("/").str[0]).groupby(["lang", "top"])["count"].sum())
+    assert summed.to_dict() == lvl1.set_index(["lang", "theme"])["count"].to_dict()

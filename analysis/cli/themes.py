@@ -40,7 +40,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "themes", help="theme rates (security, ideology, convergence...) per 1,000 words",
         description="Count theme-dictionary matches (longest match wins within a top-level theme) and print "
-                    "rates per 1,000 words with exact Poisson 95%% CIs and DP, by document or another "
+                    "rates per 1,000 words with exact Poisson 95% CIs and DP, by document or another "
                     "grouping; or the entries that drive each theme, theme co-occurrence, or the KWIC "
                     "lines behind a cell.")
     if hasattr(_common, "add_tokens_options"):
