@@ -129,3 +129,54 @@ def concat_tokens(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat([t.astype({c: "object" for c in t.columns if isinstance(t[c].dtype, pd.CategoricalDtype)})
                      for t in tables], ignore_index=True)
     return _typed(out)
+
+
+# -- loading the cached annotations of a corpus ------------------------------------------------
+
+
+def tokens_from_corpus_sentences(corpus, sentences: Mapping[str, list[Sentence]]) -> pd.DataFrame:
+    """A Tokens table from each document's parsed sentences, with the corpus's metadata joined.
+
+    Paragraph ``lang``/``voice`` come from the corpus paragraphs; ``kind, outlet, date, title``
+    from the document. A sentence whose paragraph number the document does not have is an error.
+    """
+    from .errors import AnnotationError
+
+    rows = []
+    for doc in corpus:
+        sents = sentences.get(doc.doc_id)
+        if sents is None:
+            raise AnnotationError(f"no parsed sentences for document {doc.doc_id!r}; run `tifa annotate`")
+        par_meta = {p.par: {"lang": p.lang, "voice": p.voice} for p in doc.paragraphs}
+        for s in sents:
+            if s.par is not None and s.par not in par_meta:
+                raise AnnotationError(f"annotation of {doc.doc_id!r} has paragraph {s.par}, which the corpus "
+                                      f"document lacks; run `tifa annotate --force`")
+        doc_meta = {"lang": doc.lang, "kind": doc.kind, "outlet": doc.outlet, "date": doc.date, "title": doc.title}
+        rows.append((doc.doc_id, sents, doc_meta, par_meta))
+    return tokens_from_sentences(rows)
+
+
+def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None) -> pd.DataFrame:
+    """The Tokens table of ``corpus`` (default: the seed) from its cached CoNLL-U annotations.
+
+    Which annotations: ``annotations_dir`` if given, else the directory of ``model_set`` (a
+    :class:`~analysis.models.ModelSet` or its id) under ``root`` (default ``corpus/annotations``),
+    else the active model set's if up to date, else committed annotations whose provenance and
+    text hashes match (no Stanza models needed). Raises
+    :class:`~analysis.errors.AnnotationError` if they are missing or stale (run ``tifa annotate``)
+    or malformed (the message names file and line).
+    """
+    from .annotate import find_annotations, load_sentences
+
+    if corpus is None:
+        from . import load_corpus
+
+        corpus = load_corpus()
+    directory = find_annotations(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root)
+    return tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
+
+
+def bytes_per_token(tokens: pd.DataFrame) -> float:
+    """Memory of a Tokens table per row (``memory_usage(deep=True)``, index included)."""
+    return float(tokens.memory_usage(deep=True).sum()) / max(len(tokens), 1)

@@ -45,3 +45,54 @@ def print_table(df: pd.DataFrame, fmt: str = "text", *, out: TextIO | None = Non
                                "display.width", 200, "display.max_colwidth", 60):
             out.write(df.to_string(index=False) if len(df) else "(no rows)")
             out.write("\n")
+
+
+# -- the Tokens table a command works on ------------------------------------------------------
+
+
+def add_tokens_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options that choose the Tokens table: --corpus, --annotations, --models, --package.
+
+    Options the parser already has are left alone.
+    """
+    options = [
+        (("--corpus",), dict(metavar="PATH", help="corpus directory or documents.jsonl (default: the seed corpus)")),
+        (("--annotations",), dict(metavar="DIR", help="directory of the corpus's CoNLL-U annotations "
+                                                       "(default: <corpus>/annotations/<model set>)")),
+        (("--models",), dict(metavar="DIR", help="Stanza resources directory (default: $TIFA_STANZA_DIR, "
+                                                  "tifa.toml, ~/stanza_resources)")),
+        (("--package",), dict(metavar="NAME", help="Stanza package name (default: $TIFA_STANZA_PACKAGE or 'default')")),
+    ]
+    for flags, kwargs in options:
+        if not any(f in parser._option_string_actions for f in flags):
+            parser.add_argument(*flags, **kwargs)
+
+
+def model_set_from_args(args: argparse.Namespace, *, require: tuple[str, ...] = ()):
+    """The model set chosen by --models/--package (or the environment/config), or None if none is installed."""
+    from ..models import resolve_model_set, try_resolve_model_set
+
+    models, package = getattr(args, "models", None), getattr(args, "package", None)
+    if models is not None or package is not None:
+        return resolve_model_set(models, package, require=require)  # explicit: a missing model is an error
+    return try_resolve_model_set(require=require)
+
+
+def corpus_from_args(args: argparse.Namespace):
+    """The corpus named by --corpus (default: the seed)."""
+    from .. import load_corpus
+
+    return load_corpus(getattr(args, "corpus", None))
+
+
+def load_tokens_from_args(args: argparse.Namespace):
+    """The Tokens table chosen by :func:`add_tokens_options`' options (see analysis.tokens.load_tokens)."""
+    from ..annotate import annotations_root
+    from ..tokens import load_tokens
+
+    corpus = corpus_from_args(args)
+    root = annotations_root(args.corpus) if getattr(args, "corpus", None) else None
+    model_set = None
+    if getattr(args, "models", None) is not None or getattr(args, "package", None) is not None:
+        model_set = model_set_from_args(args)
+    return load_tokens(corpus, annotations_dir=getattr(args, "annotations", None), model_set=model_set, root=root)

@@ -1,0 +1,511 @@
+"""Annotation: parse a Corpus with Stanza into one cached CoNLL-U file per document.
+
+Layout (``root`` is ``<corpus dir>/annotations``, the seed's is ``corpus/annotations``)::
+
+    <root>/<model-set id>/<doc_id>.conllu     one file per document
+    <root>/<model-set id>/provenance.json     Stanza version, model set, packages, checksums,
+                                              date, command, and each document's text hash
+
+Each file starts with::
+
+    # newdoc id = <doc_id>
+    # tifa_text_hash = <Document.text_hash>
+    # tifa_model_set = <ModelSet.id>
+    # newpar id = <doc_id>-p<N>           (N = the corpus's paragraph number)
+    # sent_id = <doc_id>-s<M>             (M counts sentences through the document)
+
+The two ``tifa_*`` lines are the cache key: a document whose file carries its current text hash
+and the active model-set id is not parsed again. Paragraphs are parsed separately (so their
+boundaries are kept) by the pipeline of the paragraph's language (``zh`` → Stanza ``zh-hans``),
+batched across documents. Words carry ``start_char``/``end_char`` in MISC: offsets into the raw
+source file (``Paragraph.start`` + offset in the paragraph); when ``Paragraph.start`` is ``None``
+(an imported corpus without source offsets) they are offsets within the paragraph text.
+
+Every file is written atomically, so killing the process at any moment loses at most the
+documents being parsed; rerunning resumes. The provenance file is rewritten only when something
+changed, so a warm rerun writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ._atomic import write_text_atomic
+from .conllu import Sentence, Word, format_conllu, parse_conllu, read_conllu
+from .corpus import Corpus, Document
+from .errors import AnnotationError, ModelNotFoundError
+from .models import ModelSet, resolve_model_set, stanza_language, try_resolve_model_set
+
+PROVENANCE_FILE = "provenance.json"
+HASH_KEY = "tifa_text_hash"
+MODEL_KEY = "tifa_model_set"
+
+#: A parser turns a list of paragraph texts into, for each text, its sentences (offsets within the text).
+Parser = Callable[[list[str]], list[list[Sentence]]]
+#: A pipeline factory builds the parser of one language of a model set.
+PipelineFactory = Callable[[ModelSet, str], Parser]
+
+
+# -- Stanza ------------------------------------------------------------------------------------
+
+
+def _stanza_sentences(doc) -> list[Sentence]:
+    """Convert a parsed ``stanza.Document`` into :class:`Sentence` objects (offsets as Stanza gives them)."""
+    out = []
+    for s in doc.sentences:
+        words: list[Word] = []
+        tokens: list[tuple[int, int, str, str]] = []
+        for tok in s.tokens:
+            ids = tok.id if isinstance(tok.id, tuple) else (tok.id,)
+            if len(ids) > 1:
+                tokens.append((ids[0], ids[-1], tok.text, "_"))
+            for w in tok.words:
+                words.append(Word(
+                    id=int(w.id), form=w.text, lemma=w.lemma or "_", upos=w.upos or "_", xpos=w.xpos or "_",
+                    feats=w.feats or "_", head=int(w.head if w.head is not None else 0), deprel=w.deprel or "_",
+                    start_char=tok.start_char, end_char=tok.end_char,
+                ))
+        text = " ".join(s.text.split()) if s.text else " ".join(w.form for w in words)
+        out.append(Sentence(words, {"text": text}, None, tokens))
+    return out
+
+
+class StanzaParser:
+    """A :data:`Parser` around one ``stanza.Pipeline`` (batched: Stanza takes lists of Documents)."""
+
+    def __init__(self, model_set: ModelSet, lang: str):
+        self.lang = stanza_language(lang)
+        self.nlp = model_set.pipeline(self.lang)
+
+    def __call__(self, texts: list[str]) -> list[list[Sentence]]:
+        import stanza
+
+        docs = self.nlp([stanza.Document([], text=t) for t in texts])
+        return [_stanza_sentences(d) for d in docs]
+
+
+def stanza_pipeline_factory(model_set: ModelSet, lang: str) -> Parser:
+    """The default :data:`PipelineFactory`: a Stanza pipeline of ``model_set`` for ``lang``."""
+    return StanzaParser(model_set, lang)
+
+
+# -- where annotations live ------------------------------------------------------------------
+
+
+def annotations_root(corpus_dir: str | os.PathLike | None = None) -> Path:
+    """``<corpus dir>/annotations`` (default: the project's ``corpus/annotations``)."""
+    if corpus_dir is None:
+        from .paths import default_corpus_dir
+
+        corpus_dir = default_corpus_dir()
+    corpus_dir = Path(corpus_dir)
+    if corpus_dir.is_file():
+        corpus_dir = corpus_dir.parent
+    return corpus_dir / "annotations"
+
+
+def annotation_path(out_dir: str | os.PathLike, doc_id: str) -> Path:
+    """The CoNLL-U file of ``doc_id`` in ``out_dir`` (the id, URL-quoted if needed, + ``.conllu``)."""
+    return Path(out_dir) / f"{quote(doc_id, safe='-_.')}.conllu"
+
+
+def read_header(path: str | os.PathLike) -> dict[str, str]:
+    """The ``# key = value`` comment lines at the top of a CoNLL-U file (``{}`` if it is absent)."""
+    header: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    break
+                key, eq, val = line[1:].partition("=")
+                if eq:
+                    header[key.strip()] = val.strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return {}
+    return header
+
+
+def document_status(corpus: Corpus, out_dir: str | os.PathLike, model_set_id: str | None = None) -> dict[str, str]:
+    """For each document: ``current``, ``missing``, ``stale-text`` or ``stale-model``.
+
+    ``model_set_id`` None accepts any model set recorded in the file (used when loading committed
+    annotations on a machine without models).
+    """
+    status = {}
+    for doc in corpus:
+        header = read_header(annotation_path(out_dir, doc.doc_id))
+        if not header:
+            status[doc.doc_id] = "missing"
+        elif header.get(HASH_KEY) != doc.text_hash:
+            status[doc.doc_id] = "stale-text"
+        elif model_set_id is not None and header.get(MODEL_KEY) != model_set_id:
+            status[doc.doc_id] = "stale-model"
+        else:
+            status[doc.doc_id] = "current"
+    return status
+
+
+def read_provenance(out_dir: str | os.PathLike) -> dict[str, Any] | None:
+    path = Path(out_dir) / PROVENANCE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise AnnotationError(f"{path}: not valid JSON ({exc}); delete it and rerun `tifa annotate`") from None
+
+
+# -- annotating ------------------------------------------------------------------------------
+
+
+@dataclass
+class AnnotationReport:
+    """What :func:`annotate` or :func:`ensure_annotations` did."""
+
+    out_dir: Path
+    model_set: str
+    parsed: list[str] = field(default_factory=list)
+    current: list[str] = field(default_factory=list)
+    words: int = 0
+    seconds: float = 0.0
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else 0.0
+
+    def __str__(self) -> str:
+        if not self.parsed:
+            return f"{self.out_dir} ({self.model_set}): {len(self.current)} documents up to date, nothing parsed"
+        return (f"{self.out_dir} ({self.model_set}): parsed {len(self.parsed)} documents "
+                f"({self.words:,} words in {self.seconds:.1f} s, {self.words_per_second:,.0f} words/s), "
+                f"{len(self.current)} already up to date")
+
+
+def _corpus_languages(docs: Sequence[Document]) -> tuple[str, ...]:
+    return tuple(sorted({stanza_language(p.lang) for d in docs for p in d.paragraphs if p.text.strip()}))
+
+
+def _document_conllu(doc: Document, parsed: dict[int, list[Sentence]], model_set_id: str) -> str:
+    """The CoNLL-U text of one document from its parsed paragraphs (offsets within each paragraph)."""
+    sentences: list[Sentence] = []
+    for p in doc.paragraphs:
+        for s in parsed.get(p.par, []):
+            shift = p.start or 0
+            words = [Word(w.id, w.form, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.deps, "_",
+                          None if w.start_char is None else w.start_char + shift,
+                          None if w.end_char is None else w.end_char + shift) for w in s.words]
+            comments = {k: v for k, v in s.comments.items() if k not in ("sent_id", "newpar id", "newdoc id")}
+            sentences.append(Sentence(words, comments, p.par, list(s.tokens)))
+    body = format_conllu(sentences, doc_id=doc.doc_id)
+    first, _, rest = body.partition("\n")
+    return f"{first}\n# {HASH_KEY} = {doc.text_hash}\n# {MODEL_KEY} = {model_set_id}\n{rest}"
+
+
+def _parse_documents(docs: Sequence[Document], parsers: dict[str, Parser], get_parser: Callable[[str], Parser],
+                     model_set_id: str) -> list[tuple[str, str, int]]:
+    """Parse ``docs`` (paragraph by paragraph, batched per language); return (doc_id, conllu, words)."""
+    by_lang: dict[str, list[tuple[int, int, str]]] = {}
+    for i, doc in enumerate(docs):
+        for p in doc.paragraphs:
+            if p.text.strip():
+                by_lang.setdefault(stanza_language(p.lang), []).append((i, p.par, p.text))
+    parsed: list[dict[int, list[Sentence]]] = [{} for _ in docs]
+    for lang, items in by_lang.items():
+        parser = parsers.get(lang) or parsers.setdefault(lang, get_parser(lang))
+        results = parser([text for _, _, text in items])
+        if len(results) != len(items):
+            raise AnnotationError(f"the {lang} parser returned {len(results)} results for {len(items)} paragraphs")
+        for (i, par, _), sentences in zip(items, results):
+            parsed[i][par] = sentences
+    out = []
+    for doc, pars in zip(docs, parsed):
+        text = _document_conllu(doc, pars, model_set_id)
+        n_words = sum(len(s.words) for ss in pars.values() for s in ss)
+        out.append((doc.doc_id, text, n_words))
+    return out
+
+
+def _write_document(out_dir: Path, doc_id: str, text: str) -> None:
+    path = annotation_path(out_dir, doc_id)
+    parse_conllu(text, source=str(path))  # never write a file that cannot be read back
+    write_text_atomic(path, text)
+
+
+# worker processes (``workers > 1``): each builds its own pipelines once
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(factory: PipelineFactory, model_set: ModelSet, threads: int) -> None:
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:  # pragma: no cover
+        pass
+    _WORKER.update(factory=factory, model_set=model_set, parsers={})
+
+
+def _worker_parse(docs: list[Document], model_set_id: str) -> list[tuple[str, str, int]]:
+    factory, model_set = _WORKER["factory"], _WORKER["model_set"]
+    return _parse_documents(docs, _WORKER["parsers"], lambda lang: factory(model_set, lang), model_set_id)
+
+
+def _chunks(docs: Sequence[Document], batch_chars: int) -> list[list[Document]]:
+    chunks: list[list[Document]] = []
+    size = 0
+    for doc in docs:
+        n = sum(len(p.text) for p in doc.paragraphs)
+        if not chunks or size + n > batch_chars:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(doc)
+        size += n
+    return chunks
+
+
+def _write_provenance(out_dir: Path, corpus: Corpus, model_set: ModelSet, command: str | None, force: bool) -> None:
+    docs = {}
+    for doc in corpus:
+        header = read_header(annotation_path(out_dir, doc.doc_id))
+        if header.get(MODEL_KEY) == model_set.id:
+            docs[doc.doc_id] = header.get(HASH_KEY, "")
+    old = read_provenance(out_dir) or {}
+    # keep entries of documents annotated earlier with this model set but not in this corpus
+    merged = {k: v for k, v in (old.get("documents") or {}).items()
+              if k not in docs and read_header(annotation_path(out_dir, k)).get(HASH_KEY) == v}
+    merged.update(docs)
+    merged = dict(sorted(merged.items()))
+    if not force and old.get("model_set") == model_set.id and old.get("documents") == merged:
+        return
+    record = {
+        **model_set.provenance(),
+        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "command": command or "analysis.annotate(corpus)",
+        "tifa_version": _tifa_version(),
+        "corpus": corpus.name,
+        "corpus_checksum": corpus.checksum,
+        "offsets": "start_char/end_char in MISC are offsets into each document's raw source file",
+        "documents": merged,
+    }
+    write_text_atomic(out_dir / PROVENANCE_FILE, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+
+
+def _tifa_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def annotate(
+    corpus: Corpus,
+    *,
+    model_set: ModelSet | None = None,
+    out_dir: str | os.PathLike | None = None,
+    workers: int = 1,
+    force: bool = False,
+    progress: bool = True,
+    pipeline_factory: PipelineFactory | None = None,
+    batch_chars: int = 20_000,
+    command: str | None = None,
+) -> AnnotationReport:
+    """Parse every document of ``corpus`` not already annotated; return what was done.
+
+    ``model_set``: the Stanza model set (default: :func:`~analysis.models.resolve_model_set`, which
+    must provide every language the corpus uses). ``out_dir``: default
+    ``corpus/annotations/<model set id>``. ``workers``: parsing processes (each loads its own
+    pipelines; one per core at most is useful). ``force``: re-parse even current documents.
+    ``pipeline_factory(model_set, lang)`` builds a parser (default: Stanza); it must be picklable
+    when ``workers > 1``. Documents are parsed in batches of about ``batch_chars`` characters
+    (paragraphs of one language go through their pipeline as one list), and each document's file
+    is written as soon as its batch is done.
+    """
+    if not isinstance(corpus, Corpus):
+        raise AnnotationError(f"annotate() needs a Corpus, not {type(corpus).__name__}; load one with analysis.load_corpus()")
+    if workers < 1:
+        raise AnnotationError(f"workers must be at least 1, not {workers}")
+    langs = _corpus_languages(list(corpus))
+    if model_set is None:
+        model_set = resolve_model_set(require=langs)
+    else:
+        for lang in langs:
+            model_set.require(lang)
+    out = Path(out_dir) if out_dir is not None else annotations_root() / model_set.id
+    out.mkdir(parents=True, exist_ok=True)
+    for tmp in out.glob(".tmp-*"):  # leftovers of a killed run
+        tmp.unlink(missing_ok=True)
+
+    status = document_status(corpus, out, model_set.id)
+    todo = [d for d in corpus if force or status[d.doc_id] != "current"]
+    todo_ids = {d.doc_id for d in todo}
+    report = AnnotationReport(out, model_set.id, current=[d.doc_id for d in corpus if d.doc_id not in todo_ids])
+    if todo:
+        factory = pipeline_factory or stanza_pipeline_factory
+        chunks = _chunks(todo, batch_chars)
+        t0 = time.perf_counter()
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), unit="doc", desc=f"annotate ({model_set.id})", disable=not progress,
+                   file=sys.stderr)
+
+        def done(results: list[tuple[str, str, int]]) -> None:
+            for doc_id, text, n_words in results:
+                _write_document(out, doc_id, text)
+                report.parsed.append(doc_id)
+                report.words += n_words
+                bar.update(1)
+            elapsed = time.perf_counter() - t0
+            bar.set_postfix_str(f"{report.words / elapsed if elapsed else 0:,.0f} words/s")
+
+        try:
+            if workers == 1 or len(chunks) == 1:
+                parsers: dict[str, Parser] = {}
+                for chunk in chunks:
+                    done(_parse_documents(chunk, parsers, lambda lang: factory(model_set, lang), model_set.id))
+            else:
+                import multiprocessing
+
+                threads = max(1, (os.cpu_count() or 1) // workers)
+                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_worker_init, initargs=(factory, model_set, threads)) as pool:
+                    futures = [pool.submit(_worker_parse, chunk, model_set.id) for chunk in chunks]
+                    try:
+                        for fut in as_completed(futures):
+                            done(fut.result())
+                    except BaseException:
+                        for fut in futures:
+                            fut.cancel()
+                        raise
+        finally:
+            bar.close()
+            report.seconds = time.perf_counter() - t0
+    _write_provenance(out, corpus, model_set, command, force=bool(report.parsed))
+    return report
+
+
+# -- finding and checking annotations --------------------------------------------------------
+
+
+def find_annotations(
+    corpus: Corpus,
+    *,
+    annotations_dir: str | os.PathLike | None = None,
+    model_set: ModelSet | str | None = None,
+    root: str | os.PathLike | None = None,
+) -> Path:
+    """The directory of up-to-date annotations of ``corpus``.
+
+    Order: ``annotations_dir``; the directory of ``model_set`` (a :class:`ModelSet` or its id);
+    the active model set's directory if it is up to date; otherwise a directory under ``root``
+    whose ``provenance.json`` names a model set whose files are all up to date (the committed
+    annotations: this needs no Stanza models). Raises :class:`AnnotationError` saying to run
+    ``tifa annotate`` when there is none.
+    """
+    root = Path(root) if root is not None else annotations_root()
+
+    def stale_message(directory: Path, status: dict[str, str]) -> str:
+        bad = {k: v for k, v in status.items() if v != "current"}
+        example = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:3])
+        return (f"annotations in {directory} are missing or out of date for {len(bad)} of {len(status)} "
+                f"documents (e.g. {example}); run `tifa annotate` (or analysis.annotate(corpus))")
+
+    if annotations_dir is not None or model_set is not None:
+        if annotations_dir is not None:
+            directory = Path(annotations_dir)
+            wanted = model_set.id if isinstance(model_set, ModelSet) else model_set
+        else:
+            wanted = model_set.id if isinstance(model_set, ModelSet) else str(model_set)
+            directory = root / wanted
+        status = document_status(corpus, directory, wanted)
+        if any(v != "current" for v in status.values()):
+            raise AnnotationError(stale_message(directory, status))
+        return directory
+
+    active = try_resolve_model_set(require=_corpus_languages(list(corpus)))
+    if active is not None:
+        directory = root / active.id
+        status = document_status(corpus, directory, active.id)
+        if all(v == "current" for v in status.values()):
+            return directory
+    candidates = []
+    for prov_path in sorted(root.glob(f"*/{PROVENANCE_FILE}")):
+        directory = prov_path.parent
+        prov = read_provenance(directory) or {}
+        ms_id = prov.get("model_set", directory.name)
+        if all(v == "current" for v in document_status(corpus, directory, ms_id).values()):
+            candidates.append((prov.get("date", ""), directory))
+    if candidates:
+        candidates.sort()
+        chosen = candidates[-1][1]
+        if active is not None:
+            warnings.warn(f"using the annotations in {chosen}: the active model set {active.id} has none up to date "
+                          f"(run `tifa annotate` to parse with it)", stacklevel=3)
+        return chosen
+    if active is not None:
+        raise AnnotationError(stale_message(root / active.id, document_status(corpus, root / active.id, active.id)))
+    raise AnnotationError(
+        f"no up-to-date annotations of this corpus under {root}, and no Stanza models to make them: point Tifa "
+        f"to models (--models DIR or TIFA_STANZA_DIR, or `tifa models download`) and run `tifa annotate`"
+    )
+
+
+def annotations_current(corpus: Corpus, **kwargs: Any) -> bool:
+    """Whether up-to-date annotations of ``corpus`` exist (same arguments as :func:`find_annotations`)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            find_annotations(corpus, **kwargs)
+    except AnnotationError:
+        return False
+    return True
+
+
+def ensure_annotations(corpus: Corpus, *, model_set: ModelSet | None = None, root: str | os.PathLike | None = None,
+                       **annotate_options: Any) -> AnnotationReport:
+    """Use up-to-date annotations when there are any (committed ones included); else annotate.
+
+    This is what ``tifa reproduce`` calls: on a machine without Stanza models the committed
+    annotations serve as long as the corpus text has not changed.
+    """
+    root_path = Path(root) if root is not None else annotations_root()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            directory = find_annotations(corpus, model_set=model_set, root=root_path)
+        header_ids = {read_header(annotation_path(directory, d.doc_id)).get(MODEL_KEY, "") for d in corpus}
+        return AnnotationReport(directory, ",".join(sorted(header_ids)) or directory.name, current=list(corpus.doc_ids))
+    except AnnotationError:
+        pass
+    if model_set is None:
+        model_set = resolve_model_set(require=_corpus_languages(list(corpus)))
+    return annotate(corpus, model_set=model_set, out_dir=root_path / model_set.id, **annotate_options)
+
+
+def load_sentences(corpus: Corpus, directory: str | os.PathLike) -> dict[str, list[Sentence]]:
+    """Read and validate each document's CoNLL-U file in ``directory`` (errors name file and line)."""
+    out = {}
+    for doc in corpus:
+        path = annotation_path(directory, doc.doc_id)
+        header = read_header(path)
+        if header.get(HASH_KEY) != doc.text_hash:
+            raise AnnotationError(f"{path}: {'missing' if not header else 'made from a different text'}; "
+                                  f"run `tifa annotate` to parse document {doc.doc_id!r}")
+        out[doc.doc_id] = read_conllu(path)
+    return out
+
+
+__all__ = [
+    "AnnotationReport", "annotate", "annotation_path", "annotations_current", "annotations_root",
+    "document_status", "ensure_annotations", "find_annotations", "load_sentences", "read_header",
+    "read_provenance", "stanza_pipeline_factory", "StanzaParser", "ModelNotFoundError",
+]

@@ -1,0 +1,45 @@
+"""`tifa annotate`: parse the corpus with Stanza into cached CoNLL-U (see analysis.annotate)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+from ._common import add_tokens_options, corpus_from_args
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..annotate import _corpus_languages, annotate, annotations_root
+    from ..models import resolve_model_set
+
+    corpus = corpus_from_args(args)
+    model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
+    root = annotations_root(args.corpus) if args.corpus else annotations_root()
+    out_dir = args.annotations or root / model_set.id
+    parts = ["tifa", "annotate"]
+    for flag in ("corpus", "annotations", "models", "package"):
+        if getattr(args, flag, None):
+            parts += [f"--{flag}", str(getattr(args, flag))]
+    if args.workers != 1:
+        parts += ["--workers", str(args.workers)]
+    if args.force:
+        parts.append("--force")
+    command = " ".join(shlex.quote(a) for a in parts)
+    report = annotate(corpus, model_set=model_set, out_dir=out_dir, workers=args.workers, force=args.force,
+                      progress=not args.quiet, command=command)
+    print(report)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "annotate", help="parse the corpus with Stanza into cached CoNLL-U files",
+        description="Parse every document whose annotation is missing or out of date (text hash or model set "
+                    "changed) into <corpus>/annotations/<model set>/<doc_id>.conllu, writing each file "
+                    "atomically: interrupt at any time and rerun to resume.")
+    add_tokens_options(p)
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="parsing processes, each with its own pipelines (default 1; at most one per core helps)")
+    p.add_argument("--force", action="store_true", help="re-parse every document, even up-to-date ones")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
