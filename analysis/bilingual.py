@@ -914,7 +914,8 @@ def _highlight(text: str, surfaces: list, lang: str, mark: tuple[str, str]) -> s
 
 def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str = "zh", window: int = 8,
                   candidates: int = 20, score: str = "dice", glossary: Any = "default",
-                  mark: tuple[str, str] = ("[[", "]]"), unit: str = "sentence") -> pd.DataFrame:
+                  mark: tuple[str, str] = ("[[", "]]"), unit: str = "sentence",
+                  prefer_glossary: bool = True) -> pd.DataFrame:
     """A parallel concordance: each hit of ``query`` with its aligned paragraph in the other language.
 
     Hits come from :func:`analysis.kwic.kwic` (its full query language: ``网络安全`` also matches
@@ -924,7 +925,10 @@ def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str
     :func:`translation_candidates`, taking a pair as containing the query when its ``lang``
     paragraph has a hit. ``equivalent`` is the best-ranked of the top ``candidates`` (by
     ``score``) that occurs in the aligned paragraph, with its Dice score and glossary mark; its
-    occurrences in ``aligned_text`` are wrapped in ``mark``. ``unit="sentence"`` scores the
+    occurrences in ``aligned_text`` are wrapped in ``mark``. With ``prefer_glossary`` (default)
+    the glossary's renderings among those candidates are tried first: the curated entry wins
+    over a frequent co-occurring word (on the seed, 必须 → "must" rather than "matter", which Dice
+    ranks first because "must" also renders 要). ``unit="sentence"`` scores the
     candidates over sentence beads (see :func:`translation_candidates`); the display stays the
     aligned paragraph. A hit in a paragraph aligned to
     several paragraphs gives one row per aligned paragraph. No hit gives an empty table.
@@ -962,6 +966,8 @@ def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str
                 present[b] = True
     ranked = _rank(_association_table(scoring, present, other, 1), score)
     ranked = _finish_candidates(ranked, str(query), lang, glossary, candidates)
+    if prefer_glossary:  # glossary renderings (positively associated, within the top) are tried first
+        ranked = ranked.sort_values("in_glossary", ascending=False, kind="mergesort")
     out = []
     for h, i in matched:
         q = index.side[other][i]

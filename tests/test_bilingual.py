@@ -388,6 +388,17 @@ def test_parallel_kwic_chinese_query(parallel):
     assert k["aligned_text"].tolist() == ["[[Cybersecurity]] is important .", "We must strengthen [[cybersecurity]] ."]
 
 
+def test_parallel_kwic_prefers_glossary_renderings(parallel):
+    corpus, tokens = parallel
+    # 必须 co-occurs with "must" and "strengthen" equally (pairs 2, 3): statistics break the tie
+    # alphabetically, the glossary entry overrides it
+    gloss = {"必须": ["strengthen"]}
+    assert set(parallel_kwic(tokens, corpus, "必须", glossary=gloss, prefer_glossary=False)["equivalent"]) == {"must"}
+    k = parallel_kwic(tokens, corpus, "必须", glossary=gloss)
+    assert set(k["equivalent"]) == {"strengthen"} and k["equivalent_in_glossary"].all()
+    assert "[[strengthened]]" in k["aligned_text"].iloc[1]
+
+
 def test_parallel_kwic_english_query_and_empty(parallel):
     corpus, tokens = parallel
     k = parallel_kwic(tokens, corpus, "cybersecurity", lang="en", mark=("<", ">"))

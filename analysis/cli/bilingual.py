@@ -51,7 +51,8 @@ def _parallel(args: argparse.Namespace) -> int:
     corpus = _load_corpus(args)
     tokens = _load_tokens(args, corpus)
     table = parallel_kwic(tokens, corpus, args.query, lang=args.lang, window=args.window,
-                          candidates=args.candidates, score=args.score, unit=args.unit)
+                          candidates=args.candidates, score=args.score, unit=args.unit,
+                          prefer_glossary=not args.no_glossary)
     if args.format == "text" and not args.full:
         table = table.drop(columns=["equivalent_dice", "equivalent_in_glossary"])
     print_table(table, args.format)
@@ -112,6 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
     p.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence",
                    help="co-occurrence units for ranking equivalents: sentence beads (default) or paragraphs")
+    p.add_argument("--no-glossary", action="store_true",
+                   help="rank equivalents by statistics only (default: glossary renderings first)")
     p.add_argument("--full", action="store_true", help="text format: also show the equivalent's score columns")
     _add_corpus_option(p)
     add_format_option(p)
