@@ -7,6 +7,7 @@ computes a statistic.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,7 +33,8 @@ def _require(df: pd.DataFrame, cols: set[str], what: str) -> None:
 def plot_term_translations(table: pd.DataFrame, *, score: str = "dice", top: int = 5, ncols: int = 4,
                            title: str | None = "English candidates of Chinese key terms") -> plt.Figure:
     """Small multiples, one panel per term: the ``top`` ranked candidates as horizontal bars of
-    ``score`` (Dice or G²), glossary renderings in green, with the joint/term pair counts.
+    ``score`` (Dice or G²), glossary renderings in green; the number on each bar is the joint
+    count (aligned units with term and candidate), the title gives the units with the term.
 
     ``table`` is a :func:`analysis.bilingual.term_translations` table (rows without a rank, i.e.
     glossary renderings not positively associated, are left out).
@@ -55,7 +57,7 @@ def plot_term_translations(table: pd.DataFrame, *, score: str = "dice", top: int
             ax.set_yticks(y)
             ax.set_yticklabels(g["candidate"])
             ax.set_xlim(0, xmax * 1.05)
-            ax.set_title(f"{term} (n={int(g['term_pairs'].iloc[0])})", fontsize=8)
+            ax.set_title(f"{term}  ({int(g['term_pairs'].iloc[0])} units)", fontsize=8, loc="right")
             ax.tick_params(axis="y", length=0)
             for yy, j in zip(y, g["joint"]):
                 ax.text(xmax * 0.02, yy, str(int(j)), va="center", ha="left", fontsize=6, color="white")
@@ -97,6 +99,7 @@ def plot_alignment_scores(scores: pd.DataFrame, *, ax: plt.Axes | None = None) -
         ax.set_xlabel("Chinese paragraph (characters)")
         ax.set_ylabel("English paragraph (characters)")
         ax.legend(frameon=False)
+        fig.tight_layout()
     return fig
 
 
@@ -128,9 +131,12 @@ def plot_pair_features(comparison: pd.DataFrame, *, ax: plt.Axes | None = None,
         special = comparison[comparison["direction"].isin(["added", "dropped"])]
         note = ""
         if len(special):
-            note = "\n" + "; ".join(f"{r.feature}: {r.direction} ({r.en_doc})" for r in special.itertuples(index=False))
-        ax.set_xlabel("log₂(rate in translation / rate in original)  ← softened · amplified →" + note)
+            items = "; ".join(f"{r.feature}: {r.direction} ({r.en_doc})" for r in special.itertuples(index=False))
+            note = "\n" + textwrap.fill("not shown (zero rate): " + items, width=90)
+        ax.set_xlabel("log₂(rate in translation / rate in original)  ← softened · amplified →" + note,
+                      fontsize=7)
         ax.legend(frameon=False, fontsize=6, loc="best")
         if title:
             ax.set_title(title)
+        fig.tight_layout()
     return fig
