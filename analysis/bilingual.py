@@ -187,8 +187,17 @@ def _bead_cost(l1: int, l2: int, c: float, s2: float, prior: float) -> float:
     mean = (l1 + l2 / c) / 2.0
     if mean <= 0:
         return -math.log(prior)
-    delta = (l2 - c * l1) / math.sqrt(s2 * mean)
-    return -math.log(prior) - (math.log(2.0) + float(norm.logsf(abs(delta))))
+    delta = abs(l2 - c * l1) / math.sqrt(s2 * mean)
+    return -math.log(prior) - _log_two_tailed(delta)
+
+
+def _log_two_tailed(z: float) -> float:
+    """``ln 2·(1 − Φ(z))`` for z ≥ 0, i.e. ``ln erfc(z/√2)``, with its asymptote where erfc underflows."""
+    v = math.erfc(z / math.sqrt(2.0))
+    if v > 0.0:
+        return math.log(v)
+    x = z / math.sqrt(2.0)
+    return -x * x - math.log(x * math.sqrt(math.pi))
 
 
 def gale_church_align(l1: Sequence[int], l2: Sequence[int], c: float, s2: float,
@@ -398,6 +407,7 @@ class _Paragraph:
     sents: list[list[_Word]]
     candidates: frozenset[str]
     sent_ids: list[int] = field(default_factory=list)
+    lookup: Any = None  # cache of _contains: joined sentences (zh) or set of word keys and forms (en)
 
 
 def _join_words(sents: list[list[_Word]], lang: str) -> str:
@@ -586,6 +596,14 @@ def _find_in_sentence(sent: list[_Word], pattern: list[str] | str, lang: str) ->
 
 
 def _contains(p: _Paragraph, pattern: list[str] | str, lang: str) -> bool:
+    # quick rejection: the term's characters (zh) or first word (en) must occur in the unit at all
+    if p.lookup is None:
+        if lang == "zh":
+            p.lookup = "\x00".join("".join(w.form for w in s) for s in p.sents)
+        else:
+            p.lookup = frozenset(x for s in p.sents for w in s for x in (w.key, w.form.lower()))
+    if (pattern not in p.lookup) if lang == "zh" else (pattern[0] not in p.lookup):
+        return False
     return any(_find_in_sentence(s, pattern, lang) for s in p.sents)
 
 

@@ -191,6 +191,15 @@ def test_gale_church_align_by_hand():
     assert beads[1][2] == pytest.approx(-math.log(0.089) - math.log(math.erfc(abs(delta) / math.sqrt(2))))
 
 
+@pytest.mark.parametrize("z", [0.0, 1.0, 5.0, 20.0, 37.0, 45.0])
+def test_log_two_tailed_probability_matches_scipy(z):
+    from scipy.stats import norm
+
+    from analysis.bilingual import _log_two_tailed
+
+    assert _log_two_tailed(z) == pytest.approx(math.log(2) + norm.logsf(z), rel=1e-6)
+
+
 def _brute_force_cost(l1, l2, c, s2):
     """Minimum total cost over every segmentation into beads, by exhaustive recursion."""
     from functools import lru_cache
