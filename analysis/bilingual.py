@@ -60,6 +60,7 @@ __all__ = [
     "translation_hits",
     "translation_precision",
     "parallel_kwic",
+    "aligned_tokens",
     "compare_pair_features",
     "KEY_TERMS",
 ]
@@ -1041,6 +1042,22 @@ def _pair_list(pairs: Any) -> list[tuple[str, str]]:
         raise QueryError("no translation pairs: pass a Corpus with `translation_of` links, a table of "
                          "en_doc/zh_doc or a mapping en_doc -> zh_doc")
     return out
+
+
+def aligned_tokens(tokens: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
+    """The rows of ``tokens`` in aligned paragraphs (both languages), in their original order.
+
+    Translations carry headings, bylines and notes that have no counterpart in the original;
+    compute the rates given to :func:`compare_pair_features` on these rows so that both sides
+    cover the same text.
+    """
+    pairs = corpus.alignment
+    if pairs.empty:
+        raise CorpusError("the corpus has no aligned paragraph pairs")
+    keep = set(zip(pairs["en_doc"].astype(str), pairs["en_par"].astype(int)))
+    keep |= set(zip(pairs["zh_doc"].astype(str), pairs["zh_par"].astype(int)))
+    mask = [(d, int(p)) in keep for d, p in zip(tokens["doc_id"].astype(str), tokens["par"])]
+    return tokens[np.asarray(mask, dtype=bool)].reset_index(drop=True)
 
 
 def compare_pair_features(zh_rates: pd.DataFrame, en_rates: pd.DataFrame, pairs: Any, *,

@@ -18,6 +18,7 @@ from scipy.stats import chi2, chi2_contingency
 from analysis.bilingual import (
     KEY_TERMS,
     GlossaryError,
+    aligned_tokens,
     alignment_scores,
     compare_pair_features,
     dice,
@@ -442,6 +443,15 @@ def test_compare_pair_features_by_hand():
     assert soft.set_index("feature").loc["security", "direction"] == "softened"
     with pytest.raises(QueryError, match="rate_per_1000"):
         compare_pair_features(zh.drop(columns="rate_per_1000"), en, {"e": "z"})
+
+
+def test_aligned_tokens_keeps_aligned_paragraphs_only():
+    # the translation's paragraph 6 has no counterpart (aligned_par None): its words are dropped
+    corpus, tokens = make_parallel(aligned=[1, 2, 3, 4, 5, None])
+    kept = aligned_tokens(tokens, corpus)
+    assert set(zip(kept["doc_id"].astype(str), kept["par"])) == {("z", i) for i in range(1, 6)} | \
+        {("e", i) for i in range(1, 6)}
+    assert len(kept) == len(tokens) - len(ZH[5]) - len(EN[5])
 
 
 def test_compare_pair_features_pairs_from_corpus(parallel):
