@@ -7,17 +7,21 @@ of both languages.
 
 * :func:`alignment_scores` — a Gale & Church (1993) length-based check of every aligned pair, with
   a flag for pairs whose length ratio is implausible (a misaligned pair).
+* :func:`sentence_alignment` — Gale & Church's dynamic programme aligning the sentences inside
+  each paragraph pair (:func:`gale_church_align`); the sentence beads are the default units of
+  the co-occurrence statistics.
 * :func:`translation_candidates`, :func:`term_translations` — a term-translation table: for a
   Chinese term (one word or several consecutive words of the parse), English candidate lemmas and
-  lemma bigrams from the aligned paragraphs, scored by the Dice coefficient and by Dunning's
-  log-likelihood G² over the 2×2 table of aligned pairs, next to the seed glossary
+  lemma bigrams from the aligned units, scored by the Dice coefficient and by Dunning's
+  log-likelihood G² over the 2×2 table of aligned units, next to the seed glossary
   (``analysis/data/glossary.yaml``).
 * :func:`translation_hits`, :func:`translation_precision` — precision@k of the table against a
   hand-checked list (``analysis/data/translation_gold.tsv``).
 * :func:`parallel_kwic` — a parallel concordance: each hit with its aligned paragraph in the other
   language, the likely equivalent highlighted.
 * :func:`compare_pair_features` — theme rates or rhetoric features of each Chinese original beside
-  those of its translation: does the translation amplify or soften them?
+  those of its translation: does the translation amplify or soften them? (:func:`aligned_tokens`
+  restricts Tokens to the aligned paragraphs first.)
 
 Chinese words follow UD GSD segmentation (网络安全 → 网络 + 安全), so a Chinese term is matched as a
 run of consecutive words of one sentence whose forms, joined, spell the term; a term never matches
