@@ -20,6 +20,7 @@ array-valued ``a, b, c, d`` and are tested one by one.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,11 +70,27 @@ def term_codes(tokens: pd.DataFrame, by: str = "lemma", lowercase: bool = True) 
     return mapping[codes], vocab
 
 
+def _all_punctuation(text: str) -> bool:
+    return bool(text) and all(unicodedata.category(ch).startswith("P") for ch in text)
+
+
 def punct_mask(tokens: pd.DataFrame) -> np.ndarray:
-    """Boolean array: True for punctuation rows (UPOS in :data:`PUNCT_UPOS`)."""
-    if "upos" not in tokens.columns:
-        return np.zeros(len(tokens), dtype=bool)
-    return np.asarray(tokens["upos"].isin(list(PUNCT_UPOS)), dtype=bool)
+    """Boolean array: True for punctuation rows.
+
+    A row is punctuation when its UPOS is in :data:`PUNCT_UPOS` or its form consists only of
+    Unicode punctuation characters (category P*): parsers sometimes tag ASCII commas in Chinese
+    text as PART or NOUN.
+    """
+    mask = np.zeros(len(tokens), dtype=bool)
+    if "upos" in tokens.columns:
+        mask |= np.asarray(tokens["upos"].isin(list(PUNCT_UPOS)), dtype=bool)
+    if "form" in tokens.columns:
+        form = tokens["form"]
+        if not isinstance(form.dtype, pd.CategoricalDtype):
+            form = form.astype("string").fillna("").astype("category")
+        flags = np.array([_all_punctuation(str(c)) for c in form.cat.categories] + [False], dtype=bool)
+        mask |= flags[form.cat.codes.to_numpy()]
+    return mask
 
 
 def select_rows(tokens: pd.DataFrame, selector: Any, what: str = "target") -> np.ndarray:

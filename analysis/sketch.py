@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
+from .keyness import punct_mask
 
 #: Fixed relations, in display order; prepositional relations follow, by frequency.
 RELATIONS = (
@@ -137,11 +138,11 @@ def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.Data
     lemma = _strings(tokens["lemma"], lowercase)
     deprel = _strings(tokens["deprel"])
     base = _strings(tokens["deprel"], transform=lambda c: c.split(":")[0])
-    upos = _strings(tokens["upos"])
     start, end = _sentence_bounds(tokens)
     heads = _head_rows(tokens, start, end)
     cases = _case_markers(tokens, lemma, heads, deprel, base)
-    dep_rows = np.flatnonzero((heads >= 0) & (upos != "PUNCT") & (lemma != ""))
+    punct = punct_mask(tokens)
+    dep_rows = np.flatnonzero((heads >= 0) & ~punct & (lemma != ""))
 
     rel_names: list[str] = []
     nodes: list[np.ndarray] = []
@@ -191,7 +192,7 @@ def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.Data
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
     node_rows = np.concatenate(nodes)
     coll_rows = np.concatenate(colls)
-    keep = (lemma[coll_rows] != "") & (lemma[node_rows] != "") & (upos[coll_rows] != "PUNCT")
+    keep = (lemma[coll_rows] != "") & (lemma[node_rows] != "") & ~punct[coll_rows] & ~punct[node_rows]
     idx = tokens["idx"].to_numpy()
     doc = _strings(tokens["doc_id"])
     sent = tokens["sent"].to_numpy()

@@ -226,3 +226,15 @@ def test_cli_collocates(monkeypatch, capsys):
     assert main(["collocates", "security", "--where", "voice=official", "--min-freq", "1", "--format", "csv"]) == 0
     assert "blog" not in capsys.readouterr().out
     assert main(["collocates", "cabbage"]) == 2
+
+
+def test_punctuation_by_form_even_when_mistagged():
+    from analysis.keyness import punct_mask
+
+    # an ASCII comma in Chinese text tagged PART by the parser, and a real particle 的
+    text = ("1\t网络\t网络\tNOUN\t_\t_\t3\tnmod\t_\t_\n2\t,\t,\tPART\t_\t_\t3\tcompound\t_\t_\n"
+            "3\t安全\t安全\tNOUN\t_\t_\t0\troot\t_\t_\n4\t的\t的\tPART\t_\t_\t3\tcase\t_\t_\n")
+    toks = tokens_from_sentences([("z", parse_conllu(text), {"voice": "original", "lang": "zh"}, {})])
+    assert list(punct_mask(toks)) == [False, True, False, False]
+    k = keyness(toks, np.array([True, True, False, False]))
+    assert "," not in set(k.term) and k.attrs["n_target"] == 1

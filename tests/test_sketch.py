@@ -218,3 +218,13 @@ def test_cli_sketch(en, monkeypatch, capsys):
     assert main(["sketch", "security", "--hits", "modifier (amod)", "national", "--format", "csv"]) == 0
     assert "national security" in capsys.readouterr().out
     assert main(["sketch", "cabbage"]) == 2
+
+
+def test_mistagged_punctuation_is_not_a_collocate():
+    toks = tokens_from_conllu(conllu("""
+1 网络 网络 NOUN 3 nmod
+2 , , PART 3 nmod
+3 安全 安全 NOUN 0 root
+"""), lang="zh")
+    s = word_sketch(toks, "安全")
+    assert list(s.collocate) == ["网络"]
