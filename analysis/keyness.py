@@ -279,7 +279,8 @@ def keyness(
     Rows are ordered by the signed ``statistic`` (positive keywords first, strongest first;
     negative keywords last, the strongest at the very end; ties in vocabulary order).
     Filters: ``p`` keeps rows whose p-value (of ``statistic``) is below the significance level,
-    Bonferroni- or Šidák-corrected for the number of terms tested when ``correction`` is given; ``min_effect`` keeps rows with ``|log_ratio| >= min_effect``.
+    Bonferroni- or Šidák-corrected for the number of terms tested when ``correction`` is given;
+    ``min_effect`` keeps rows with ``|log_ratio| >= min_effect``.
     The result's ``attrs`` record corpus sizes, the number of tests, the per-test level and the
     critical value of the statistic.
     """
