@@ -507,7 +507,7 @@ def _check_tokens(tokens: pd.DataFrame) -> None:
                          "build it with analysis.tokens.load_tokens or tokens_from_conllu")
 
 
-_MATCH_COLUMNS = ["doc_id", "par", "sent", "start", "end", "n_words", "theme", "entry", "lang", "text"]
+_MATCH_COLUMNS = ["doc_id", "par", "sent", "start", "end", "n_words", "theme", "entry", "entry_lang", "text"]
 
 
 def theme_matches(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None
@@ -519,8 +519,8 @@ def theme_matches(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLi
 
     Returns one row per match, in reading order: ``doc_id, par, sent, start, end`` (row
     positions in ``tokens``, end exclusive), ``n_words``, ``theme`` (the entry's full theme
-    path), ``entry`` (the pattern), ``lang`` (the entry's language key) and ``text`` (the
-    matched forms).
+    path), ``entry`` (the pattern), ``entry_lang`` (the entry's language key) and ``text``
+    (the matched forms).
     """
     d = _as_dictionary(dictionary)
     tokens = tokens.reset_index(drop=True)
@@ -623,14 +623,21 @@ def _group_order(keys: pd.DataFrame, cols: list[str], tokens: pd.DataFrame) -> p
     return groups
 
 
+_RESERVED = ("theme", "subtheme", "entry", "entry_lang", "count", "tokens", "share")
+
+
 def _matches_at(tokens: pd.DataFrame, matches: pd.DataFrame, keys: pd.DataFrame, cols: list[str],
                 level: int) -> pd.DataFrame:
-    m = matches.copy()
-    m["theme_full"] = m["theme"]
-    m["theme"] = [THEME_SEP.join(t.split(THEME_SEP)[:level]) for t in m["theme_full"]]
-    starts = m["start"].to_numpy(dtype=np.int64)
-    for c in cols:
-        m[c] = keys[c].to_numpy()[starts] if len(m) else pd.Series([], dtype=object)
+    """Matches with their group columns, ``theme`` at ``level`` and ``subtheme`` (full path)."""
+    clash = [c for c in cols if c in _RESERVED]
+    if clash:
+        raise QueryError(f"cannot group by {', '.join(clash)}: the name is taken by a result column")
+    starts = matches["start"].to_numpy(dtype=np.int64)
+    m = pd.DataFrame({c: keys[c].to_numpy()[starts] for c in cols})
+    m["theme"] = [THEME_SEP.join(t.split(THEME_SEP)[:level]) for t in matches["theme"]]
+    m["subtheme"] = matches["theme"].to_numpy(dtype=object)
+    m["entry"] = matches["entry"].to_numpy(dtype=object)
+    m["entry_lang"] = matches["entry_lang"].to_numpy(dtype=object)
     return m
 
 
@@ -714,7 +721,7 @@ def theme_entries(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLi
     """Which dictionary entries drive each theme: one row per (group,) theme and entry.
 
     Columns: the group columns (if ``by``), ``theme`` (at ``level``), ``subtheme`` (the entry's
-    full theme path), ``entry`` (the pattern), ``lang``, ``count`` (its matches, overlaps
+    full theme path), ``entry`` (the pattern), ``entry_lang`` (its language key), ``count`` (its matches, overlaps
     resolved as in :func:`theme_matches`) and ``share`` (count / the theme's count in the
     group). Sorted by group, theme (dictionary order) and count (descending). Entries without
     matches are left out.
@@ -725,11 +732,10 @@ def theme_entries(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLi
     tokens = tokens.reset_index(drop=True)
     cols, keys = _group_keys(tokens, by)
     matches = _matches_at(tokens, theme_matches(tokens, d), keys, cols, level)
-    out_cols = cols + ["theme", "subtheme", "entry", "lang", "count", "share"]
+    out_cols = cols + ["theme", "subtheme", "entry", "entry_lang", "count", "share"]
     if matches.empty:
         return pd.DataFrame({c: [] for c in out_cols})
-    matches = matches.rename(columns={"theme_full": "subtheme"})
-    counts = matches.groupby(cols + ["theme", "subtheme", "entry", "lang"], sort=False).size().rename("count")
+    counts = matches.groupby(cols + ["theme", "subtheme", "entry", "entry_lang"], sort=False).size().rename("count")
     out = counts.reset_index()
     total = out.groupby(cols + ["theme"], sort=False)["count"].transform("sum")
     out["share"] = out["count"] / total
