@@ -147,7 +147,8 @@ def kwic(
         Columns ``doc_id, par, sent, position, left, match, right`` and the document metadata
         present (``lang, voice, kind, outlet, date, title``). ``position`` is the 0-based index
         of the match's first word among the document's words (as NLTK's concordance offsets).
-        Words are joined by spaces, except Chinese (no separator).
+        Words are joined by spaces, except Chinese (no separator). ``doc_id`` and the metadata
+        columns are categorical, as in the Tokens table.
 
     >>> kwic(tokens, "lemma:security", window=3, voice="official", sort="R1")  # doctest: +SKIP
     """
@@ -194,18 +195,17 @@ def kwic(
     right = [text[a:b] for a, b in zip(r_a.tolist(), r_b.tolist())]
 
     data: dict[str, Any] = {
-        "doc_id": take_values(tokens, "doc_id", starts),
+        "doc_id": _take(tokens, "doc_id", starts),
         "par": take_values(tokens, "par", starts),
         "sent": take_values(tokens, "sent", starts),
         "position": (starts - index.doc_start(starts)).astype(np.int64),
-        "left": left,
-        "match": match,
-        "right": right,
+        "left": _strings(left),
+        "match": _strings(match),
+        "right": _strings(right),
     }
     for col in meta_cols:
-        data[col] = take_values(tokens, col, starts)
+        data[col] = _take(tokens, col, starts)
     out = pd.DataFrame(data, columns=list(KWIC_COLUMNS) + meta_cols)
-    out["doc_id"] = out["doc_id"].astype(object)
 
     if keys:
         order = _sort_order(index.forms(tokens), starts, ends, pstart, pend, keys, case_sensitive)
@@ -216,6 +216,21 @@ def kwic(
     result = KWIC(out)
     result.query_text = query.text if isinstance(query, Query) else str(query)
     return result
+
+
+def _take(tokens: pd.DataFrame, column: str, rows: np.ndarray):
+    """``column`` at ``rows``; a categorical column stays categorical (no string conversion)."""
+    col = tokens[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(col.array.codes[rows], dtype=col.dtype)
+    return take_values(tokens, column, rows)
+
+
+def _strings(values: list[str]) -> pd.Series:
+    """A list of str as an object Series (skips pandas' string-dtype inference, which is slow)."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return pd.Series(arr, dtype=object, copy=False)
 
 
 def _sort_order(forms, starts, ends, pstart, pend, keys, case_sensitive) -> list[int]:

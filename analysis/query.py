@@ -351,6 +351,7 @@ class TokenIndex:
             raise QueryError("head indices point outside the table; is the Tokens table in reading order?")
         self._forms: list[str] | None = None
         self._text: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._postings: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
         self._source = _fingerprint(tokens)
 
     def forms(self, tokens: pd.DataFrame) -> list[str]:
@@ -388,6 +389,25 @@ class TokenIndex:
             self._text = ("".join([" " + f if sp else f for f, sp in zip(forms, sep.tolist())]),
                           end - lengths, end)
         return self._text
+
+    def postings(self, tokens: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """An inverted index of a categorical column: ``(rows, bounds)``.
+
+        ``rows[bounds[c]:bounds[c + 1]]`` are the rows whose code is ``c``, ascending. Built on
+        first use per column (one stable argsort) and cached with the table.
+        """
+        col = tokens[column]
+        codes = _codes(col)
+        key = codes.__array_interface__["data"][0]
+        hit = self._postings.get(column)
+        if hit is None or hit[0] != key:
+            order = np.argsort(codes, kind="stable").astype(np.int64)
+            counts = np.bincount(codes[codes >= 0], minlength=len(col.cat.categories))
+            n_missing = int((codes < 0).sum())
+            bounds = np.concatenate([[0], np.cumsum(counts)]) + n_missing  # code -1 sorts first
+            hit = (key, order, bounds)
+            self._postings[column] = hit
+        return hit[1], hit[2]
 
     def par_start(self, rows: np.ndarray) -> np.ndarray:
         return self.par_bounds[self.par_row[rows]]
@@ -575,6 +595,58 @@ def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex,
     return mask, length
 
 
+def _term_at(tokens: pd.DataFrame, term: Term, rows: np.ndarray, index: TokenIndex,
+             case_sensitive: bool) -> np.ndarray:
+    """Whether ``term`` holds at each of ``rows`` (evaluated at those rows only when possible)."""
+    ok = np.ones(len(rows), dtype=bool)
+    for cons in term.constraints:
+        if cons.field not in tokens.columns:
+            raise QueryError(f"this Tokens table has no column {cons.field!r}")
+        col = tokens[cons.field]
+        ok &= _category_mask(col, cons.pattern, case_sensitive)[_codes(col)[rows]]
+    if term.head is not None:
+        hr = index.head_row[rows]
+        has = hr >= 0
+        sub = np.zeros(len(rows), dtype=bool)
+        if has.any():
+            sub[has] = _term_at(tokens, term.head, hr[has], index, case_sensitive)
+        ok &= sub
+    if term.children:  # children need the whole table: who points at these rows
+        ok &= term_mask(tokens, Term((), None, term.children), case_sensitive=case_sensitive, index=index)[rows]
+    return ok
+
+
+def _may_run(tokens: pd.DataFrame, term: Term) -> bool:
+    """Could ``term`` match a multi-word Chinese run (a literal form on a table with Chinese)?"""
+    simple = (len(term.constraints) == 1 and term.head is None and not term.children
+              and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal")
+    if not simple or len(term.constraints[0].pattern.text) < 2 or "lang" not in tokens.columns:
+        return False
+    lang = tokens["lang"]
+    if isinstance(lang.dtype, pd.CategoricalDtype):
+        return "zh" in set(_category_strings(lang, lower=True).tolist())
+    return True
+
+
+def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> np.ndarray:
+    """Rows where ``term`` (one word, no Chinese runs) holds, from the inverted index of one column."""
+    cons = next((c for c in term.constraints if isinstance(tokens[c.field].dtype, pd.CategoricalDtype)), None) \
+        if all(c.field in tokens.columns for c in term.constraints) else None
+    if cons is None:
+        return np.flatnonzero(term_mask(tokens, term, case_sensitive=case_sensitive, index=index))
+    cats = np.flatnonzero(_category_mask(tokens[cons.field], cons.pattern, case_sensitive)[:-1])
+    order, bounds = index.postings(tokens, cons.field)
+    if len(cats) == 0:
+        return np.empty(0, dtype=np.int64)
+    rows = np.concatenate([order[bounds[c]:bounds[c + 1]] for c in cats.tolist()])
+    if len(cats) > 1:
+        rows.sort()
+    rest = Term(tuple(c for c in term.constraints if c is not cons), term.head, term.children)
+    if rest.constraints or rest.head is not None or rest.children:
+        rows = rows[_term_at(tokens, rest, rows, index, case_sensitive)]
+    return rows
+
+
 def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
                 head: str | None = None, deprel: str | None = None,
                 child: tuple[str, str] | list[tuple[str, str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -586,6 +658,18 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
     q = build_query(query, head=head, deprel=deprel, child=child)
     index = token_index(tokens)
     n = len(tokens)
+    if not any(_may_run(tokens, t) for t in q.terms):
+        # the fast path: candidates from the inverted index, later terms checked at their rows
+        starts = _candidates(tokens, q.terms[0], index, case_sensitive)
+        ends = starts + 1
+        for term in q.terms[1:]:
+            ok = ends < n
+            starts, ends = starts[ok], ends[ok]
+            ok = index.par_row[ends] == index.par_row[starts]
+            starts, ends = starts[ok], ends[ok]
+            ok = _term_at(tokens, term, ends, index, case_sensitive)
+            starts, ends = starts[ok], ends[ok] + 1
+        return starts.astype(np.int64), ends.astype(np.int64)
     mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive)
     starts = np.flatnonzero(mask)
     ends = starts + (1 if length is None else length[starts])

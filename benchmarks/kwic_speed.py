@@ -85,6 +85,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     index = token_index(tokens)
     index.text(tokens)  # joined text and offsets, built once
+    index.postings(tokens, "lemma")  # inverted index of the lemma column, built once
     t_index = time.perf_counter() - t0
     print(f"seed: {len(seed):,} words; tiled x{reps}: {len(tokens):,} words "
           f"({tokens.memory_usage(deep=False).sum() / 2**20:,.0f} MiB); tiling {t_tile:.2f} s, "

@@ -242,3 +242,34 @@ def test_empty_table():
     assert len(starts) == 0 and len(ends) == 0
     assert isinstance(starts, np.ndarray)
     assert isinstance(empty, pd.DataFrame)
+
+
+@pytest.mark.parametrize("query", [
+    "security", "lemma:security", "secur*", "/secur(e|ity)/", "lemma:security&upos:NOUN",
+    "lemma:security&deprel:obj&head(lemma:safeguard)", "lemma:security&child(amod,lemma:ideological)",
+    "head(lemma:safeguard)", "child(amod,*)", "upos:PUNCT", "xpos:NNS&lemma:secur*", "nothing",
+])
+def test_inverted_index_path_equals_full_table_masks(en, query):
+    """Single-word queries: the inverted-index path gives exactly the rows of the full-table mask."""
+    from analysis.query import term_mask
+
+    for case_sensitive in (False, True):
+        starts, ends = match_spans(en, query, case_sensitive=case_sensitive)
+        term = parse_query(query).terms[0]
+        expected = np.flatnonzero(term_mask(en, term, case_sensitive=case_sensitive))
+        assert starts.tolist() == expected.tolist()
+        assert (ends == starts + 1).all()
+
+
+def test_phrase_paths_agree(en, zh):
+    """Phrases: the row-wise path (English) against a loop over the full-table masks."""
+    from analysis.query import term_mask, token_index
+
+    for query in ["public opinion", "lemma:public upos:NOUN", "national security and", ". ideological"]:
+        q = parse_query(query)
+        masks = [term_mask(en, t) for t in q.terms]
+        par = token_index(en).par_row
+        k = len(masks)
+        expected = [i for i in range(len(en) - k + 1)
+                    if all(masks[j][i + j] for j in range(k)) and par[i] == par[i + k - 1]]
+        assert [s for s, _ in rows(en, query)] == expected, query
