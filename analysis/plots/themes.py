@@ -129,12 +129,13 @@ def theme_rates_plot(
         ax.set_yticklabels([t.replace("_", " ") for t in themes])
         ax.set_ylim(len(themes) - 0.5, -0.5)
         ax.set_xlim(left=0)
-        ax.set_xlabel("rate per 1,000 words (95% exact Poisson CI)")
+        ax.set_xlabel("per 1,000 words (95% exact CI)")
         ax.grid(axis="x", color="#dddddd", linewidth=0.4)
         ax.set_axisbelow(True)
-        ax.legend(title=group, frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(n, 4),
+                  handletextpad=0.2, columnspacing=1.0)
         if title:
-            ax.set_title(title)
+            ax.set_title(title, pad=16)
         fig.tight_layout()
     return fig
 
