@@ -200,6 +200,19 @@ class Parse:
         first = np.r_[True, self.sid[1:] != self.sid[:-1]]
         return np.flatnonzero(first)
 
+    def offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        """``start_char`` and ``end_char`` as int arrays (-1 where unknown), computed once."""
+        if not hasattr(self, "_offsets"):
+            cols = []
+            for name in ("start_char", "end_char"):
+                if name in self.tokens.columns:
+                    v = pd.to_numeric(self.tokens[name], errors="coerce").astype("Float64")
+                    cols.append(v.fillna(-1).to_numpy(dtype=np.int64))
+                else:
+                    cols.append(np.full(self.n, -1, dtype=np.int64))
+            self._offsets = (cols[0], cols[1])
+        return self._offsets
+
     def words(self, positions: Iterable[int]) -> str:
         return " ".join(self.form[p] for p in sorted(set(int(p) for p in positions)))
 
@@ -342,9 +355,10 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     """Agentless passives: one hit per passive predicate without an agent.
 
     English: a predicate with a ``nsubj:pass``, ``csubj:pass`` or ``aux:pass`` child and neither an
-    ``obl:agent`` child nor an ``obl`` child with ``case`` "by". Chinese: a predicate with a
-    ``aux:pass`` child, or a 被 AUX child (UD GSD: 被 is AUX ``aux:pass``; its agent is attached
-    to the verb as ``nsubj``), without an ``obl:agent`` child and without a ``nsubj``/``obl`` child
+    ``obl:agent`` child nor an ``obl`` child with ``case`` "by". Chinese: a predicate with a 被
+    child attached as ``aux:pass``/``aux`` or tagged AUX (UD GSD: 被 is AUX ``aux:pass``; its agent is attached
+    to the verb as ``nsubj``; the compact parser also labels 为/是 ``aux:pass``, so the marker must be
+    被), without an ``obl:agent`` child and without a ``nsubj``/``obl`` child
     standing between 被 and the verb.
     """
     p = _prepare(tokens)
@@ -353,14 +367,14 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     kids = p.children()
     pass_marker = np.isin(p.rel, ["nsubj:pass", "csubj:pass", "aux:pass"])
     bei = zh & (p.lem == "被") & ((p.upos == "AUX") | (p.rel == "aux:pass") | (p.rel == "aux"))
-    candidates = np.flatnonzero(p.heads_with_child((en & pass_marker) | (zh & ((p.rel == "aux:pass") | bei))))
+    candidates = np.flatnonzero(p.heads_with_child((en & pass_marker) | bei))
     anchors, evidence = [], []
     for v in candidates:
         ch = kids.get(int(v), [])
         if any(p.rel[c] == "obl:agent" for c in ch):
             continue
         if p.lang[v].startswith("zh"):
-            markers = [c for c in ch if p.rel[c] == "aux:pass" or bei[c]]
+            markers = [c for c in ch if bei[c]]
             if not markers:
                 continue
             b = min(markers)
@@ -531,6 +545,8 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
     A, persist in B, persist in C") or at least ``min_members`` conjuncts each have a dependent
     with the same lemma
     ("uniformly planned, uniformly deployed, uniformly moved forward"; 统一谋划、统一部署、统一推进).
+    An ``aux`` dependent counts only when it is an obligation modal ("we must X, we must Y, we must
+    Z"), not a tense or voice auxiliary (be, have).
     Shared dependents are content words or auxiliaries (UPOS NOUN, PROPN, VERB, ADJ, ADV, NUM,
     AUX; not pronouns, so "they were ..., they were ..." is not counted) in any relation but punct, cc, case, det, mark, cop, conj, discourse, clf. One hit
     per coordination; the evidence names the shared word and the conjuncts."""
@@ -547,6 +563,7 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
     for q in np.flatnonzero(conj):
         members.setdefault(int(root[q]), [int(root[q])]).append(int(q))
     kids = p.children()
+    modal = _modal_mask(p)
     anchors, evidence = [], []
     for r, mem in sorted(members.items()):
         if len(mem) < min_members:
@@ -564,6 +581,8 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
                 seen = set()
                 for k in kids.get(m, []):
                     if p.base[k] in _NON_MODIFIER_RELS or p.upos[k] not in _MODIFIER_UPOS or p.lem[k] in seen:
+                        continue
+                    if p.base[k] == "aux" and not modal[k]:  # tense/voice auxiliaries (be, have) are not shared modifiers
                         continue
                     seen.add(p.lem[k])
                     mods.setdefault(p.lem[k], []).append(m)
@@ -630,18 +649,13 @@ def _feature(name: str) -> Feature:
 def _sentence_text(p: Parse, sid_rows: np.ndarray) -> str:
     """Text of a sentence from its words: offsets decide spacing when known; otherwise English
     words are joined by spaces (none before closing punctuation) and Chinese words by nothing."""
-    t = p.tokens
-    has_offsets = "start_char" in t.columns and "end_char" in t.columns
+    starts, ends = p.offsets()
     out, prev_end = [], None
     zh = p.lang[sid_rows[0]].startswith("zh") if len(sid_rows) else False
     for q in sid_rows:
         form = p.form[q]
-        if has_offsets:
-            s, e = t["start_char"].iat[q], t["end_char"].iat[q]
-            s = None if pd.isna(s) else int(s)
-            e = None if pd.isna(e) else int(e)
-        else:
-            s = e = None
+        s = None if starts[q] < 0 else int(starts[q])
+        e = None if ends[q] < 0 else int(ends[q])
         if out:
             if s is not None and prev_end is not None:
                 space = s > prev_end
