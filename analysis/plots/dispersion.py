@@ -67,11 +67,14 @@ def dispersion_plot(
             ax.set_ylim(len(docs) - 0.5, -0.5)
             ax.set_yticks(range(len(docs)))
             ax.set_yticklabels(ytick)
-            ax.set_xlabel("relative position in document")
             for i in range(len(docs)):
                 ax.axhline(i, color="#dddddd", linewidth=0.4, zorder=0)
         if not facet and len(terms) > 1:
             axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        if n_panels > 1:
+            fig.supxlabel("relative position in document", fontsize=8)
+        else:
+            axes[0].set_xlabel("relative position in document")
         if title:
             fig.suptitle(title)
         fig.tight_layout()
