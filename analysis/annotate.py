@@ -317,6 +317,7 @@ def annotate(
     progress: bool = True,
     pipeline_factory: PipelineFactory | None = None,
     batch_chars: int = 20_000,
+    threads: int | None = None,
     command: str | None = None,
 ) -> AnnotationReport:
     """Parse every document of ``corpus`` not already annotated; return what was done.
@@ -328,7 +329,9 @@ def annotate(
     ``pipeline_factory(model_set, lang)`` builds a parser (default: Stanza); it must be picklable
     when ``workers > 1``. Documents are parsed in batches of about ``batch_chars`` characters
     (paragraphs of one language go through their pipeline as one list), and each document's file
-    is written as soon as its batch is done.
+    is written as soon as its batch is done. ``threads``: torch threads per parsing process
+    (default: torch's own choice with one worker, cores / workers otherwise); on a machine shared
+    with other jobs, ``threads=1`` avoids oversubscription and is often faster.
     """
     if not isinstance(corpus, Corpus):
         raise AnnotationError(f"annotate() needs a Corpus, not {type(corpus).__name__}; load one with analysis.load_corpus()")
@@ -369,15 +372,19 @@ def annotate(
 
         try:
             if workers == 1 or len(chunks) == 1:
+                if threads is not None and pipeline_factory is None:
+                    import torch
+
+                    torch.set_num_threads(threads)
                 parsers: dict[str, Parser] = {}
                 for chunk in chunks:
                     done(_parse_documents(chunk, parsers, lambda lang: factory(model_set, lang), model_set.id))
             else:
                 import multiprocessing
 
-                threads = max(1, (os.cpu_count() or 1) // workers)
+                per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
                 with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(factory, model_set, threads)) as pool:
+                                         initializer=_worker_init, initargs=(factory, model_set, per_worker)) as pool:
                     futures = [pool.submit(_worker_parse, chunk, model_set.id) for chunk in chunks]
                     try:
                         for fut in as_completed(futures):

@@ -57,12 +57,15 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default=None)
     ap.add_argument("--package", default=None)
     ap.add_argument("--keep", default=None, help="write the system CoNLL-U here")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = ap.parse_args(argv)
 
     import torch
     from stanza.models.common.utils import ud_scores
     from stanza.utils.conll import CoNLL
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     lang = stanza_language(args.lang)
     gold_path = Path(args.ud) / TREEBANKS[lang]
     blocks = read_blocks(gold_path)
@@ -79,6 +82,14 @@ def main(argv=None) -> int:
     doc = nlp(text)
     parse_s = time.perf_counter() - t0
     n_words = sum(len(s.words) for s in doc.sentences)
+    # Stanza's tokenizer emits "<UNK>" for a token longer than its maximum (e.g. a 600-character
+    # URL in EWT); put the raw characters back so that the scorer can align the texts.
+    for sent in doc.sentences:
+        for tok in sent.tokens:
+            raw = text[tok.start_char:tok.end_char]
+            if tok.text != raw and len(tok.words) == 1:
+                tok.text = raw
+                tok.words[0].text = raw
 
     with tempfile.TemporaryDirectory() as tmp:
         gold = Path(tmp) / "gold.conllu"

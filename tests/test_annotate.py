@@ -359,3 +359,15 @@ def test_real_compact_models_parse_one_english_and_one_chinese_paragraph(tmp_pat
     assert "网络" in [w.form for w in sents[2].words]
     t = load_tokens(corpus, annotations_dir=tmp_path / ms.id)
     assert set(t.lang.astype(str)) == {"en", "zh"}
+
+
+@pytest.mark.slow  # spawns two worker processes (each imports pandas): seconds, not milliseconds
+def test_two_workers_write_the_same_files_as_one(tmp_path):
+    corpus = small_corpus()
+    one = annotate(corpus, model_set=fake_model_set(), out_dir=tmp_path / "one", pipeline_factory=FakeParsers(),
+                   progress=False, batch_chars=1)
+    two = annotate(corpus, model_set=fake_model_set(), out_dir=tmp_path / "two", pipeline_factory=FakeParsers(),
+                   progress=False, batch_chars=1, workers=2)
+    assert sorted(two.parsed) == sorted(one.parsed) == ["a", "b", "c"] and two.words == one.words
+    for d in corpus:
+        assert annotation_path(tmp_path / "two", d.doc_id).read_bytes() == annotation_path(tmp_path / "one", d.doc_id).read_bytes()

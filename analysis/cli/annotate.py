@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         parts.append("--force")
     command = " ".join(shlex.quote(a) for a in parts)
     report = annotate(corpus, model_set=model_set, out_dir=out_dir, workers=args.workers, force=args.force,
-                      progress=not args.quiet, command=command)
+                      threads=args.threads, progress=not args.quiet, command=command)
     print(report)
     return 0
 
@@ -40,6 +40,8 @@ def register(subparsers) -> None:
     add_tokens_options(p)
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="parsing processes, each with its own pipelines (default 1; at most one per core helps)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch threads per parsing process (default: torch's choice; 1 is often faster on a busy machine)")
     p.add_argument("--force", action="store_true", help="re-parse every document, even up-to-date ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
