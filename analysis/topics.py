@@ -51,6 +51,7 @@ __all__ = [
     "topic_stability",
     "sweep",
     "choose_k",
+    "k_selection",
     "best_seed",
     "topic_themes",
     "theme_globs",
@@ -709,6 +710,30 @@ def _fit_one(units: pd.DataFrame, k: int, seed: int, topn: int, params: Mapping[
     return TopicModel(k=k, seed=seed, topn=topn, **params).fit(units)
 
 
+def k_selection(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> pd.DataFrame:
+    """The :func:`choose_k` rule, spelled out per K.
+
+    Returns one row per K: ``k``, ``score`` (mean ``measure`` over seeds), ``stability``,
+    ``eligible`` (stability ≥ ``min_stability``; every K when none is, see :func:`choose_k`),
+    ``fallback`` (True when no K reached ``min_stability``), ``chosen``.
+    """
+    need = {"k", measure, "stability"}
+    if not isinstance(sweep_df, pd.DataFrame) or not need <= set(sweep_df.columns) or len(sweep_df) == 0:
+        raise TopicModelError(f"choose_k needs a sweep() table with columns {', '.join(sorted(need))}")
+    per_k = (sweep_df.groupby("k", sort=True)
+             .agg(score=(measure, "mean"), stability=("stability", "mean")).reset_index())
+    stable = per_k["stability"] >= min_stability
+    fallback = not bool(stable.any())
+    per_k["eligible"] = True if fallback else stable
+    per_k["fallback"] = fallback
+    pool = per_k[per_k["eligible"]]
+    best = pool["score"].max()
+    k = int(pool.loc[pool["score"] == best, "k"].min())
+    per_k["chosen"] = per_k["k"] == k
+    per_k["k"] = per_k["k"].astype("int64")
+    return per_k
+
+
 def choose_k(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> int:
     """Pick the number of topics from a :func:`sweep` table.
 
@@ -716,17 +741,12 @@ def choose_k(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: 
     matched topics share, on average, at least half of their top terms, by Jaccard), take the K
     with the highest mean ``measure`` over seeds (default ``c_npmi``); ties go to the smaller K.
     If no K is that stable (or stability is undefined because there was one seed), the rule
-    falls back to all Ks. Rationale: coherence alone rewards topics that are artefacts of one
-    random start; requiring stability first keeps only Ks the data support (Greene et al. 2014).
+    falls back to all Ks (:func:`k_selection` reports this in its ``fallback`` column).
+    Rationale: coherence alone rewards topics that are artefacts of one random start;
+    requiring stability first keeps only Ks the data support (Greene et al. 2014).
     """
-    need = {"k", measure, "stability"}
-    if not isinstance(sweep_df, pd.DataFrame) or not need <= set(sweep_df.columns) or len(sweep_df) == 0:
-        raise TopicModelError(f"choose_k needs a sweep() table with columns {', '.join(sorted(need))}")
-    per_k = sweep_df.groupby("k", sort=True).agg(score=(measure, "mean"), stability=("stability", "mean"))
-    stable = per_k[per_k["stability"] >= min_stability]
-    pool = stable if len(stable) else per_k
-    best = pool["score"].max()
-    return int(pool.index[pool["score"] == best].min())
+    table = k_selection(sweep_df, measure=measure, min_stability=min_stability)
+    return int(table.loc[table["chosen"], "k"].iloc[0])
 
 
 def best_seed(sweep_df: pd.DataFrame, k: int, *, measure: str = "c_npmi") -> int:

@@ -330,6 +330,11 @@ def test_choose_k_rule():
     assert tp.choose_k(table) == 4
     assert tp.choose_k(table, min_stability=0.3) == 5
     assert tp.choose_k(table, min_stability=0.95) == 5  # nothing stable enough → all Ks
+    sel = tp.k_selection(table)
+    assert sel["k"].tolist() == [3, 4, 5, 6] and sel["eligible"].tolist() == [True, True, False, True]
+    assert sel["score"].tolist() == pytest.approx([0.11, 0.21, 0.30, 0.21])
+    assert sel["chosen"].tolist() == [False, True, False, False] and not sel["fallback"].any()
+    assert tp.k_selection(table, min_stability=0.95)["fallback"].all()
     assert tp.best_seed(table.assign(c_npmi=[0.1, 0.2, 0, 0, 0, 0, 0, 0]), 3) == 2
     with pytest.raises(tp.TopicModelError):
         tp.choose_k(table.drop(columns=["stability"]))

@@ -97,12 +97,14 @@ def run(args) -> int:
     ks = [args.k] if args.k is not None else args.ks
     table, models = tp.sweep(units, ks=ks, seeds=args.seeds, topn=args.topn, return_models=True,
                              progress=sys.stderr.isatty(), n_jobs=args.jobs, **params)
+    selection = tp.k_selection(table)
     k = tp.choose_k(table)
     seed = tp.best_seed(table, k)
     model = models[(k, seed)]
+    why = ("no K reached stability 0.5, so: highest mean c_npmi over all Ks" if selection["fallback"].any()
+           else "highest mean c_npmi among Ks with stability ≥ 0.5")
     print(f"tifa topics: {len(units)} {args.unit} units, {len(model.dictionary_)} terms; "
-          f"chosen K = {k} (seed {seed}) by choose_k: highest mean c_npmi among Ks with stability ≥ 0.5",
-          file=sys.stderr)
+          f"chosen K = {k} (seed {seed}): {why}", file=sys.stderr)
     if args.show == "sweep":
         print_table(table, args.format)
         return 0
