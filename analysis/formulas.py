@@ -4,14 +4,18 @@ A *formula* here is a recurring sequence of 3–8 words ("two wings of one bird"
 correct orientation", 网络安全和信息化) that occurs in at least ``min_docs`` documents. The
 procedure (in the spirit of lexical bundles, Biber et al. 1999, with overlap reduction):
 
-1. **Sequences.** Within each sentence, split at punctuation (UPOS ``PUNCT``/``SYM``), so no
+1. **Sequences.** Within each sentence, split at punctuation (UPOS ``PUNCT``/``SYM``, or a form
+   made only of punctuation characters — the compact Chinese model tags ASCII commas PART), so no
    formula spans punctuation or a sentence boundary. English words are compared by lower-cased
    lemma; Chinese words by form (UD GSD words of the Chinese parse; GSD lemmatises 我们 → 我,
    which would merge distinct words), and Chinese formulas are shown joined without spaces.
 2. **Candidates.** Every n-gram with ``min_n ≤ n ≤ max_n`` whose first and last words are not
    function words (UPOS ADP, DET, CCONJ, SCONJ, PART, AUX, PRON) and which holds at least
-   ``min_content`` content words (NOUN, PROPN, VERB, ADJ, ADV, NUM), found in ≥ ``min_docs``
-   documents.
+   ``min_content`` content words (NOUN, PROPN, VERB, ADJ, ADV, NUM), and whose last word does not
+   modify a word after it (``amod``, ``nummod``, ``det``, ``case``, ``clf`` with a head to the
+   right: "persist in the correct" is not a formula, "persist in the correct orientation" is),
+   found in ≥ ``min_docs`` documents. Compounds (``compound``, ``nmod``) may end a formula, so
+   网络安全和信息化 counts in 网络安全和信息化领导小组.
 3. **Maximality.** Longest first, a candidate is dropped when it is contained in a longer
    retained formula whose document set covers all but at most ``tolerance`` of its documents
    (``tolerance=0``: the same document set — the shorter one never occurs without the longer one
@@ -34,9 +38,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
+from .rhetoric import is_punctuation_form
 
 #: UPOS that may not begin or end a formula.
 EDGE_STOP_UPOS = frozenset({"ADP", "DET", "CCONJ", "SCONJ", "PART", "AUX", "PRON"})
+#: Relations of a last word that modifies a word after it: a sequence ending in one is incomplete.
+DANGLING_RELATIONS = frozenset({"amod", "nummod", "det", "case", "clf"})
 #: UPOS that count as content words.
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"})
 #: UPOS that break a word sequence.
@@ -67,13 +74,21 @@ class _Seq:
             self.key = self.form
         else:
             self.key = np.array([(lm or f).lower() for lm, f in zip(lemma, self.form)], dtype=object)
-        brk = np.isin(self.upos, list(BREAK_UPOS))
+        brk = np.isin(self.upos, list(BREAK_UPOS)) | np.array([is_punctuation_form(f) for f in self.form], dtype=bool)
         new_sent = np.r_[True, (self.doc_id[1:] != self.doc_id[:-1]) | (self.sent[1:] != self.sent[:-1])] \
             if self.n else np.zeros(0, bool)
         # segment id: increases at every sentence start and every break word; break words get -1
         self.seg = np.cumsum(new_sent | brk | np.r_[False, brk[:-1]] if self.n else np.zeros(0, int))
         self.seg = np.where(brk, -1, self.seg)
         self.edge_ok = ~np.isin(self.upos, list(EDGE_STOP_UPOS)) & ~brk
+        # a last word that modifies a word further right ("persist in the *correct* orientation")
+        rel = np.array([str(r).split(":", 1)[0] for r in col("deprel")], dtype=object) if "deprel" in t \
+            else np.full(self.n, "", dtype=object)
+        if "head" in t and "idx" in t:
+            to_right = t["head"].to_numpy(dtype=np.int64) > t["idx"].to_numpy(dtype=np.int64)
+        else:
+            to_right = np.zeros(self.n, dtype=bool)
+        self.end_ok = self.edge_ok & ~(np.isin(rel, list(DANGLING_RELATIONS)) & to_right)
         self.content_cum = np.r_[0, np.cumsum(np.isin(self.upos, list(CONTENT_UPOS)))]
 
     def joiner(self) -> str:
@@ -161,7 +176,7 @@ def formulas(tokens: pd.DataFrame, *, min_docs: int = 2, min_n: int = 3, max_n: 
         for n in range(min_n, max_n + 1):
             starts = seq.spans(n)
             ends = starts + n - 1
-            ok = seq.edge_ok[starts] & seq.edge_ok[ends] & \
+            ok = seq.edge_ok[starts] & seq.end_ok[ends] & \
                 ((seq.content_cum[starts + n] - seq.content_cum[starts]) >= min_content)
             for s in starts[ok]:
                 occ[tuple(seq.key[s:s + n])].append(int(s))

@@ -15,7 +15,9 @@ maps each feature's name to its extractor, languages and a one-line definition.
 :func:`compare_rhetoric` tests every feature between two groups (log-likelihood G² and Hardie's
 log ratio for counts; Mann–Whitney U for per-sentence measures).
 
-"Words" everywhere means syntactic words of the Tokens table whose UPOS is not ``PUNCT``.
+"Words" everywhere means syntactic words of the Tokens table that are not punctuation: UPOS
+``PUNCT``, or a form made only of punctuation/symbol characters (the compact Chinese model tags
+ASCII commas in Chinese text PART).
 Word lists (modals, directive verbs, Chinese nominalisations) are module constants: read them,
 and pass your own extractor into :data:`FEATURES` for another corpus.
 
@@ -26,6 +28,7 @@ LAS ≈ 47): features defined on Chinese dependency relations are noisier than t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -123,6 +126,14 @@ _HIT_COLUMNS = ("doc_id", "sent", "idx", "evidence", "value")
 # The parse as arrays
 # ---------------------------------------------------------------------------------------------
 
+def is_punctuation_form(form: str) -> bool:
+    """True when every character of ``form`` is Unicode punctuation (P*) or a symbol (S*).
+
+    Used with UPOS ``PUNCT``: the compact Chinese model tags ASCII punctuation inside Chinese
+    text ("," in 指出,这些年) as PART or VERB, and such tokens are not words."""
+    return bool(form) and all(unicodedata.category(ch)[0] in "PS" for ch in form)
+
+
 class Parse:
     """A Tokens table prepared for tree queries (built once, shared by all extractors).
 
@@ -168,7 +179,7 @@ class Parse:
                              "pass each sentence once")
         hpos = lookup.reindex(pd.MultiIndex.from_arrays([self.sid, head])).to_numpy()
         self.hpos = np.where(np.isnan(hpos), -1, hpos).astype(np.int64) if n else np.zeros(0, np.int64)
-        self.is_punct = self.upos == "PUNCT"
+        self.is_punct = (self.upos == "PUNCT") | np.array([is_punctuation_form(f) for f in self.form], dtype=bool)
         self.pos = np.arange(n)
 
     # -- tree helpers -------------------------------------------------------------------------
@@ -424,7 +435,7 @@ def nominalisations(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 
 
 def sentence_length(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
-    """Sentence length: words (non-PUNCT) per sentence; one row per sentence, ``value`` = length."""
+    """Sentence length: words (punctuation excluded) per sentence; one row per sentence, ``value`` = length."""
     p = _prepare(tokens)
     starts = p.sentence_starts()
     lengths = np.bincount(p.sid[~p.is_punct], minlength=len(starts)) if p.n else np.zeros(0)
@@ -756,7 +767,7 @@ def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
 
     Columns: ``group`` (the value of ``by``; several columns are joined with " | "), ``feature``,
     ``kind``, ``count`` (hits; for sentence features, the number of sentences), ``words`` (words
-    of the group in the feature's languages, PUNCT excluded), ``rate_per_1000`` (1000·count/words,
+    of the group in the feature's languages, punctuation excluded: see the module docstring), ``rate_per_1000`` (1000·count/words,
     count features) and ``mean`` (mean per-sentence value, sentence features). Groups with words
     but no hits get count 0. Only groups that contain words appear.
     """

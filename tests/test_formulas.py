@@ -166,3 +166,30 @@ def test_cli_formulas(monkeypatch, capsys):
     assert "persist in the correct orientation,persist in the correct orientation,5,2,A; B,2" in out
     assert main(["formulas", "--kwic", "--window", "2"]) == 0
     assert "we must" in capsys.readouterr().out
+
+
+def test_ascii_punctuation_mis_tagged_still_breaks():
+    # the compact zh model tags an ASCII comma in Chinese text PART
+    z1 = doc("z1", "加强 网络 安全 , 信息化 。", lang="zh")
+    z2 = doc("z2", "加强 网络 安全 , 信息化 。", lang="zh")
+    t = corpus(z1, z2)
+    t.loc[t.form == ",", "upos"] = "PART"
+    assert list(formulas(t, lang="zh").formula) == ["加强网络安全"]
+
+
+def test_formula_does_not_end_in_a_modifier_of_a_later_word():
+    # "persist in the correct" (correct = amod of a following noun) must not claim the words of
+    # "correct orientation"
+    def parsed(doc_id, text_rows):
+        return tokens_from_conllu("\n".join("\t".join(r.split() + ["_", "_"]) for r in text_rows) + "\n",
+                                  doc_id=doc_id, lang="en", voice="official")
+    s1 = ["1 persist persist VERB _ _ 0 root", "2 in in ADP _ _ 5 case", "3 the the DET _ _ 5 det",
+          "4 correct correct ADJ _ _ 5 amod", "5 orientation orientation NOUN _ _ 1 obl"]
+    s2 = ["1 persist persist VERB _ _ 0 root", "2 in in ADP _ _ 5 case", "3 the the DET _ _ 5 det",
+          "4 correct correct ADJ _ _ 5 amod", "5 line line NOUN _ _ 1 obl"]
+    s3 = ["1 grasp grasp VERB _ _ 0 root", "2 the the DET _ _ 4 det",
+          "3 correct correct ADJ _ _ 4 amod", "4 orientation orientation NOUN _ _ 1 obj"]
+    t = corpus(parsed("A", s1), parsed("B", s2), parsed("C", s3))
+    table = formulas(t, min_n=2)
+    assert list(table.formula) == ["correct orientation"]
+    assert table.iloc[0].doc_ids == "A; C"
