@@ -451,3 +451,27 @@ def test_cli_topics(planted, monkeypatch, capsys):
     assert table["prevalence"].sum() == pytest.approx(1.0, abs=1e-3)
     assert main(["topics", "--k", "1", "--seeds", "1"]) == 2
     assert "k must be" in capsys.readouterr().err
+
+
+# --- the seed's four Chinese originals (committed annotations; skipped if absent) ------------
+
+@pytest.fixture(scope="module")
+def seed_tokens():
+    try:
+        import analysis
+        from analysis.tokens import load_tokens
+
+        return load_tokens(analysis.load_corpus())
+    except (ImportError, AttributeError, TifaError) as exc:  # annotations not built in this checkout
+        pytest.skip(f"seed Tokens not available: {exc}")
+
+
+def test_seed_chinese_originals_separate_into_topics(seed_tokens):
+    units = tp.topic_units(seed_tokens, lang="zh")
+    assert units["doc_id"].nunique() == 4 and set(units["lang"]) == {"zh"}
+    model = tp.TopicModel(k=4, seed=3).fit(units)
+    prev = tp.topic_prevalence(tp.doc_topics(model, units), by="doc_id")
+    dominant = prev.loc[prev.groupby("doc_id")["prevalence"].idxmax()]
+    # each original is mostly about its own topic: four documents, four different dominant topics
+    assert dominant["topic"].nunique() == 4
+    assert (dominant["prevalence"] > 0.4).all()
