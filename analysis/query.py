@@ -345,14 +345,29 @@ class TokenIndex:
         idx = tokens["idx"].to_numpy().astype(np.int64)
         head = tokens["head"].to_numpy().astype(np.int64)
         rows = np.arange(n, dtype=np.int64)
-        self.head_row = np.where(head > 0, rows + head - idx, -1)
-        bad = (self.head_row >= n) | (self.head_row < -1)
-        if bad.any():
+        # Dependencies need whole sentences in order: idx runs 1, 2, 3... inside each sentence.
+        sent = tokens["sent"].to_numpy() if "sent" in tokens.columns else np.zeros(n, dtype=np.int64)
+        new_sent = new_doc.copy()
+        if n:
+            new_sent[1:] |= sent[1:] != sent[:-1]
+        step_ok = np.where(new_sent, idx == 1, np.diff(idx, prepend=0) == 1)
+        self.whole_sentences = bool(step_ok.all())
+        head_row = np.where(head > 0, rows + head - idx, -1)
+        self.head_row = head_row if self.whole_sentences else np.full(n, -1, dtype=np.int64)
+        if self.whole_sentences and ((head_row >= n) | (head_row < -1)).any():
             raise QueryError("head indices point outside the table; is the Tokens table in reading order?")
         self._forms: list[str] | None = None
         self._text: tuple[str, np.ndarray, np.ndarray] | None = None
         self._postings: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
         self._source = _fingerprint(tokens)
+
+    def require_sentences(self) -> None:
+        """Raise unless the table holds whole sentences (dependency constraints need them)."""
+        if not self.whole_sentences:
+            raise QueryError("dependency constraints (head/child) need whole sentences, and this table has "
+                             "words missing inside sentences (was it filtered by word, e.g. by upos?); "
+                             "filter by paragraph metadata such as voice or lang instead, or pass the "
+                             "full table and use kwic's filters")
 
     def forms(self, tokens: pd.DataFrame) -> list[str]:
         """The forms of all rows as a Python list (built once; slicing it is fast)."""
@@ -528,6 +543,8 @@ def term_mask(tokens: pd.DataFrame, term: Term, *, case_sensitive: bool = False,
     mask = np.ones(len(tokens), dtype=bool)
     for cons in term.constraints:
         mask &= constraint_mask(tokens, cons, case_sensitive=case_sensitive)
+    if term.head is not None or term.children:
+        index.require_sentences()
     if term.head is not None:
         hm = term_mask(tokens, term.head, case_sensitive=case_sensitive, index=index)
         hr = index.head_row
@@ -604,6 +621,8 @@ def _term_at(tokens: pd.DataFrame, term: Term, rows: np.ndarray, index: TokenInd
             raise QueryError(f"this Tokens table has no column {cons.field!r}")
         col = tokens[cons.field]
         ok &= _category_mask(col, cons.pattern, case_sensitive)[_codes(col)[rows]]
+    if term.head is not None or term.children:
+        index.require_sentences()
     if term.head is not None:
         hr = index.head_row[rows]
         has = hr >= 0

@@ -273,3 +273,13 @@ def test_phrase_paths_agree(en, zh):
         expected = [i for i in range(len(en) - k + 1)
                     if all(masks[j][i + j] for j in range(k)) and par[i] == par[i + k - 1]]
         assert [s for s, _ in rows(en, query)] == expected, query
+
+
+def test_dependency_queries_refuse_tables_with_gaps(en):
+    """A table filtered word by word has no reliable heads: dependency queries say so."""
+    nouns = en[en["upos"] != "ADJ"].reset_index(drop=True)
+    assert rows(nouns, "lemma:security") == [(3, 4), (7, 8), (12, 13)]  # plain queries still work
+    with pytest.raises(QueryError, match="whole sentences"):
+        match_spans(nouns, "lemma:security&head(lemma:safeguard)")
+    with pytest.raises(QueryError, match="whole sentences"):
+        match_spans(nouns, "lemma:security", child=("amod", "*"))
