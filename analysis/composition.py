@@ -33,3 +33,12 @@ def composition(corpus: Corpus) -> pd.DataFrame:
     df["_undated"] = df.date.eq("")
     df = df.sort_values(["_undated", "date", "_order", "voice"], kind="stable")
     return df.drop(columns=["_undated", "_order"]).reset_index(drop=True)
+
+
+def documents_by_date(corpus: Corpus, *, lang: str | None = "en") -> list[str]:
+    """Document ids ordered by date, oldest first; undated documents last, in corpus order."""
+    docs = corpus.documents
+    if lang is not None:
+        docs = docs[docs["lang"] == lang]
+    docs = docs.assign(_undated=docs["date"].eq(""))
+    return docs.sort_values(["_undated", "date"], kind="stable")["doc_id"].tolist()

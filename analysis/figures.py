@@ -43,14 +43,14 @@ def package_versions() -> dict[str, str]:
 
 def _png_bytes(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight", pad_inches=0.05, metadata={"Software": None})
     return buf.getvalue()
 
 
 def _svg_bytes(fig) -> bytes:
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "tifa"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None, "Creator": None})
     return buf.getvalue()
 
 
