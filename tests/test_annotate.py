@@ -7,15 +7,12 @@ exactly what was (re)parsed. One slow test runs the real compact Stanza models.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import warnings
 from pathlib import Path
 
 import pytest
 
-from analysis import annotate as ann
 from analysis import models
 from analysis.annotate import (annotate, annotation_path, annotations_current, document_status,
                                ensure_annotations, find_annotations, read_header, read_provenance)
@@ -343,7 +340,7 @@ def test_real_compact_models_parse_one_english_and_one_chinese_paragraph(tmp_pat
     zh = "网络安全是国家安全的重要组成部分。我们要加强管理。"
     corpus = Corpus([Document("mixed", (Paragraph(1, en, voice="official", lang="en", start=5),
                                         Paragraph(2, zh, voice="original", lang="zh", start=5 + len(en) + 2)))])
-    report = annotate(corpus, model_set=ms, out_dir=tmp_path / ms.id, progress=False)
+    report = annotate(corpus, model_set=ms, out_dir=tmp_path / ms.id, progress=False, threads=1)
     assert report.parsed == ["mixed"]
     sents = read_conllu(annotation_path(tmp_path / ms.id, "mixed"))  # validates: one root, no cycles
     assert [s.par for s in sents] == [1, 1, 2, 2]
