@@ -372,13 +372,19 @@ def annotate(
 
         try:
             if workers == 1 or len(chunks) == 1:
+                previous_threads = None
                 if threads is not None and pipeline_factory is None:
                     import torch
 
+                    previous_threads = torch.get_num_threads()
                     torch.set_num_threads(threads)
-                parsers: dict[str, Parser] = {}
-                for chunk in chunks:
-                    done(_parse_documents(chunk, parsers, lambda lang: factory(model_set, lang), model_set.id))
+                try:
+                    parsers: dict[str, Parser] = {}
+                    for chunk in chunks:
+                        done(_parse_documents(chunk, parsers, lambda lang: factory(model_set, lang), model_set.id))
+                finally:
+                    if previous_threads is not None:
+                        torch.set_num_threads(previous_threads)
             else:
                 import multiprocessing
 
