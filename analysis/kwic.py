@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
-from .query import NO_SPACE_LANGS, Query, match_spans, metadata_mask, take_values, token_index
+from .query import Query, match_spans, metadata_mask, take_values, token_index
 
 #: Document metadata carried into every KWIC row (those present in the Tokens table).
 KWIC_META = ("lang", "voice", "kind", "outlet", "date", "title")
