@@ -409,6 +409,10 @@ def annotate(
 # -- finding and checking annotations --------------------------------------------------------
 
 
+_SUBSET_HINT = ("(A corpus narrowed with subset(voice=...) has other texts than the annotated one: load the "
+                "Tokens of the whole corpus and filter them by their voice column.)")
+
+
 def find_annotations(
     corpus: Corpus,
     *,
@@ -430,7 +434,7 @@ def find_annotations(
         bad = {k: v for k, v in status.items() if v != "current"}
         example = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:3])
         return (f"annotations in {directory} are missing or out of date for {len(bad)} of {len(status)} "
-                f"documents (e.g. {example}); run `tifa annotate` (or analysis.annotate(corpus))")
+                f"documents (e.g. {example}); run `tifa annotate` (or analysis.annotate(corpus)). {_SUBSET_HINT}")
 
     if annotations_dir is not None or model_set is not None:
         if annotations_dir is not None:
@@ -468,7 +472,7 @@ def find_annotations(
         raise AnnotationError(stale_message(root / active.id, document_status(corpus, root / active.id, active.id)))
     raise AnnotationError(
         f"no up-to-date annotations of this corpus under {root}, and no Stanza models to make them: point Tifa "
-        f"to models (--models DIR or TIFA_STANZA_DIR, or `tifa models download`) and run `tifa annotate`"
+        f"to models (--models DIR or TIFA_STANZA_DIR, or `tifa models download`) and run `tifa annotate`. {_SUBSET_HINT}"
     )
 
 
