@@ -103,7 +103,22 @@ class _Seq:
         return start[ok]
 
     def text(self, i: int, j: int) -> str:
-        return self.joiner().join(self.form[i:j])
+        """Surface text of words i..j-1: spaced as in the source when offsets are known (so
+        "People ’s Daily" reads "People’s Daily"); otherwise joined like :meth:`joiner`."""
+        if not hasattr(self, "_start"):
+            t = self.tokens
+            for name, attr in (("start_char", "_start"), ("end_char", "_end")):
+                v = pd.to_numeric(t[name], errors="coerce").astype("Float64").fillna(-1) if name in t \
+                    else pd.Series(-1, index=t.index)
+                setattr(self, attr, v.to_numpy(dtype=np.int64))
+        out = [self.form[i]] if j > i else []
+        for k in range(i + 1, j):
+            if self._start[k] >= 0 and self._end[k - 1] >= 0:
+                out.append(" " if self._start[k] > self._end[k - 1] else "")
+            else:
+                out.append(self.joiner())
+            out.append(self.form[k])
+        return "".join(out)
 
 
 def _languages(tokens: pd.DataFrame, lang: str | None) -> list[str]:
@@ -146,7 +161,9 @@ def _table(seq: _Seq, kept) -> pd.DataFrame:
     for key, starts in kept:
         docs = list(dict.fromkeys(seq.doc_id[s] for s in starts))
         first = min(starts)
-        rows.append({"lang": seq.lang, "formula": seq.joiner().join(key), "words": " ".join(key),
+        surfaces = pd.Series([seq.text(s, s + len(key)).lower() for s in sorted(starts)])
+        shown = surfaces.value_counts(sort=True).index[0]  # commonest surface form; ties: first seen
+        rows.append({"lang": seq.lang, "formula": shown, "words": " ".join(key),
                      "n": len(key), "n_docs": len(docs), "doc_ids": "; ".join(docs),
                      "freq": len(starts), "first_doc": seq.doc_id[first],
                      "first_sent": int(seq.sent[first]), "example": seq.text(first, first + len(key))})
@@ -158,9 +175,9 @@ def formulas(tokens: pd.DataFrame, *, min_docs: int = 2, min_n: int = 3, max_n: 
     """Recurring formulas: maximal, non-overlapping word sequences found in ≥ ``min_docs``
     documents (the procedure is in the module docstring).
 
-    Returns one row per formula: ``lang``, ``formula`` (as shown: lemmas joined by spaces for
-    English, words joined without spaces for Chinese), ``words`` (the space-separated key words,
-    used for matching), ``n`` (words), ``n_docs`` and ``doc_ids`` ("; "-separated, in corpus
+    Returns one row per formula: ``lang``, ``formula`` (its commonest surface form, lower-cased;
+    Chinese words joined without spaces), ``words`` (the space-separated key: English lemmas,
+    Chinese words — what is matched), ``n`` (words), ``n_docs`` and ``doc_ids`` ("; "-separated, in corpus
     order), ``freq`` (non-overlapping occurrences), ``first_doc``/``first_sent`` (first
     occurrence in reading order) and ``example`` (the surface words there). Sorted by n_docs,
     freq, n (descending), then formula.

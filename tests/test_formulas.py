@@ -47,7 +47,7 @@ D = doc("D", "the correct orientation is key .")
 
 def test_maximal_formulas_only():
     table = formulas(corpus(A, B, C))
-    assert list(table.formula) == ["persist in the correct orientation", "two wing of one bird"]
+    assert list(table.formula) == ["persist in the correct orientation", "two wings of one bird"]
     first = table.iloc[0]
     assert (first.n, first.n_docs, first.doc_ids, first.freq) == (5, 2, "A; B", 2)
     assert (first.first_doc, first.first_sent) == ("A", 1)
@@ -129,8 +129,8 @@ def test_kwic_lines_and_by_document():
     assert len(lines) == 4
     by_doc = formulas_by_document(formula_occurrences(t, table))
     assert list(by_doc.itertuples(index=False, name=None)) == [
-        ("persist in the correct orientation", "A", 1), ("two wing of one bird", "A", 1),
-        ("persist in the correct orientation", "B", 1), ("two wing of one bird", "B", 1)]
+        ("persist in the correct orientation", "A", 1), ("two wings of one bird", "A", 1),
+        ("persist in the correct orientation", "B", 1), ("two wings of one bird", "B", 1)]
 
 
 def test_bad_arguments():
@@ -193,3 +193,29 @@ def test_formula_does_not_end_in_a_modifier_of_a_later_word():
     table = formulas(t, min_n=2)
     assert list(table.formula) == ["correct orientation"]
     assert table.iloc[0].doc_ids == "A; C"
+
+
+@pytest.fixture(scope="module")
+def seed_tokens():
+    from analysis.errors import TifaError
+
+    try:
+        import analysis
+        from analysis.tokens import load_tokens
+
+        return load_tokens(analysis.load_corpus())
+    except (ImportError, AttributeError) as exc:
+        pytest.skip(f"seed Tokens unavailable in this installation ({exc})")
+    except TifaError as exc:
+        pytest.skip(f"seed Tokens unavailable: the seed is not annotated ({type(exc).__name__}: {exc})")
+
+
+def test_seed_formulas(seed_tokens):
+    # read in the seed: Xi's "two wings of one bird and two wheels of one cart" is quoted in three
+    # posts; the leading group's name recurs in four
+    table = formulas(seed_tokens, lang="en").set_index("formula")
+    assert table.loc["two wheels of one cart"].n_docs >= 3
+    assert table.loc["central leading group for cybersecurity and informatization"].n_docs >= 3
+    assert "correct orientation" in set(formulas(seed_tokens, lang="en", min_n=2).formula)
+    zh = formulas(seed_tokens, lang="zh")
+    assert "中国特色社会主义" in set(zh.formula)

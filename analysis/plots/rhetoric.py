@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import QueryError
 from ..rhetoric import significance_marks
-from .style import COLUMN_WIDTH, PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
+from .style import PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
 
 __all__ = ["plot_rhetoric_profile", "plot_formulas_across_documents"]
 
@@ -28,12 +28,13 @@ def _require(df: pd.DataFrame, cols: set[str], what: str, source: str) -> None:
 
 
 def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None = None, *,
-                          groups: Sequence[str] | None = None, ax: plt.Axes | None = None,
-                          title: str | None = "Rhetoric profile (rate per 1,000 words)") -> plt.Figure:
-    """Horizontal grouped bars: the rate per 1,000 words of each count feature, one bar per group
-    (voices in their shared colours). With ``comparison`` (a :func:`analysis.rhetoric.compare_rhetoric`
-    table) each feature's label carries its significance mark (* p<.05, ** p<.01, *** p<.001) and
-    the log ratio.
+                          groups: Sequence[str] | None = None, ncols: int = 4,
+                          title: str | None = "Rhetoric profile: rate per 1,000 words") -> plt.Figure:
+    """Small multiples, one panel per count feature (each with its own scale): the rate per 1,000
+    words of every group as a horizontal bar (voices in their shared colours), the rate written
+    at the bar's end. With ``comparison`` (a :func:`analysis.rhetoric.compare_rhetoric` table)
+    each panel's title carries the significance mark of the G² test (* p<.05, ** p<.01,
+    *** p<.001, uncorrected) and the log ratio (LR) between its two groups.
 
     ``profile`` is a :func:`analysis.rhetoric.rhetoric_profile` table; sentence features (length,
     depth: no rate) are left out of this figure.
@@ -49,38 +50,47 @@ def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None
     missing = [g for g in groups if g not in wide.columns]
     if missing:
         raise QueryError(f"plot_rhetoric_profile: groups {missing} are not in the profile; present: {list(wide.columns)}")
-    labels = list(features)
+    titles = {f: f.replace("_", " ") for f in features}
+    footer = None
     if comparison is not None:
         _require(comparison, {"feature", "p_value", "log_ratio"}, "plot_rhetoric_profile",
                  "analysis.rhetoric.compare_rhetoric")
-        cmp = comparison.set_index("feature")
         marks = dict(zip(comparison["feature"], significance_marks(comparison["p_value"])))
-        labels = [f"{f} {marks.get(f, '')}".rstrip() + (f"\nLR {cmp.loc[f, 'log_ratio']:+.2f}"
-                                                          if f in cmp.index and np.isfinite(cmp.loc[f, "log_ratio"]) else "")
-                  for f in features]
-    with tifa_style():
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(COLUMN_WIDTH if len(groups) <= 2 else PAGE_WIDTH / 1.5,
-                                            0.45 * len(features) * max(1, len(groups) / 2) + 0.8))
-        else:
-            fig = ax.figure
-        y = np.arange(len(features))[::-1].astype(float)
-        height = 0.8 / len(groups)
-        for i, g in enumerate(groups):
-            color = VOICE_COLORS.get(g, PALETTE[i % len(PALETTE)])
-            ax.barh(y + (len(groups) / 2 - i - 0.5) * height, wide[g].to_numpy(dtype=float), height=height,
-                    color=color, label=g)
-        ax.set_yticks(y)
-        ax.set_yticklabels(labels)
-        ax.tick_params(axis="y", length=0)
-        ax.set_xlabel("rate per 1,000 words (punctuation excluded)")
-        ax.legend(frameon=False, loc="lower right")
-        if title:
-            ax.set_title(title)
-        if comparison is not None and "groups" in comparison.attrs:
+        lrs = dict(zip(comparison["feature"], comparison["log_ratio"]))
+        for f in features:
+            lr = lrs.get(f, np.nan)
+            titles[f] = (f"{titles[f]} {marks.get(f, '')}".rstrip()
+                         + (f"\nLR {lr:+.2f}" if np.isfinite(lr) else "\nLR –"))
+        if "groups" in comparison.attrs:
             a, b = comparison.attrs["groups"]
-            ax.annotate(f"G² test {a} vs {b}; LR = log2 ratio", xy=(1, 0), xycoords="axes fraction",
-                        xytext=(0, -28), textcoords="offset points", ha="right", fontsize=6)
+            footer = (f"Marks: log-likelihood G² test, {a} vs {b} (* p<.05, ** p<.01, *** p<.001, uncorrected); "
+                      f"LR = log2 ratio of {a} to {b} rates (Hardie 2014). Punctuation excluded from words.")
+    ncols = max(1, min(ncols, len(features)))
+    nrows = int(np.ceil(len(features) / ncols))
+    with tifa_style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH, (0.35 * len(groups) + 0.9) * nrows + 0.5),
+                                 squeeze=False)
+        y = np.arange(len(groups))[::-1]
+        colors = [VOICE_COLORS.get(g, PALETTE[i % len(PALETTE)]) for i, g in enumerate(groups)]
+        for k, (ax, f) in enumerate(zip(axes.flat, features)):
+            vals = wide.loc[f, groups].to_numpy(dtype=float)
+            ax.barh(y, np.nan_to_num(vals), color=colors, height=0.7)
+            top = float(np.nanmax(vals)) if np.isfinite(vals).any() and np.nanmax(vals) > 0 else 1.0
+            for yy, v in zip(y, vals):
+                if np.isfinite(v):
+                    ax.annotate(f"{v:.1f}", (v, yy), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
+            ax.set_xlim(0, top * 1.3)
+            ax.set_yticks(y)
+            ax.set_yticklabels(groups if k % ncols == 0 else [])
+            ax.tick_params(axis="y", length=0)
+            ax.set_title(titles[f], fontsize=7)
+        for ax in list(axes.flat)[len(features):]:
+            ax.set_visible(False)
+        if title:
+            fig.suptitle(title)
+        if footer:
+            fig.text(0.01, 0.0, footer, fontsize=5.5, ha="left", va="top")
+        fig.tight_layout()
     return fig
 
 
