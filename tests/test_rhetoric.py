@@ -377,6 +377,23 @@ def test_directive_verbs_negative_past_tense():
     assert hits(toks(ZH_NOMINAL, lang="zh"), "directive_verbs").empty  # 加强 with a subject, no modal
 
 
+def test_directive_verbs_zh_subjectless_root_without_aspect():
+    heading = toks("""
+1 加强 加强 VERB VV _ 0 root
+2 国际 国际 NOUN NN _ 3 nmod
+3 合作 合作 NOUN NN _ 1 obj
+4 。 。 PUNCT . _ 1 punct
+""", lang="zh")
+    assert list(hits(heading, "directive_verbs").idx) == [1]
+    narrative = toks("""
+1 加强 加强 VERB VV _ 0 root
+2 了 了 AUX AS Aspect=Perf 1 aux
+3 合作 合作 NOUN NN _ 1 obj
+4 。 。 PUNCT . _ 1 punct
+""", lang="zh")
+    assert hits(narrative, "directive_verbs").empty
+
+
 def test_directive_verbs_zh():
     assert list(hits(toks(ZH_SERIES, lang="zh"), "directive_verbs").idx) == [10]  # 推进
 
