@@ -327,8 +327,9 @@ def directive_verbs(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     A verb is in such a clause when it has ``Mood=Imp``; or an ``aux`` child that is an obligation
     modal (see :func:`obligation`); or it is the ``xcomp``/``csubj``/``ccomp`` of a necessity
     predicate ("have to strengthen", "it is necessary to strengthen"); or (Chinese, which marks no
-    mood) it is a subjectless root without an aspect particle (了, 过, 着 as ``aux``); or it is a ``conj`` of such a verb ("we must abide by ...,
-    strengthen ..., persist in ..." — all three count).
+    mood) it is a subjectless root without an aspect particle (了, 过, 着 as ``aux``); or it is a
+    ``conj`` of such a verb ("we must abide by ..., strengthen ..., persist in ..." — all three
+    count).
     """
     p = _prepare(tokens)
     en = p.lang_is("en")
@@ -367,10 +368,10 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 
     English: a predicate with a ``nsubj:pass``, ``csubj:pass`` or ``aux:pass`` child and neither an
     ``obl:agent`` child nor an ``obl`` child with ``case`` "by". Chinese: a predicate with a 被
-    child attached as ``aux:pass``/``aux`` or tagged AUX (UD GSD: 被 is AUX ``aux:pass``; its agent is attached
-    to the verb as ``nsubj``; the compact parser also labels 为/是 ``aux:pass``, so the marker must be
-    被), without an ``obl:agent`` child and without a ``nsubj``/``obl`` child
-    standing between 被 and the verb.
+    child (attached as ``aux:pass``/``aux`` or tagged AUX; UD GSD attaches 被's agent to the verb
+    as ``nsubj``). The marker must be 被 itself: the compact parser also labels 为 and 是
+    ``aux:pass``. The passive is agentless without an ``obl:agent`` child and without a
+    ``nsubj``/``obl`` child standing between 被 and the verb.
     """
     p = _prepare(tokens)
     en = p.lang_is("en")
@@ -554,13 +555,12 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
     """Parallel series: a coordination (a first conjunct and its ``conj`` chain, followed
     transitively) in which at least ``min_members`` VERB conjuncts share their lemma ("persist in
     A, persist in B, persist in C") or at least ``min_members`` conjuncts each have a dependent
-    with the same lemma
-    ("uniformly planned, uniformly deployed, uniformly moved forward"; 统一谋划、统一部署、统一推进).
-    An ``aux`` dependent counts only when it is an obligation modal ("we must X, we must Y, we must
-    Z"), not a tense or voice auxiliary (be, have).
-    Shared dependents are content words or auxiliaries (UPOS NOUN, PROPN, VERB, ADJ, ADV, NUM,
-    AUX; not pronouns, so "they were ..., they were ..." is not counted) in any relation but punct, cc, case, det, mark, cop, conj, discourse, clf. One hit
-    per coordination; the evidence names the shared word and the conjuncts."""
+    with the same lemma ("uniformly planned, uniformly deployed, uniformly moved forward";
+    统一谋划、统一部署、统一推进). Shared dependents are content words or auxiliaries (UPOS NOUN,
+    PROPN, VERB, ADJ, ADV, NUM, AUX; not pronouns, so "they were ..., they were ..." does not
+    count) in any relation but punct, cc, case, det, mark, cop, conj, discourse, clf; an ``aux``
+    counts only when it is an obligation modal ("we must X, we must Y, we must Z"), not a tense or
+    voice auxiliary (be, have). One hit per coordination; the evidence names the shared word and the conjuncts."""
     p = _prepare(tokens)
     conj = (p.rel == "conj") & (p.hpos >= 0)
     root = p.pos.copy()
@@ -593,7 +593,7 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
                 for k in kids.get(m, []):
                     if p.base[k] in _NON_MODIFIER_RELS or p.upos[k] not in _MODIFIER_UPOS or p.lem[k] in seen:
                         continue
-                    if p.base[k] == "aux" and not modal[k]:  # tense/voice auxiliaries (be, have) are not shared modifiers
+                    if p.base[k] == "aux" and not modal[k]:  # be/have: not shared modifiers
                         continue
                     seen.add(p.lem[k])
                     mods.setdefault(p.lem[k], []).append(m)
@@ -767,8 +767,9 @@ def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
 
     Columns: ``group`` (the value of ``by``; several columns are joined with " | "), ``feature``,
     ``kind``, ``count`` (hits; for sentence features, the number of sentences), ``words`` (words
-    of the group in the feature's languages, punctuation excluded: see the module docstring), ``rate_per_1000`` (1000·count/words,
-    count features) and ``mean`` (mean per-sentence value, sentence features). Groups with words
+    of the group in the feature's languages, punctuation excluded: see the module docstring),
+    ``rate_per_1000`` (1000·count/words, count features) and ``mean`` (mean per-sentence value,
+    sentence features). Groups with words
     but no hits get count 0. Only groups that contain words appear.
     """
     return _profile_and_values(tokens, by, features)[0]
