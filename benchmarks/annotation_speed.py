@@ -78,7 +78,7 @@ def main(argv=None) -> int:
                               threads=args.threads, progress=True)
             total = time.perf_counter() - t0
         print(f"parse: {report.words:,} words in {total:.1f} s including model loading "
-              f"({report.words / total:,.0f} words/s), workers={args.workers}, torch threads={torch.get_num_threads()}, "
+              f"({report.words / total:,.0f} words/s), workers={args.workers}, torch threads={args.threads or torch.get_num_threads()}, "
               f"cpus={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     return 0
 
