@@ -368,3 +368,24 @@ def test_two_workers_write_the_same_files_as_one(tmp_path):
     assert sorted(two.parsed) == sorted(one.parsed) == ["a", "b", "c"] and two.words == one.words
     for d in corpus:
         assert annotation_path(tmp_path / "two", d.doc_id).read_bytes() == annotation_path(tmp_path / "one", d.doc_id).read_bytes()
+
+
+def test_cli_annotate_runs_then_finds_everything_current(tmp_path, monkeypatch, capsys):
+    import analysis.annotate as annotate_module
+    from analysis.cli import main
+    from test_models import make_resources
+
+    monkeypatch.setattr(annotate_module, "stanza_pipeline_factory", FakeParsers())
+    res = make_resources(tmp_path / "res")
+    jsonl = tmp_path / "corpus" / "documents.jsonl"
+    small_corpus().save(jsonl)
+    args = ["annotate", "--corpus", str(jsonl), "--models", str(res), "--quiet"]
+    assert main(args) == 0
+    assert "parsed 3 documents" in capsys.readouterr().out
+    ms_id = models.resolve_model_set(res).id
+    prov = read_provenance(tmp_path / "corpus" / "annotations" / ms_id)
+    assert prov["command"] == f"tifa annotate --corpus {jsonl} --models {res}"
+    assert main(args) == 0
+    assert "3 documents up to date, nothing parsed" in capsys.readouterr().out
+    assert main([*args, "--force"]) == 0
+    assert "parsed 3 documents" in capsys.readouterr().out

@@ -213,3 +213,12 @@ def test_model_set_is_a_tifa_error_subclass():
     assert issubclass(ModelNotFoundError, TifaError)
     ms = ModelSet(Path("x"), "p", {"en": {"tokenize": "p"}}, {"en/tokenize/p": "0"}, "1.0")
     assert ms.provenance()["model_set"] == ms.id
+
+
+def test_malformed_config_file_is_a_clear_error(tmp_path):
+    (tmp_path / "work" / "tifa.toml").write_text("[models\ndir = 1\n", encoding="utf-8")
+    with pytest.raises(TifaError, match="tifa.toml: not valid TOML"):
+        resolve_model_set()
+    (tmp_path / "work" / "tifa.toml").write_text('models = "x"\n', encoding="utf-8")
+    with pytest.raises(TifaError, match=r"\[models\] must be a table"):
+        resolve_model_set()
