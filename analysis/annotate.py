@@ -42,7 +42,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ._atomic import write_text_atomic
-from .conllu import Sentence, Word, format_conllu, parse_conllu, read_conllu
+from .conllu import Sentence, Word, format_conllu, parse_conllu
 from .corpus import Corpus, Document
 from .errors import AnnotationError, ModelNotFoundError
 from .models import ModelSet, resolve_model_set, stanza_language, try_resolve_model_set
@@ -236,9 +236,14 @@ def _parse_documents(docs: Sequence[Document], parsers: dict[str, Parser], get_p
     return out
 
 
+def _has_words(text: str) -> bool:
+    return any(line.strip() and not line.startswith("#") for line in text.splitlines())
+
+
 def _write_document(out_dir: Path, doc_id: str, text: str) -> None:
     path = annotation_path(out_dir, doc_id)
-    parse_conllu(text, source=str(path))  # never write a file that cannot be read back
+    if _has_words(text):
+        parse_conllu(text, source=str(path))  # never write a file that cannot be read back
     write_text_atomic(path, text)
 
 
@@ -316,7 +321,7 @@ def annotate(
     force: bool = False,
     progress: bool = True,
     pipeline_factory: PipelineFactory | None = None,
-    batch_chars: int = 20_000,
+    batch_chars: int = 10_000,
     threads: int | None = None,
     command: str | None = None,
 ) -> AnnotationReport:
@@ -517,7 +522,12 @@ def load_sentences(corpus: Corpus, directory: str | os.PathLike) -> dict[str, li
         if header.get(HASH_KEY) != doc.text_hash:
             raise AnnotationError(f"{path}: {'missing' if not header else 'made from a different text'}; "
                                   f"run `tifa annotate` to parse document {doc.doc_id!r}")
-        out[doc.doc_id] = read_conllu(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise AnnotationError(f"{path}: not UTF-8 at byte {exc.start}; run `tifa annotate --force`") from None
+        # a document without any text has a header and no sentences
+        out[doc.doc_id] = parse_conllu(text, source=str(path)) if _has_words(text) else []
     return out
 
 

@@ -389,3 +389,12 @@ def test_cli_annotate_runs_then_finds_everything_current(tmp_path, monkeypatch, 
     assert "3 documents up to date, nothing parsed" in capsys.readouterr().out
     assert main([*args, "--force"]) == 0
     assert "parsed 3 documents" in capsys.readouterr().out
+
+
+def test_document_without_text_round_trips(tmp_path):
+    corpus = Corpus([doc("empty", "   "), doc("b", "Some words.")])
+    report = run(corpus, tmp_path, FakeParsers())
+    assert sorted(report.parsed) == ["b", "empty"]
+    t = load_tokens(corpus, annotations_dir=tmp_path / "ann")
+    assert list(t.doc_id.astype(str)) == ["b", "b"]
+    assert run(corpus, tmp_path, FakeParsers()).parsed == []
