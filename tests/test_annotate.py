@@ -389,6 +389,9 @@ def test_cli_annotate_runs_then_finds_everything_current(tmp_path, monkeypatch, 
     assert "3 documents up to date, nothing parsed" in capsys.readouterr().out
     assert main([*args, "--force"]) == 0
     assert "parsed 3 documents" in capsys.readouterr().out
+    small_corpus().subset(doc_id=["a", "b"]).save(jsonl)  # same texts, one document fewer
+    assert main(["annotate", "--corpus", str(jsonl), "--models", str(res), "--check", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["doc_id,status", "a,current", "b,current"]
 
 
 def test_document_without_text_round_trips(tmp_path):

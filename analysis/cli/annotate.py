@@ -5,7 +5,26 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from ._common import add_tokens_options, corpus_from_args
+from ._common import add_format_option, add_tokens_options, corpus_from_args, print_table
+
+
+def run_check(args: argparse.Namespace, corpus) -> int:
+    """Print each document's annotation status for the chosen model set; parse nothing."""
+    import pandas as pd
+
+    from ..annotate import _corpus_languages, annotations_root, document_status
+    from ..models import resolve_model_set
+
+    model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
+    root = annotations_root(args.corpus) if args.corpus else annotations_root()
+    out_dir = args.annotations or root / model_set.id
+    status = document_status(corpus, out_dir, model_set.id)
+    table = pd.DataFrame({"doc_id": list(status), "status": list(status.values())})
+    if args.format == "text":
+        n = sum(v == "current" for v in status.values())
+        print(f"{out_dir} ({model_set.id}): {n} of {len(status)} documents up to date")
+    print_table(table, args.format)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -13,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from ..models import resolve_model_set
 
     corpus = corpus_from_args(args)
+    if args.check:
+        return run_check(args, corpus)
     model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
     root = annotations_root(args.corpus) if args.corpus else annotations_root()
     out_dir = args.annotations or root / model_set.id
@@ -44,4 +65,7 @@ def register(subparsers) -> None:
                    help="torch threads per parsing process (default: torch's choice; 1 is often faster on a busy machine)")
     p.add_argument("--force", action="store_true", help="re-parse every document, even up-to-date ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--check", action="store_true",
+                   help="only print each document's status (current, missing, stale-text, stale-model)")
+    add_format_option(p)
     p.set_defaults(func=run)
