@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -60,8 +61,32 @@ PipelineFactory = Callable[[ModelSet, str], Parser]
 # -- Stanza ------------------------------------------------------------------------------------
 
 
-def _stanza_sentences(doc) -> list[Sentence]:
-    """Convert a parsed ``stanza.Document`` into :class:`Sentence` objects (offsets as Stanza gives them)."""
+#: ASCII punctuation that Chinese text should carry in its full-width form (same length: offsets hold).
+_ZH_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_ZH_ASCII_PUNCT = re.compile(r"(?<!\d),|,(?!\d)|(?<!\d):|:(?!\d)|[;?!()]")
+
+
+def prepare_text(text: str, lang: str) -> str:
+    """The text handed to the parser: for Chinese, ASCII punctuation becomes full-width.
+
+    Chinese web texts (the seed's four originals among them) often use ASCII commas and colons;
+    the Chinese models, trained on GSD's full-width punctuation, then tag most commas as particles
+    and glue colons to words. Each replacement is one character for one, so every offset still
+    points into the original text, and :class:`StanzaParser` puts the original characters back
+    into forms and lemmas. Commas and colons between digits (1,000; 10:30) are left alone.
+    """
+    if stanza_language(lang) != "zh-hans":
+        return text
+    return _ZH_ASCII_PUNCT.sub(lambda m: _ZH_FULLWIDTH[m.group(0)], text)
+
+
+def _stanza_sentences(doc, original: str | None = None) -> list[Sentence]:
+    """Convert a parsed ``stanza.Document`` into :class:`Sentence` objects (offsets as Stanza gives them).
+
+    With ``original`` (the text before :func:`prepare_text`), single-word tokens take their form
+    from the original text, and so do lemmas that merely repeat the prepared form.
+    """
+    prepared = doc.text
     out = []
     for s in doc.sentences:
         words: list[Word] = []
@@ -70,13 +95,25 @@ def _stanza_sentences(doc) -> list[Sentence]:
             ids = tok.id if isinstance(tok.id, tuple) else (tok.id,)
             if len(ids) > 1:
                 tokens.append((ids[0], ids[-1], tok.text, "_"))
+            restore = (original is not None and len(tok.words) == 1 and tok.start_char is not None
+                       and prepared[tok.start_char:tok.end_char] == tok.text)
             for w in tok.words:
+                form, lemma = w.text, w.lemma or "_"
+                if restore:
+                    form = original[tok.start_char:tok.end_char]
+                    if lemma == w.text:
+                        lemma = form
                 words.append(Word(
-                    id=int(w.id), form=w.text, lemma=w.lemma or "_", upos=w.upos or "_", xpos=w.xpos or "_",
+                    id=int(w.id), form=form, lemma=lemma, upos=w.upos or "_", xpos=w.xpos or "_",
                     feats=w.feats or "_", head=int(w.head if w.head is not None else 0), deprel=w.deprel or "_",
                     start_char=tok.start_char, end_char=tok.end_char,
                 ))
-        text = " ".join(s.text.split()) if s.text else " ".join(w.form for w in words)
+        source = original if original is not None else prepared
+        first, last = s.tokens[0], s.tokens[-1]
+        if first.start_char is not None and last.end_char is not None:
+            text = " ".join(source[first.start_char:last.end_char].split())
+        else:
+            text = " ".join(s.text.split()) if s.text else " ".join(w.form for w in words)
         out.append(Sentence(words, {"text": text}, None, tokens))
     return out
 
@@ -91,8 +128,8 @@ class StanzaParser:
     def __call__(self, texts: list[str]) -> list[list[Sentence]]:
         import stanza
 
-        docs = self.nlp([stanza.Document([], text=t) for t in texts])
-        return [_stanza_sentences(d) for d in docs]
+        docs = self.nlp([stanza.Document([], text=prepare_text(t, self.lang)) for t in texts])
+        return [_stanza_sentences(d, t) for d, t in zip(docs, texts)]
 
 
 def stanza_pipeline_factory(model_set: ModelSet, lang: str) -> Parser:

@@ -63,6 +63,11 @@ _HOW_TO_GET = (
 )
 
 
+#: Version of the text preparation Tifa applies before parsing (see
+#: :func:`analysis.annotate.prepare_text`); part of the model-set identity, hence of the cache key.
+TEXT_PREPARATION = "zh-fullwidth-punctuation-1"
+
+
 def stanza_language(lang: str) -> str:
     """The Stanza language code for a corpus language code (``zh`` → ``zh-hans``)."""
     code = lang.strip().lower()
@@ -136,14 +141,19 @@ class ModelSet:
     @property
     def digest(self) -> str:
         payload = json.dumps(
-            {"stanza": self.stanza_version, "processors": self.processors, "checksums": self.checksums},
+            {"stanza": self.stanza_version, "processors": self.processors, "checksums": self.checksums,
+             "preparation": TEXT_PREPARATION},
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     @property
     def id(self) -> str:
-        """The model-set identity, e.g. ``compact-1a2b3c4d`` (stable across machines and paths)."""
+        """The model-set identity, e.g. ``compact-1a2b3c4d`` (stable across machines and paths).
+
+        It hashes the Stanza version, the processor packages, the model checksums and
+        :data:`TEXT_PREPARATION`, so a change to any of them re-annotates.
+        """
         return f"{self.name}-{self.digest[:8]}"
 
     def has_language(self, lang: str) -> bool:

@@ -401,3 +401,28 @@ def test_document_without_text_round_trips(tmp_path):
     t = load_tokens(corpus, annotations_dir=tmp_path / "ann")
     assert list(t.doc_id.astype(str)) == ["b", "b"]
     assert run(corpus, tmp_path, FakeParsers()).parsed == []
+
+
+def test_prepare_text_makes_chinese_punctuation_full_width_one_for_one():
+    from analysis.annotate import prepare_text
+
+    text = "张峰:要进一步落实,网络安全(试行)?是!1,000个,10:30;"
+    prepared = prepare_text(text, "zh")
+    assert prepared == "张峰：要进一步落实，网络安全（试行）？是！1,000个，10:30；"
+    assert len(prepared) == len(text)  # offsets into the original text still hold
+    assert prepare_text("We must, however: act.", "en") == "We must, however: act."
+
+
+@pytest.mark.slow
+def test_ascii_commas_in_chinese_are_parsed_as_punctuation_and_kept_as_written(tmp_path):
+    model_dir = _real_model_dir()
+    if model_dir is None:
+        pytest.skip("no Stanza models: set TIFA_STANZA_DIR or put shared/stanza_resources beside the repository")
+    ms = models.resolve_model_set(model_dir, require=("zh",))
+    zh = "刘奇葆指出,这些年文化体制改革取得重大进展,我们必须坚持正确导向。"
+    corpus = Corpus([Document("zh", (Paragraph(1, zh, voice="original", lang="zh", start=0),), lang="zh")])
+    annotate(corpus, model_set=ms, out_dir=tmp_path / ms.id, progress=False, threads=1)
+    words = [w for s in read_conllu(annotation_path(tmp_path / ms.id, "zh")) for w in s.words]
+    commas = [w for w in words if w.form == ","]
+    assert len(commas) == 2 and all(w.upos == "PUNCT" for w in commas)  # as written, tagged as punctuation
+    assert all(zh[w.start_char:w.end_char] == w.form for w in words)
