@@ -64,7 +64,7 @@ _HOW_TO_GET = (
 
 
 #: Version of the text preparation Tifa applies before parsing (see
-#: :func:`analysis.annotate.prepare_text`); part of the model-set identity, hence of the cache key.
+#: :func:`analysis.annotation.prepare_text`); part of the model-set identity, hence of the cache key.
 TEXT_PREPARATION = "zh-fullwidth-punctuation-1"
 
 

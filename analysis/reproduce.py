@@ -23,6 +23,7 @@ from typing import TextIO
 from tqdm.auto import tqdm
 
 from ._atomic import write_text_atomic
+from .annotation import annotations_root, ensure_annotations
 from .build import build
 from .cli._common import print_table
 from .figures import figures_dir
@@ -59,13 +60,9 @@ def reproduce(corpus_dir: str | Path | None = None, *, notebooks: bool = True, o
     print(f"[1/4] corpus: {path} ({'rebuilt' if changed else 'up to date'})", file=out)
     print_table(corpus.summary(), "text", out=out)
 
-    try:
-        from .annotate import ensure_annotations
-    except ImportError:  # annotation module not installed in this build
-        ensure_annotations = None
-    if ensure_annotations is not None:
-        report = ensure_annotations(corpus)
-        print(f"[2/4] annotations: {report}", file=out)
+    root = annotations_root(path.parent)
+    report = ensure_annotations(corpus, root=root)
+    print(f"[2/4] annotations: {report}", file=out)
 
     if notebooks:
         paths = notebook_paths(project_dir() / "notebooks")

@@ -165,16 +165,19 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None)
     else the active model set's if up to date, else committed annotations whose provenance and
     text hashes match (no Stanza models needed). Raises
     :class:`~analysis.errors.AnnotationError` if they are missing or stale (run ``tifa annotate``)
-    or malformed (the message names file and line).
+    or malformed (the message names file and line). ``tokens.attrs["model_set"]`` names the
+    annotations' model set.
     """
-    from .annotate import find_annotations, load_sentences
+    from .annotation import find_annotations, load_sentences
 
     if corpus is None:
         from . import load_corpus
 
         corpus = load_corpus()
     directory = find_annotations(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root)
-    return tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
+    tokens = tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
+    tokens.attrs["model_set"] = directory.name  # provenance for figures (analysis.figures.save_figure)
+    return tokens
 
 
 def bytes_per_token(tokens: pd.DataFrame) -> float:

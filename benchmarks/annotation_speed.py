@@ -19,7 +19,7 @@ import time
 from dataclasses import replace
 
 import analysis
-from analysis.annotate import annotate, find_annotations, read_provenance
+from analysis.annotation import annotate, find_annotations, read_provenance
 from analysis.corpus import Corpus
 from analysis.models import ModelSet, resolve_model_set, try_resolve_model_set
 from analysis.tokens import bytes_per_token, load_tokens

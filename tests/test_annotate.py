@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis import models
-from analysis.annotate import (annotate, annotation_path, annotations_current, document_status,
+from analysis.annotation import (annotate, annotation_path, annotations_current, document_status,
                                ensure_annotations, find_annotations, read_header, read_provenance)
 from analysis.conllu import Sentence, Word, read_conllu
 from analysis.corpus import Corpus, Document, Paragraph
@@ -371,7 +371,7 @@ def test_two_workers_write_the_same_files_as_one(tmp_path):
 
 
 def test_cli_annotate_runs_then_finds_everything_current(tmp_path, monkeypatch, capsys):
-    import analysis.annotate as annotate_module
+    import analysis.annotation as annotate_module
     from analysis.cli import main
     from test_models import make_resources
 
@@ -404,7 +404,7 @@ def test_document_without_text_round_trips(tmp_path):
 
 
 def test_prepare_text_makes_chinese_punctuation_full_width_one_for_one():
-    from analysis.annotate import prepare_text
+    from analysis.annotation import prepare_text
 
     text = "张峰:要进一步落实,网络安全(试行)?是!1,000个,10:30;"
     prepared = prepare_text(text, "zh")

@@ -87,7 +87,7 @@ def corpus_from_args(args: argparse.Namespace):
 
 def load_tokens_from_args(args: argparse.Namespace):
     """The Tokens table chosen by :func:`add_tokens_options`' options (see analysis.tokens.load_tokens)."""
-    from ..annotate import annotations_root
+    from ..annotation import annotations_root
     from ..tokens import load_tokens
 
     corpus = corpus_from_args(args)

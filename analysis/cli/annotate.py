@@ -1,4 +1,4 @@
-"""`tifa annotate`: parse the corpus with Stanza into cached CoNLL-U (see analysis.annotate)."""
+"""`tifa annotate`: parse the corpus with Stanza into cached CoNLL-U (see analysis.annotation)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def run_check(args: argparse.Namespace, corpus) -> int:
     """Print each document's annotation status for the chosen model set; parse nothing."""
     import pandas as pd
 
-    from ..annotate import _corpus_languages, annotations_root, document_status
+    from ..annotation import _corpus_languages, annotations_root, document_status
     from ..models import resolve_model_set
 
     model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
@@ -28,7 +28,7 @@ def run_check(args: argparse.Namespace, corpus) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..annotate import _corpus_languages, annotate, annotations_root
+    from ..annotation import _corpus_languages, annotate, annotations_root
     from ..models import resolve_model_set
 
     corpus = corpus_from_args(args)

@@ -70,14 +70,14 @@ def _rhetoric(args) -> int:
 
 
 def _formulas(args) -> int:
-    from .. import formulas as fm
+    from ..formulas import formula_kwic, formulas
 
     tokens = _load_tokens(args)
     lang = None if args.lang in (None, "all") else args.lang
-    table = fm.formulas(tokens, min_docs=args.min_docs, min_n=args.min_n, max_n=args.max_n, lang=lang,
+    table = formulas(tokens, min_docs=args.min_docs, min_n=args.min_n, max_n=args.max_n, lang=lang,
                         min_content=args.min_content, tolerance=args.tolerance)
     if args.kwic:
-        table = fm.formula_kwic(tokens, table, window=args.window)
+        table = formula_kwic(tokens, table, window=args.window)
     elif args.format == "text":
         table = table.drop(columns=["words"])
     if args.limit:
