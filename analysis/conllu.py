@@ -101,7 +101,6 @@ def parse_conllu(text: str, *, source: str = "<string>", check_tree: bool = True
     comments: dict[str, str] = {}
     par: int | None = None
     pending_par: int | None = None
-    sent_line = 0
     mwt_span: dict[int, tuple[int | None, int | None]] = {}
 
     def flush(lineno: int) -> None:

@@ -40,7 +40,6 @@ Tokens from disk or draws.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence

@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .conllu import Sentence, parse_conllu

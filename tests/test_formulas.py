@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.cli import _common as cli_common
 from analysis.errors import QueryError
 from analysis.formulas import formula_kwic, formula_occurrences, formulas, formulas_by_document
 from analysis.tokens import tokens_from_conllu
@@ -158,9 +159,8 @@ def test_plot_formulas_across_documents():
 
 def test_cli_formulas(monkeypatch, capsys):
     from analysis.cli import main
-    from analysis.cli import rhetoric as cli_rhetoric
 
-    monkeypatch.setattr(cli_rhetoric, "_load_tokens", lambda args: corpus(A, B, C))
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: corpus(A, B, C))
     assert main(["formulas", "--min-docs", "2", "--lang", "en", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert "persist in the correct orientation,persist in the correct orientation,5,2,A; B,2" in out

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
 from analysis.errors import QueryError
 from analysis.keyness import (chi2_sf, chi_squared, corrected_alpha, keyness, log_likelihood_2term,
@@ -190,10 +191,9 @@ def test_user_errors(toy):
 def test_cli_keyness(toy, monkeypatch, capsys):
     import json
 
-    import analysis.cli.keyness as cli_keyness
     from analysis.cli import main
 
-    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: toy)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: toy)
     assert main(["keyness", "--target", "voice=official", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     api = keyness(toy, {"voice": "official"})
@@ -212,13 +212,12 @@ def test_cli_keyness(toy, monkeypatch, capsys):
 def test_cli_collocates(monkeypatch, capsys):
     import json
 
-    import analysis.cli.keyness as cli_keyness
     from analysis.cli import main
     from analysis.collocation import collocates
 
     toks = make_tokens([("a", "official", "we safeguard national security and national security matters"),
                         ("b", "framing", "the blog discusses national security")])
-    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: toks)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: toks)
     assert main(["collocates", "security", "--span", "1", "1", "--min-freq", "1", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     api = collocates(toks, "security", span=(1, 1))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.cli import _common as cli_common
 from analysis.errors import QueryError
 from analysis.kwic import KWIC, kwic
 from analysis.tokens import tokens_from_conllu
@@ -289,10 +290,9 @@ def test_seed_hit_counts_equal_raw_text_counts():
 
 @pytest.fixture()
 def cli(tokens, monkeypatch, capsys):
-    import analysis.cli.kwic as cli_kwic
     from analysis.cli import main
 
-    monkeypatch.setattr(cli_kwic, "_load_tokens", lambda args: tokens)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: tokens)
 
     def run(*argv):
         status = main(list(argv))

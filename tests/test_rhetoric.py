@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.cli import _common as cli_common
 from analysis import rhetoric
 from analysis.errors import QueryError, TifaError
 from analysis.tokens import tokens_from_conllu
@@ -613,9 +614,8 @@ def test_plot_rhetoric_profile_returns_figure_with_marks():
 
 def test_cli_rhetoric_prints_comparison(monkeypatch, capsys):
     from analysis.cli import main
-    from analysis.cli import rhetoric as cli_rhetoric
 
-    monkeypatch.setattr(cli_rhetoric, "_load_tokens", lambda args: two_voice_tokens())
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: two_voice_tokens())
     assert main(["rhetoric", "--by", "voice", "--format", "csv"]) == 0
     out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
     assert list(out.columns[:3]) == ["feature", "kind", "count_a"]

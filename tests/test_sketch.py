@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from analysis.cli import _common as cli_common
 from analysis.errors import QueryError
 from analysis.sketch import WordSketch, dependency_pairs, sketch_hits, word_sketch
 from analysis.tokens import tokens_from_conllu
@@ -204,10 +205,9 @@ def test_pairs_cover_both_directions(en):
 def test_cli_sketch(en, monkeypatch, capsys):
     import json
 
-    import analysis.cli.keyness as cli_keyness
     from analysis.cli import main
 
-    monkeypatch.setattr(cli_keyness, "_load_tokens", lambda args: en)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: en)
     assert main(["sketch", "security"]) == 0
     text = capsys.readouterr().out
     assert "modifier (amod)" in text and "national" in text

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
 from analysis.errors import DictionaryError, QueryError
 from analysis.themes import (
     Dictionary,
-    DictionaryEntry,
     load_dictionary,
     poisson_exact_ci,
     save_dictionary,
@@ -369,10 +369,9 @@ def _seed_tokens():
 
 @pytest.fixture
 def cli_tokens(monkeypatch):
-    import analysis.cli.themes as cli_themes
 
     t = _two_docs()
-    monkeypatch.setattr(cli_themes, "_load_tokens", lambda args: t)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: t)
     return t
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from gensim.corpora import Dictionary
 
+from analysis.cli import _common as cli_common
 from analysis import topics as tp
 from analysis.conllu import Sentence, Word
 from analysis.errors import TifaError
@@ -438,10 +439,9 @@ def test_plots_return_figures(planted):
 
 def test_cli_topics(planted, monkeypatch, capsys):
     from analysis.cli import main
-    from analysis.cli import topics as cli_topics
 
     tokens = planted[0]
-    monkeypatch.setattr(cli_topics, "_load_tokens", lambda args: tokens)
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: tokens)
     assert main(["topics", "--ks", "2-3", "--seeds", "1,2", "--passes", "4", "--no-above", "0.9",
                  "--format", "csv"]) == 0
     out = capsys.readouterr()

@@ -96,3 +96,23 @@ def load_tokens_from_args(args: argparse.Namespace):
     if getattr(args, "models", None) is not None or getattr(args, "package", None) is not None:
         model_set = model_set_from_args(args)
     return load_tokens(corpus, annotations_dir=getattr(args, "annotations", None), model_set=model_set, root=root)
+
+
+def add_option(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
+    """Add an option unless the parser already has it (e.g. from :func:`add_tokens_options`)."""
+    if any(f in parser._option_string_actions for f in flags):
+        return
+    parser.add_argument(*flags, **kwargs)
+
+
+def column_value(text: str) -> tuple[str, str]:
+    """argparse type for ``COLUMN=VALUE`` (e.g. ``--where voice=official``)."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, e.g. voice=official, not {text!r}")
+    key, value = text.split("=", 1)
+    return key.strip(), value.strip()
+
+
+def comma_list(text: str) -> list[str]:
+    """argparse type for a comma-separated list (``--groups a,b``)."""
+    return [x.strip() for x in text.split(",") if x.strip()]

@@ -34,15 +34,7 @@ def _load_corpus(args: argparse.Namespace):
 
 def _load_tokens(args: argparse.Namespace, corpus):
     """Tokens of both languages of ``corpus`` (the parallel analysis needs both sides)."""
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    from .. import tokens as tokens_module
-    from ..errors import TifaError
-
-    if not hasattr(tokens_module, "load_tokens"):
-        raise TifaError("the Tokens of the corpus are not available in this installation "
-                        "(analysis.tokens.load_tokens); annotate the corpus first")
-    return tokens_module.load_tokens(corpus)
+    return _common.load_tokens_from_args(args)
 
 
 def _parallel(args: argparse.Namespace) -> int:

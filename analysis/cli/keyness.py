@@ -18,46 +18,17 @@ import sys
 
 import numpy as np
 
-from ..errors import QueryError, TifaError
+from ..errors import QueryError
 from . import _common
 from ._common import add_format_option, print_table
-
-
-def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
-    """Add an option unless the shared Tokens options already define it."""
-    if any(f in parser._option_string_actions for f in flags):
-        return
-    parser.add_argument(*flags, **kwargs)
-
-
-def _pair(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, e.g. voice=official, not {text!r}")
-    key, value = text.split("=", 1)
-    return key.strip(), value.strip()
-
-
-def _list(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def _filters(pairs: list[tuple[str, str]] | None) -> dict[str, list[str]]:
     """COLUMN=VALUE pairs → {column: [values]}; a value may list several, comma-separated."""
     out: dict[str, list[str]] = {}
     for key, value in pairs or []:
-        out.setdefault(key, []).extend(_list(value))
+        out.setdefault(key, []).extend(_common.comma_list(value))
     return out
-
-
-def _load_tokens(args):
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    import analysis
-    from .. import tokens as tokens_module
-
-    if not hasattr(tokens_module, "load_tokens") or not hasattr(analysis, "load_corpus"):
-        raise TifaError("the seed Tokens are not available in this installation (analysis.tokens.load_tokens)")
-    return tokens_module.load_tokens(analysis.load_corpus())
 
 
 def _restrict(tokens, args):
@@ -76,12 +47,12 @@ def _restrict(tokens, args):
 def _common_options(p: argparse.ArgumentParser, where: bool = True) -> None:
     if hasattr(_common, "add_tokens_options"):
         _common.add_tokens_options(p)
-    _add(p, "--by", choices=("lemma", "form"), default="lemma", help="count lemmas (default) or word forms")
-    _add(p, "--case-sensitive", action="store_true", help="do not lowercase terms")
+    _common.add_option(p, "--by", choices=("lemma", "form"), default="lemma", help="count lemmas (default) or word forms")
+    _common.add_option(p, "--case-sensitive", action="store_true", help="do not lowercase terms")
     if where:
-        _add(p, "--where", type=_pair, action="append", default=[], metavar="COLUMN=VALUE",
+        _common.add_option(p, "--where", type=_common.column_value, action="append", default=[], metavar="COLUMN=VALUE",
              help="restrict to words with this value (repeatable; comma-separated values = any of)")
-    _add(p, "--top", type=int, default=None, metavar="N", help="print only the first N rows")
+    _common.add_option(p, "--top", type=int, default=None, metavar="N", help="print only the first N rows")
     add_format_option(p)
 
 
@@ -91,9 +62,9 @@ def register(subparsers) -> None:
         "keyness", help="keywords of a target subcorpus against a reference (G2, chi2, log ratio, %%DIFF...)",
         description="Keyness of every term of a target subcorpus against a reference subcorpus "
                     "(default reference: the rest of the corpus). Mirrors analysis.keyness.keyness.")
-    p.add_argument("--target", type=_pair, action="append", required=True, metavar="COLUMN=VALUE",
+    p.add_argument("--target", type=_common.column_value, action="append", required=True, metavar="COLUMN=VALUE",
                    help="target filter, e.g. voice=official (repeatable; comma-separated values = any of)")
-    p.add_argument("--reference", type=_pair, action="append", default=None, metavar="COLUMN=VALUE",
+    p.add_argument("--reference", type=_common.column_value, action="append", default=None, metavar="COLUMN=VALUE",
                    help="reference filter (default: every token not in the target)")
     p.add_argument("--min-freq", type=int, default=1, help="minimum target + reference frequency")
     p.add_argument("--p", type=float, default=None, dest="p", help="keep terms with p below this level")
@@ -116,8 +87,8 @@ def register(subparsers) -> None:
     p.add_argument("--span", type=int, nargs=2, default=(5, 5), metavar=("LEFT", "RIGHT"),
                    help="words left and right of the node (default: 5 5)")
     p.add_argument("--min-freq", type=int, default=2, help="minimum co-occurrence frequency (default: 2)")
-    p.add_argument("--stopwords", type=_list, default=None, metavar="W1,W2", help="words never counted as collocates")
-    p.add_argument("--upos", type=_list, default=None, metavar="TAG,TAG", help="count only collocates with these UPOS")
+    p.add_argument("--stopwords", type=_common.comma_list, default=None, metavar="W1,W2", help="words never counted as collocates")
+    p.add_argument("--upos", type=_common.comma_list, default=None, metavar="TAG,TAG", help="count only collocates with these UPOS")
     p.add_argument("--within", choices=("par", "sent", "doc", "none"), default="par",
                    help="windows do not cross this unit (default: paragraph)")
     p.add_argument("--sort", default="log_dice",
@@ -139,10 +110,10 @@ def register(subparsers) -> None:
                    help='print the KWIC lines of one cell, e.g. --hits "modifier (amod)" national')
     if hasattr(_common, "add_tokens_options"):
         _common.add_tokens_options(p)
-    _add(p, "--case-sensitive", action="store_true", help="do not lowercase lemmas")
-    _add(p, "--where", type=_pair, action="append", default=[], metavar="COLUMN=VALUE",
+    _common.add_option(p, "--case-sensitive", action="store_true", help="do not lowercase lemmas")
+    _common.add_option(p, "--where", type=_common.column_value, action="append", default=[], metavar="COLUMN=VALUE",
          help="restrict to words with this value (repeatable)")
-    _add(p, "--top", type=int, default=10, metavar="N", help="collocates shown per relation (text; default 10)")
+    _common.add_option(p, "--top", type=int, default=10, metavar="N", help="collocates shown per relation (text; default 10)")
     add_format_option(p)
     p.set_defaults(func=_run_sketch)
 
@@ -154,7 +125,7 @@ def _head(df, top):
 def _run_keyness(args) -> int:
     from ..keyness import keyness
 
-    tokens = _restrict(_load_tokens(args), args)
+    tokens = _restrict(_common.load_tokens_from_args(args), args)
     table = keyness(tokens, _filters(args.target), _filters(args.reference) if args.reference else None,
                     by=args.by, lowercase=not args.case_sensitive, min_freq=args.min_freq, p=args.p,
                     correction=args.correction, min_effect=args.min_effect, statistic=args.statistic)
@@ -180,7 +151,7 @@ def _run_keyness(args) -> int:
 def _run_collocates(args) -> int:
     from ..collocation import collocates
 
-    tokens = _restrict(_load_tokens(args), args)
+    tokens = _restrict(_common.load_tokens_from_args(args), args)
     table = collocates(tokens, args.node, span=tuple(args.span), by=args.by, lowercase=not args.case_sensitive,
                        min_freq=args.min_freq, stopwords=args.stopwords, upos=args.upos,
                        within=None if args.within == "none" else args.within, sort=args.sort)
@@ -196,7 +167,7 @@ def _run_collocates(args) -> int:
 def _run_sketch(args) -> int:
     from ..sketch import sketch_hits, word_sketch
 
-    tokens = _restrict(_load_tokens(args), args)
+    tokens = _restrict(_common.load_tokens_from_args(args), args)
     lowercase = not args.case_sensitive
     if args.hits:
         relation, collocate = args.hits

@@ -12,41 +12,22 @@ import argparse
 import sys
 import unicodedata
 
-from ..errors import TifaError
 from . import _common
 from ._common import add_format_option, print_table
 
 _FILTERS = ("voice", "lang", "kind", "outlet")
 
 
-def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
-    """Add an option unless the shared Tokens options already define it."""
-    if any(f in parser._option_string_actions for f in flags):
-        return
-    parser.add_argument(*flags, **kwargs)
-
-
-def _where(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, e.g. voice=official, not {text!r}")
-    key, value = text.split("=", 1)
-    return key.strip(), value.strip()
-
-
-def _list(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
 def _add_common(p: argparse.ArgumentParser) -> None:
     if hasattr(_common, "add_tokens_options"):
         _common.add_tokens_options(p)
     for name in _FILTERS:
-        _add(p, f"--{name}", type=_list, default=None, metavar=name.upper(),
+        _common.add_option(p, f"--{name}", type=_common.comma_list, default=None, metavar=name.upper(),
              help=f"keep words whose {name} is this (comma-separated: one of several)")
-    _add(p, "--doc", type=_list, default=None, metavar="DOC_ID", help="keep these documents (comma-separated)")
-    _add(p, "--date-from", default=None, metavar="YYYY-MM-DD", help="keep documents dated on or after this")
-    _add(p, "--date-to", default=None, metavar="YYYY-MM-DD", help="keep documents dated on or before this")
-    _add(p, "--where", type=_where, action="append", default=[], metavar="COLUMN=VALUE",
+    _common.add_option(p, "--doc", type=_common.comma_list, default=None, metavar="DOC_ID", help="keep these documents (comma-separated)")
+    _common.add_option(p, "--date-from", default=None, metavar="YYYY-MM-DD", help="keep documents dated on or after this")
+    _common.add_option(p, "--date-to", default=None, metavar="YYYY-MM-DD", help="keep documents dated on or before this")
+    _common.add_option(p, "--where", type=_common.column_value, action="append", default=[], metavar="COLUMN=VALUE",
          help="keep words with this value in any Tokens column (repeatable)")
     add_format_option(p)
 
@@ -65,17 +46,6 @@ def _filters(args) -> dict:
     for key, value in getattr(args, "where", None) or []:
         out[key] = value
     return out
-
-
-def _load_tokens(args):
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    import analysis
-    from .. import tokens as tokens_module
-
-    if not hasattr(tokens_module, "load_tokens") or not hasattr(analysis, "load_corpus"):
-        raise TifaError("the seed Tokens are not available in this installation (analysis.tokens.load_tokens)")
-    return tokens_module.load_tokens(analysis.load_corpus())
 
 
 def _subset(tokens, filters):
@@ -101,43 +71,43 @@ def register(subparsers) -> None:
                     "lemma:security&upos:NOUN, dependencies lemma:security&head(lemma:safeguard) or "
                     "lemma:security&child(amod,lemma:ideological). See docs/query-language.md.")
     p.add_argument("query", help="the query (quote it in the shell)")
-    _add(p, "--window", type=int, default=5, help="context size each side (default 5)")
-    _add(p, "--unit", choices=("token", "char"), default="token",
+    _common.add_option(p, "--window", type=int, default=5, help="context size each side (default 5)")
+    _common.add_option(p, "--unit", choices=("token", "char"), default="token",
          help="window in words (default) or characters (for Chinese)")
-    _add(p, "--sort", default=None,
+    _common.add_option(p, "--sort", default=None,
          help="sort keys, AntConc style: e.g. R1,R2 or L1 or L2,L1,match; or 'doc' (default) or 'random'")
-    _add(p, "--seed", type=int, default=0, help="seed for --sort random (default 0)")
-    _add(p, "--case-sensitive", action="store_true", help="match letter case exactly")
-    _add(p, "--head", default=None, metavar="TERM", help="the word's head meets TERM, e.g. lemma:safeguard")
-    _add(p, "--deprel", default=None, help="the word's dependency relation, e.g. obj")
-    _add(p, "--child", nargs=2, action="append", default=None, metavar=("DEPREL", "TERM"),
+    _common.add_option(p, "--seed", type=int, default=0, help="seed for --sort random (default 0)")
+    _common.add_option(p, "--case-sensitive", action="store_true", help="match letter case exactly")
+    _common.add_option(p, "--head", default=None, metavar="TERM", help="the word's head meets TERM, e.g. lemma:safeguard")
+    _common.add_option(p, "--deprel", default=None, help="the word's dependency relation, e.g. obj")
+    _common.add_option(p, "--child", nargs=2, action="append", default=None, metavar=("DEPREL", "TERM"),
          help="the word has a child with this relation meeting TERM, e.g. --child amod lemma:ideological")
-    _add(p, "--limit", type=int, default=None, help="print at most this many lines")
+    _common.add_option(p, "--limit", type=int, default=None, help="print at most this many lines")
     _add_common(p)
     p.set_defaults(func=run_kwic)
 
     p = subparsers.add_parser(
         "freq", help="frequency list (form or lemma) with per-1,000 and per-million rates",
         description="Frequency list; punctuation is neither counted nor part of the denominator.")
-    _add(p, "--by", choices=("lemma", "form"), default="lemma", help="count lemmas (default) or forms")
-    _add(p, "--upos", type=_list, default=None, help="count only these UPOS tags, e.g. NOUN or NOUN,PROPN")
-    _add(p, "--groupby", type=_list, default=None, help="one list per group, e.g. voice or lang,voice")
-    _add(p, "--case-sensitive", action="store_true", help="do not lower-case terms")
-    _add(p, "--with-upos", action="store_true", help="count (term, UPOS) pairs")
-    _add(p, "--top", type=int, default=50, help="rows to print (per whole table; 0 = all; default 50)")
+    _common.add_option(p, "--by", choices=("lemma", "form"), default="lemma", help="count lemmas (default) or forms")
+    _common.add_option(p, "--upos", type=_common.comma_list, default=None, help="count only these UPOS tags, e.g. NOUN or NOUN,PROPN")
+    _common.add_option(p, "--groupby", type=_common.comma_list, default=None, help="one list per group, e.g. voice or lang,voice")
+    _common.add_option(p, "--case-sensitive", action="store_true", help="do not lower-case terms")
+    _common.add_option(p, "--with-upos", action="store_true", help="count (term, UPOS) pairs")
+    _common.add_option(p, "--top", type=int, default=50, help="rows to print (per whole table; 0 = all; default 50)")
     _add_common(p)
     p.set_defaults(func=run_freq)
 
     p = subparsers.add_parser(
         "ngrams", help="n-grams or clusters around a node word, with frequency and document range",
         description="n-grams inside sentences, never spanning punctuation; with --node, AntConc-style clusters.")
-    _add(p, "-n", "--n", dest="n", type=_list, default=["2"], help="length(s), e.g. 3 or 2,3,4 (default 2)")
-    _add(p, "--by", choices=("form", "lemma"), default="form", help="n-grams of forms (default) or lemmas")
-    _add(p, "--node", default=None, help="a one-word query the n-gram must contain (clusters)")
-    _add(p, "--position", default="any", help="where the node sits: left, right, any (default) or 1..n")
-    _add(p, "--min-freq", type=int, default=1, help="drop n-grams rarer than this (default 1)")
-    _add(p, "--case-sensitive", action="store_true", help="do not lower-case")
-    _add(p, "--top", type=int, default=50, help="rows to print (0 = all; default 50)")
+    _common.add_option(p, "-n", "--n", dest="n", type=_common.comma_list, default=["2"], help="length(s), e.g. 3 or 2,3,4 (default 2)")
+    _common.add_option(p, "--by", choices=("form", "lemma"), default="form", help="n-grams of forms (default) or lemmas")
+    _common.add_option(p, "--node", default=None, help="a one-word query the n-gram must contain (clusters)")
+    _common.add_option(p, "--position", default="any", help="where the node sits: left, right, any (default) or 1..n")
+    _common.add_option(p, "--min-freq", type=int, default=1, help="drop n-grams rarer than this (default 1)")
+    _common.add_option(p, "--case-sensitive", action="store_true", help="do not lower-case")
+    _common.add_option(p, "--top", type=int, default=50, help="rows to print (0 = all; default 50)")
     _add_common(p)
     p.set_defaults(func=run_ngrams)
 
@@ -145,8 +115,8 @@ def register(subparsers) -> None:
         "dispersion", help="range, Juilland's D, Gries' DP and DP_norm of terms over documents",
         description="Dispersion of each TERM (a query) over the parts given by --part (documents by default).")
     p.add_argument("terms", nargs="+", metavar="TERM", help="one or more queries")
-    _add(p, "--part", type=_list, default=["doc_id"], help="partition column(s) (default doc_id), e.g. voice")
-    _add(p, "--case-sensitive", action="store_true", help="match letter case exactly")
+    _common.add_option(p, "--part", type=_common.comma_list, default=["doc_id"], help="partition column(s) (default doc_id), e.g. voice")
+    _common.add_option(p, "--case-sensitive", action="store_true", help="match letter case exactly")
     _add_common(p)
     p.set_defaults(func=run_dispersion)
 
@@ -173,7 +143,7 @@ def _print_kwic_text(table, out=None) -> None:
 def run_kwic(args) -> int:
     from ..kwic import kwic
 
-    tokens = _load_tokens(args)
+    tokens = _common.load_tokens_from_args(args)
     child = [tuple(c) for c in args.child] if args.child else None
     table = kwic(tokens, args.query, window=args.window, unit=args.unit, case_sensitive=args.case_sensitive,
                  sort=args.sort, seed=args.seed, head=args.head, deprel=args.deprel, child=child,
@@ -191,7 +161,7 @@ def run_kwic(args) -> int:
 def run_freq(args) -> int:
     from ..frequency import frequency
 
-    tokens = _subset(_load_tokens(args), _filters(args))
+    tokens = _subset(_common.load_tokens_from_args(args), _filters(args))
     table = frequency(tokens, by=args.by, upos=args.upos, groupby=args.groupby,
                       lowercase=not args.case_sensitive, with_upos=args.with_upos)
     print_table(_top(table, args.top), args.format)
@@ -212,7 +182,7 @@ def run_ngrams(args) -> int:
             position = int(position)
         except ValueError:
             raise QueryError(f"--position takes left, right, any or a number, not {position!r}") from None
-    tokens = _subset(_load_tokens(args), _filters(args))
+    tokens = _subset(_common.load_tokens_from_args(args), _filters(args))
     table = ngrams(tokens, sizes, by=args.by, lowercase=not args.case_sensitive, node=args.node,
                    position=position, min_freq=args.min_freq, case_sensitive=args.case_sensitive)
     print_table(_top(table, args.top), args.format)
@@ -222,7 +192,7 @@ def run_ngrams(args) -> int:
 def run_dispersion(args) -> int:
     from ..dispersion import dispersion
 
-    tokens = _subset(_load_tokens(args), _filters(args))
+    tokens = _subset(_common.load_tokens_from_args(args), _filters(args))
     part = args.part[0] if len(args.part) == 1 else args.part
     table = dispersion(tokens, args.terms, by=part, case_sensitive=args.case_sensitive)
     print_table(table, args.format)

@@ -7,34 +7,10 @@ Mirrors :mod:`analysis.rhetoric` (``compare_rhetoric`` by default; ``rhetoric_pr
 
 from __future__ import annotations
 
-import argparse
 
 from ..errors import TifaError
 from . import _common
 from ._common import add_format_option, print_table
-
-
-def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
-    """Add an option unless the shared Tokens options already define it."""
-    if any(f in parser._option_string_actions for f in flags):
-        return
-    parser.add_argument(*flags, **kwargs)
-
-
-def _list(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
-def _load_tokens(args):
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    import analysis
-    from .. import tokens as tokens_module
-
-    if not hasattr(tokens_module, "load_tokens") or not hasattr(analysis, "load_corpus"):
-        raise TifaError("the seed Tokens are not available in this installation (analysis.tokens.load_tokens); "
-                        "annotate the corpus first")
-    return tokens_module.load_tokens(analysis.load_corpus())
 
 
 def _by_lang(tokens, lang):
@@ -49,7 +25,7 @@ def _by_lang(tokens, lang):
 def _rhetoric(args) -> int:
     from .. import rhetoric
 
-    tokens = _by_lang(_load_tokens(args), args.lang)
+    tokens = _by_lang(_common.load_tokens_from_args(args), args.lang)
     by = args.by if len(args.by) > 1 else args.by[0]
     if args.hits:
         table = rhetoric.feature_hits(tokens, args.hits)
@@ -72,7 +48,7 @@ def _rhetoric(args) -> int:
 def _formulas(args) -> int:
     from ..formulas import formula_kwic, formulas
 
-    tokens = _load_tokens(args)
+    tokens = _common.load_tokens_from_args(args)
     lang = None if args.lang in (None, "all") else args.lang
     table = formulas(tokens, min_docs=args.min_docs, min_n=args.min_n, max_n=args.max_n, lang=lang,
                         min_content=args.min_content, tolerance=args.tolerance)
@@ -96,13 +72,13 @@ def register(subparsers) -> None:
                     + ". Count features: log-likelihood G2 and log ratio; sentence features: Mann-Whitney U.")
     if hasattr(_common, "add_tokens_options"):
         _common.add_tokens_options(p)
-    p.add_argument("--by", type=_list, default=["voice"], metavar="COLUMN[,COLUMN]",
+    p.add_argument("--by", type=_common.comma_list, default=["voice"], metavar="COLUMN[,COLUMN]",
                    help="Tokens column(s) to group by (default: voice; e.g. doc_id, outlet, lang)")
     p.add_argument("--groups", nargs=2, default=["official", "framing"], metavar=("A", "B"),
                    help="the two groups to compare (default: official framing)")
-    p.add_argument("--features", type=_list, default=None, metavar="NAME[,NAME]",
+    p.add_argument("--features", type=_common.comma_list, default=None, metavar="NAME[,NAME]",
                    help=f"features to use (default: all: {', '.join(FEATURES)})")
-    _add(p, "--lang", default="all", help="keep only this language: en, zh or all (default)")
+    _common.add_option(p, "--lang", default="all", help="keep only this language: en, zh or all (default)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--profile", action="store_true", help="print the rates of every group instead")
     mode.add_argument("--hits", metavar="FEATURE", choices=list(FEATURES),
@@ -124,7 +100,7 @@ def register(subparsers) -> None:
     f.add_argument("--min-content", type=int, default=2, help="minimum content words per formula (default 2)")
     f.add_argument("--tolerance", type=int, default=0,
                    help="drop a formula inside a longer one missing at most this many of its documents (default 0)")
-    _add(f, "--lang", default="all", help="en, zh or all (default)")
+    _common.add_option(f, "--lang", default="all", help="en, zh or all (default)")
     f.add_argument("--kwic", action="store_true", help="print KWIC lines of every formula occurrence")
     f.add_argument("--window", type=int, default=8, help="KWIC context in words (default 8)")
     f.add_argument("--limit", type=int, default=0, help="print at most this many rows (0: all)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import QueryError, TifaError
+from ..errors import QueryError
 from . import _common
 from ._common import add_format_option, print_table
 
@@ -22,20 +22,6 @@ def _by(text: str) -> list[str]:
     return cols
 
 
-def _where(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, e.g. voice=official, not {text!r}")
-    key, value = text.split("=", 1)
-    return key.strip(), value.strip()
-
-
-def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
-    """Add an option unless the shared Tokens options already define it."""
-    if any(f in parser._option_string_actions for f in flags):
-        return
-    parser.add_argument(*flags, **kwargs)
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "themes", help="theme rates (security, ideology, convergence...) per 1,000 words",
@@ -45,34 +31,23 @@ def register(subparsers) -> None:
                     "lines behind a cell.")
     if hasattr(_common, "add_tokens_options"):
         _common.add_tokens_options(p)
-    _add(p, "--by", type=_by, default=None,
+    _common.add_option(p, "--by", type=_by, default=None,
                    help="group by these columns, comma-separated: doc_id (default), voice, kind, outlet, "
                         "lang, month, or e.g. voice,month")
-    _add(p, "--level", type=int, choices=(1, 2), default=1,
+    _common.add_option(p, "--level", type=int, choices=(1, 2), default=1,
                    help="1 = top-level themes (default), 2 = sub-themes such as security/cyber")
-    _add(p, "--dictionary", metavar="FILE",
+    _common.add_option(p, "--dictionary", metavar="FILE",
                    help="a theme dictionary (Tifa or quanteda YAML; default: the shipped one)")
-    _add(p, "--show", choices=("rates", "entries", "cooccurrence", "hits", "dictionary"), default="rates",
+    _common.add_option(p, "--show", choices=("rates", "entries", "cooccurrence", "hits", "dictionary"), default="rates",
                    help="what to print (default: rates)")
-    _add(p, "--theme", help="the theme whose KWIC lines --show hits prints (e.g. security/cyber)")
-    _add(p, "--where", type=_where, action="append", default=[], metavar="COLUMN=VALUE",
+    _common.add_option(p, "--theme", help="the theme whose KWIC lines --show hits prints (e.g. security/cyber)")
+    _common.add_option(p, "--where", type=_common.column_value, action="append", default=[], metavar="COLUMN=VALUE",
                    help="with --show hits: keep matches in this cell, e.g. voice=official (repeatable)")
-    _add(p, "--window", type=int, default=5, help="context words each side for --show hits (default 5)")
-    _add(p, "--unit", choices=("sentence", "paragraph", "document"), default="sentence",
+    _common.add_option(p, "--window", type=int, default=5, help="context words each side for --show hits (default 5)")
+    _common.add_option(p, "--unit", choices=("sentence", "paragraph", "document"), default="sentence",
                    help="co-occurrence unit for --show cooccurrence (default: sentence)")
     add_format_option(p)
     p.set_defaults(func=run)
-
-
-def _load_tokens(args):
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    import analysis
-    from .. import tokens as tokens_module
-
-    if not hasattr(tokens_module, "load_tokens") or not hasattr(analysis, "load_corpus"):
-        raise TifaError("the seed Tokens are not available in this installation (analysis.tokens.load_tokens)")
-    return tokens_module.load_tokens(analysis.load_corpus())
 
 
 def run(args) -> int:
@@ -84,7 +59,7 @@ def run(args) -> int:
         return 0
     if args.show == "hits" and not args.theme:
         raise QueryError("--show hits needs --theme THEME, e.g. --theme security/cyber")
-    tokens = _load_tokens(args)
+    tokens = _common.load_tokens_from_args(args)
     if args.show == "entries":
         table = th.theme_entries(tokens, dictionary, by=args.by, level=args.level)
     elif args.show == "cooccurrence":

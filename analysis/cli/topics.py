@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import TifaError
 from . import _common
 from ._common import add_format_option, print_table
 
@@ -33,13 +32,6 @@ def _int_range(text: str) -> list[int]:
     return out
 
 
-def _add(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
-    """Add an option unless the shared Tokens options already define it."""
-    if any(f in parser._option_string_actions for f in flags):
-        return
-    parser.add_argument(*flags, **kwargs)
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "topics", help="topic models (LDA): choose K by coherence and stability, print topics",
@@ -56,8 +48,8 @@ def register(subparsers) -> None:
     p.add_argument("--unit", choices=("paragraph", "document", "window"), default="paragraph",
                    help="what one topic-model document is (default: paragraph)")
     p.add_argument("--window", type=int, default=5, help="sentences per unit with --unit window (default 5)")
-    _add(p, "--lang", default="en", help="language of the units (default: en; 'all' for every language)")
-    _add(p, "--voice", action="append", help="keep only this voice (repeatable)")
+    _common.add_option(p, "--lang", default="en", help="language of the units (default: en; 'all' for every language)")
+    _common.add_option(p, "--voice", action="append", help="keep only this voice (repeatable)")
     p.add_argument("--phrases", action="store_true", help="join frequent collocations (public_opinion)")
     p.add_argument("--passes", type=int, default=10, help="LDA passes over the units (default 10)")
     p.add_argument("--iterations", type=int, default=50, help="LDA inference iterations (default 50)")
@@ -75,21 +67,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _load_tokens(args):
-    if hasattr(_common, "load_tokens_from_args"):
-        return _common.load_tokens_from_args(args)
-    import analysis
-    from .. import tokens as tokens_module
-
-    if not hasattr(tokens_module, "load_tokens") or not hasattr(analysis, "load_corpus"):
-        raise TifaError("the seed Tokens are not available in this installation (analysis.tokens.load_tokens)")
-    return tokens_module.load_tokens(analysis.load_corpus())
-
-
 def run(args) -> int:
     from .. import topics as tp
 
-    tokens = _load_tokens(args)
+    tokens = _common.load_tokens_from_args(args)
     lang = None if getattr(args, "lang", None) in (None, "all") else args.lang
     units = tp.topic_units(tokens, args.unit, window=args.window, lang=lang, voice=getattr(args, "voice", None),
                            phrases=args.phrases)
