@@ -387,7 +387,9 @@ def test_topic_labels_file_and_default(planted, tmp_path):
     assert lab.loc[1, "label"] == "ideology" and lab.loc[1, "source"] == "file"
     assert lab.loc[0, "source"] == "top terms"
     assert tp.topic_labels(model, [{**entries[0], "seed": 9}])["source"].eq("top terms").all()
-    assert tp.load_topic_labels() == []  # the shipped file parses (no labels yet)
+    shipped = tp.load_topic_labels()  # the shipped file parses: the paper's model, labelled
+    assert [(e["k"], e["seed"], e["unit"], e["lang"]) for e in shipped] == [(6, 3, "paragraph", "en")]
+    assert all(len(label) <= 28 for label in shipped[0]["labels"].values())  # fits a panel title
     path.write_text("models:\n  - k: 3\n", encoding="utf-8")
     with pytest.raises(tp.TopicModelError, match="entry 1"):
         tp.load_topic_labels(path)
