@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from .corpus import Corpus
+from .contingency import log_likelihood_2x2
 from .errors import CorpusError, DictionaryError, QueryError
 
 __all__ = [
@@ -273,25 +274,7 @@ def dice(joint: Any, n_x: Any, n_y: Any) -> np.ndarray:
     return out
 
 
-def log_likelihood_2x2(a: Any, b: Any, c: Any, d: Any) -> np.ndarray:
-    """Dunning's log-likelihood ratio ``G² = 2 Σ O·ln(O/E)`` of 2×2 tables (vectorised).
-
-    ``a`` = units with x and y, ``b`` = x without y, ``c`` = y without x, ``d`` = neither; ``E`` are
-    the expected counts under independence from the margins, and ``0·ln 0 = 0`` (Dunning, T. 1993,
-    "Accurate methods for the statistics of surprise and coincidence", *Computational
-    Linguistics* 19(1), 61–74). Equals ``scipy.stats.chi2_contingency(table, correction=False,
-    lambda_="log-likelihood")[0]``. The sign is not encoded: check ``a`` against its expectation
-    for the direction of association.
-    """
-    obs = np.stack([np.asarray(x, dtype=float) for x in (a, b, c, d)])
-    n = obs.sum(axis=0)
-    row1, row2 = obs[0] + obs[1], obs[2] + obs[3]
-    col1, col2 = obs[0] + obs[2], obs[1] + obs[3]
-    exp = np.stack([row1 * col1, row1 * col2, row2 * col1, row2 * col2])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exp = exp / np.where(n > 0, n, 1.0)
-        terms = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
-    return 2.0 * terms.sum(axis=0)
+# Dunning's G² of the 2×2 table has one implementation: analysis.contingency.log_likelihood_2x2.
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy.special import xlogy
 
+from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
 from .errors import QueryError
 from .keyness import punct_mask, term_codes
 
@@ -68,27 +68,24 @@ def t_score(o, e):
 
 
 def _cells(o, r1, c1, n):
+    """The 2×2 table from O11, the margins R1, C1 and N (:func:`analysis.contingency.table_2x2`)."""
     o, r1, c1 = (np.asarray(x, dtype=float) for x in (o, r1, c1))
     n = float(n)
-    obs = np.stack([o, r1 - o, c1 - o, n - r1 - c1 + o])
-    r2, c2 = n - r1, n - c1
-    exp = np.stack([r1 * c1, r1 * c2, r2 * c1, r2 * c2]) / n
-    return obs, exp
+    return table_2x2(o, r1 - o, c1 - o, n - r1 - c1 + o)
 
 
 def log_likelihood(o, r1, c1, n):
     """Log-likelihood ``G² = 2 Σ O_ij ln(O_ij / E_ij)`` over the four cells (Dunning 1993;
     Evert 2008). ``0 · ln 0 = 0``."""
-    obs, exp = _cells(o, r1, c1, n)
-    return 2.0 * np.sum(xlogy(obs, obs) - xlogy(obs, exp), axis=0)
+    o, r1, c1 = (np.asarray(x, dtype=float) for x in (o, r1, c1))
+    return log_likelihood_2x2(o, r1 - o, c1 - o, float(n) - r1 - c1 + o)
 
 
 def chi_squared(o, r1, c1, n):
     """Pearson's ``χ² = Σ (O_ij - E_ij)² / E_ij`` over the four cells, no continuity correction
     (Evert 2008; Manning & Schütze 1999, §5.3.3)."""
-    obs, exp = _cells(o, r1, c1, n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sum(np.where(exp > 0, (obs - exp) ** 2 / exp, 0.0), axis=0)
+    o, r1, c1 = (np.asarray(x, dtype=float) for x in (o, r1, c1))
+    return chi_squared_2x2(o, r1 - o, c1 - o, float(n) - r1 - c1 + o)
 
 
 def log_dice(f_xy, f_x, f_y):

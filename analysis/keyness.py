@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import xlogy
 
+from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
 from .errors import QueryError
 
 #: Statistics :func:`keyness` can rank and test by (column names of its result).
@@ -123,12 +124,10 @@ def select_rows(tokens: pd.DataFrame, selector: Any, what: str = "target") -> np
 # --------------------------------------------------------------------------------------------
 
 def _table(a, b, c, d):
+    """Observed and expected cells of term × subcorpus: ``a, b`` the term's frequencies in target
+    and reference, ``c, d`` the two corpus sizes (:func:`analysis.contingency.table_2x2`)."""
     a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    n = c + d
-    obs = np.stack([a, b, c - a, d - b])
-    row1, row2 = a + b, n - a - b
-    exp = np.stack([row1 * c / n, row1 * d / n, row2 * c / n, row2 * d / n])
-    return obs, exp
+    return table_2x2(a, b, c - a, d - b)
 
 
 def log_likelihood_4cell(a, b, c, d):
@@ -138,8 +137,8 @@ def log_likelihood_4cell(a, b, c, d):
     statistic of the 2×2 table (``scipy.stats.chi2_contingency(..., lambda_="log-likelihood")``)
     and the "4-term" log-likelihood of AntConc. ``0 · ln 0`` is taken as 0.
     """
-    obs, exp = _table(a, b, c, d)
-    return 2.0 * np.sum(xlogy(obs, obs) - xlogy(obs, exp), axis=0)
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    return log_likelihood_2x2(a, b, c - a, d - b)
 
 
 def log_likelihood_2term(a, b, c, d):
@@ -160,12 +159,8 @@ def chi_squared(a, b, c, d, yates: bool = False):
     0.5 towards its expected value (never past it), exactly as ``scipy.stats.chi2_contingency``
     does for one degree of freedom (Yates 1934).
     """
-    obs, exp = _table(a, b, c, d)
-    if yates:
-        diff = exp - obs
-        obs = obs + np.sign(diff) * np.minimum(0.5, np.abs(diff))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sum(np.where(exp > 0, (obs - exp) ** 2 / exp, 0.0), axis=0)
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    return chi_squared_2x2(a, b, c - a, d - b, yates=yates)
 
 
 def log_ratio(a, b, c, d, zero_adjustment: float = 0.5):
