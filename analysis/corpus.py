@@ -36,7 +36,8 @@ from .errors import CorpusError
 
 VOICES = ("framing", "official", "original", "reference")
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Han characters (CJK Unified Ideographs, Extension A, Compatibility Ideographs).
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -47,8 +48,8 @@ def count_words(text: str) -> tuple[int, int]:
     numbers); ``han`` counts Han characters, the usual size unit for Chinese before word
     segmentation. After annotation, use the Tokens table's word counts instead.
     """
-    han = len(_HAN.findall(text))
-    words = sum(1 for w in _WORD.findall(_HAN.sub(" ", text)))
+    han = len(HAN.findall(text))
+    words = sum(1 for w in _WORD.findall(HAN.sub(" ", text)))
     return words, han
 
 #: Document metadata fields, in the order of :attr:`Corpus.documents`.

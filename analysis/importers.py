@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_directory
-from .corpus import DOCUMENT_FIELDS, Corpus, Document, Paragraph
+from .corpus import DOCUMENT_FIELDS, HAN, Corpus, Document, Paragraph
 from .errors import CorpusImportError
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _PARA_SPLIT = re.compile(r"\n[ \t\u00a0\u3000]*\n+")
 _ID_OK = re.compile(r"[^A-Za-z0-9._\-\u3400-\u9fff]+")
@@ -45,7 +44,7 @@ def guess_lang(text: str) -> str:
     letters = len(_LETTER.findall(text))
     if not letters:
         return "en"
-    return "zh" if len(_HAN.findall(text)) / letters >= 0.3 else "en"
+    return "zh" if len(HAN.findall(text)) / letters >= 0.3 else "en"
 
 
 def _decode(data: bytes, path: Path, encoding: str) -> str:
