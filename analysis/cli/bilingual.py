@@ -18,18 +18,14 @@ from ._common import add_format_option, print_table
 
 def _add_corpus_option(p: argparse.ArgumentParser, *, tokens: bool = True) -> None:
     """--corpus, plus the shared options choosing the Tokens table when the command needs Tokens."""
-    if tokens and hasattr(_common, "add_tokens_options"):
+    if tokens:
         _common.add_tokens_options(p)
     if "--corpus" not in p._option_string_actions:
         p.add_argument("--corpus", help="corpus directory or documents.jsonl (default: the seed corpus)")
 
 
 def _load_corpus(args: argparse.Namespace):
-    if hasattr(_common, "corpus_from_args"):
-        return _common.corpus_from_args(args)
-    import analysis
-
-    return analysis.load_corpus(getattr(args, "corpus", None))
+    return _common.corpus_from_args(args)
 
 
 def _load_tokens(args: argparse.Namespace, corpus):

@@ -45,8 +45,7 @@ def _restrict(tokens, args):
 
 
 def _common_options(p: argparse.ArgumentParser, where: bool = True) -> None:
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     _common.add_option(p, "--by", choices=("lemma", "form"), default="lemma", help="count lemmas (default) or word forms")
     _common.add_option(p, "--case-sensitive", action="store_true", help="do not lowercase terms")
     if where:
@@ -108,8 +107,7 @@ def register(subparsers) -> None:
     p.add_argument("--min-freq", type=int, default=1, help="minimum frequency of a collocation (default: 1)")
     p.add_argument("--hits", nargs=2, default=None, metavar=("RELATION", "COLLOCATE"),
                    help='print the KWIC lines of one cell, e.g. --hits "modifier (amod)" national')
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     _common.add_option(p, "--case-sensitive", action="store_true", help="do not lowercase lemmas")
     _common.add_option(p, "--where", type=_common.column_value, action="append", default=[], metavar="COLUMN=VALUE",
          help="restrict to words with this value (repeatable)")

@@ -19,8 +19,7 @@ _FILTERS = ("voice", "lang", "kind", "outlet")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     for name in _FILTERS:
         _common.add_option(p, f"--{name}", type=_common.comma_list, default=None, metavar=name.upper(),
              help=f"keep words whose {name} is this (comma-separated: one of several)")

@@ -70,8 +70,7 @@ def register(subparsers) -> None:
         description="Compare two groups (default: official vs framing voice) on parse-based rhetoric "
                     "features: " + "; ".join(f"{f.name} = {f.definition}" for f in FEATURES.values())
                     + ". Count features: log-likelihood G2 and log ratio; sentence features: Mann-Whitney U.")
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     p.add_argument("--by", type=_common.comma_list, default=["voice"], metavar="COLUMN[,COLUMN]",
                    help="Tokens column(s) to group by (default: voice; e.g. doc_id, outlet, lang)")
     p.add_argument("--groups", nargs=2, default=["official", "framing"], metavar=("A", "B"),
@@ -92,8 +91,7 @@ def register(subparsers) -> None:
         description="Maximal, non-overlapping sequences of MIN_N..MAX_N words (English lemmas; Chinese "
                     "words) without punctuation, found in at least MIN_DOCS documents "
                     "(analysis.formulas.formulas).")
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(f)
+    _common.add_tokens_options(f)
     f.add_argument("--min-docs", type=int, default=2, help="minimum number of documents (default 2)")
     f.add_argument("--min-n", type=int, default=3, help="shortest formula in words (default 3)")
     f.add_argument("--max-n", type=int, default=8, help="longest formula in words (default 8)")

@@ -29,8 +29,7 @@ def register(subparsers) -> None:
                     "rates per 1,000 words with exact Poisson 95% CIs and DP, by document or another "
                     "grouping; or the entries that drive each theme, theme co-occurrence, or the KWIC "
                     "lines behind a cell.")
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     _common.add_option(p, "--by", type=_by, default=None,
                    help="group by these columns, comma-separated: doc_id (default), voice, kind, outlet, "
                         "lang, month, or e.g. voice,month")

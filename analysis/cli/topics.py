@@ -38,8 +38,7 @@ def register(subparsers) -> None:
         description="Fit LDA topic models (gensim) for each K and seed, choose K by the rule of "
                     "analysis.topics.choose_k (highest mean C_NPMI among Ks whose stability across "
                     "seeds is ≥ 0.5; ties → smaller K) and print the chosen model's topics.")
-    if hasattr(_common, "add_tokens_options"):
-        _common.add_tokens_options(p)
+    _common.add_tokens_options(p)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--k", type=int, help="fit this number of topics only (no K sweep)")
     which.add_argument("--ks", type=_int_range, default=list(range(3, 16)),
