@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .corpus import Corpus, Document, Paragraph
 from .errors import (AnnotationError, ChecksumError, CorpusError, CorpusImportError, DictionaryError,
-                     ManifestError, ModelNotFoundError, QueryError, TifaError)
+                     EmptySelectionError, GlossaryError, ManifestError, ModelNotFoundError, NotebookError,
+                     ParameterError, QueryError, TifaError, TopicModelError)
 
 __version__ = "0.1.0"
 
@@ -44,37 +45,39 @@ def read_corpus(path: str | Path, **options) -> Corpus:
     return _read(path, **options)
 
 
-# The public API, quanteda-style: one import gives every step of the data flow. Names are
-# imported on first use (PEP 562), so `import analysis` and the `tifa` command start fast.
+# The public API, quanteda-style: one import gives every step of the data flow (docs/api.md).
+# Names are imported on first use (PEP 562), so `import analysis` and the `tifa` command start
+# fast. No module shares a name with a function, so `analysis.kwic` is always the function.
 _LAZY = {
     "annotate": "annotation", "ensure_annotations": "annotation",
+    "select": "_core", "is_word": "_core",
     "collocates": "collocation", "collocation_network": "collocation",
-    "composition": "composition",
-    "dispersion": "dispersion", "dispersion_positions": "dispersion",
-    "formula_kwic": "formulas", "formulas": "formulas",
-    "clusters": "frequency", "frequency": "frequency", "ngrams": "frequency",
-    "keyness": "keyness",
-    "KWIC": "kwic", "kwic": "kwic",
+    "composition": "overview",
+    "dispersion": "distribution", "dispersion_positions": "distribution",
+    "formulas": "phraseology", "formula_occurrences": "phraseology", "formula_kwic": "phraseology",
+    "formulas_by_document": "phraseology",
+    "frequency": "wordlist", "ngrams": "wordlist", "clusters": "wordlist",
+    "keyness": "keywords",
+    "KWIC": "concordance", "kwic": "concordance",
     "resolve_model_set": "models",
     "compare_rhetoric": "rhetoric", "feature_hits": "rhetoric", "rhetoric_profile": "rhetoric",
-    "sketch_hits": "sketch", "word_sketch": "sketch",
-    "load_dictionary": "themes", "theme_cooccurrence": "themes", "theme_entries": "themes",
-    "theme_hits": "themes", "theme_rates": "themes",
+    "sketch_hits": "sketch", "word_sketch": "sketch", "WordSketch": "sketch",
+    "Dictionary": "themes", "load_dictionary": "themes", "save_dictionary": "themes",
+    "theme_cooccurrence": "themes", "theme_entries": "themes", "theme_hits": "themes", "theme_rates": "themes",
     "load_tokens": "tokens",
-    "TopicModel": "topics", "choose_k": "topics", "sweep": "topics", "top_terms": "topics",
-    "topic_prevalence": "topics", "topic_units": "topics",
+    "TopicModel": "topics", "topic_units": "topics", "sweep": "topics", "choose_k": "topics",
+    "k_selection": "topics", "top_terms": "topics", "doc_topics": "topics", "topic_prevalence": "topics",
+    "topic_stability": "topics", "topic_labels": "topics", "load_topic_labels": "topics",
     "alignment_scores": "bilingual", "parallel_kwic": "bilingual", "term_translations": "bilingual",
+    "translation_candidates": "bilingual", "compare_pair_features": "bilingual",
+    "plot_composition": "plots.corpus", "plot_dispersion": "plots.dispersion", "plot_keyness": "plots.keyness",
+    "plot_collocation_network": "plots.collocation", "plot_word_sketch": "plots.sketch",
+    "plot_theme_rates": "plots.themes", "plot_theme_heatmap": "plots.themes",
+    "plot_topic_sweep": "plots.topics", "plot_top_terms": "plots.topics", "plot_topic_prevalence": "plots.topics",
+    "plot_rhetoric_profile": "plots.rhetoric", "plot_formulas_across_documents": "plots.rhetoric",
+    "plot_term_translations": "plots.bilingual", "plot_alignment_scores": "plots.bilingual",
+    "plot_pair_features": "plots.bilingual",
 }
-
-
-# Where a function shares its module's name (analysis.kwic is both), bind the function now:
-# importing a submodule sets the package attribute to the module, once, at its first import.
-from .composition import composition  # noqa: E402
-from .dispersion import dispersion  # noqa: E402
-from .formulas import formulas  # noqa: E402
-from .frequency import frequency  # noqa: E402
-from .keyness import keyness  # noqa: E402
-from .kwic import kwic  # noqa: E402
 
 
 def __getattr__(name: str):
@@ -91,14 +94,8 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = [
-    "annotate", "ensure_annotations", "collocates", "collocation_network", "composition", "dispersion",
-    "dispersion_positions", "formula_kwic", "formulas", "clusters", "frequency", "ngrams", "keyness", "KWIC",
-    "kwic", "resolve_model_set", "compare_rhetoric", "feature_hits", "rhetoric_profile", "sketch_hits",
-    "word_sketch", "load_dictionary", "theme_cooccurrence", "theme_entries", "theme_hits", "theme_rates",
-    "load_tokens", "TopicModel", "choose_k", "sweep", "top_terms", "topic_prevalence", "topic_units",
-    "alignment_scores", "parallel_kwic", "term_translations",
-    "AnnotationError", "ChecksumError", "Corpus", "CorpusError", "CorpusImportError", "DictionaryError",
-    "Document", "ManifestError", "ModelNotFoundError", "Paragraph", "QueryError", "TifaError",
-    "load_corpus", "read_corpus",
-]
+_ERRORS = ["TifaError", "CorpusError", "ManifestError", "ChecksumError", "CorpusImportError", "AnnotationError",
+           "ModelNotFoundError", "QueryError", "ParameterError", "EmptySelectionError", "DictionaryError",
+           "GlossaryError", "TopicModelError", "NotebookError"]
+
+__all__ = sorted(_LAZY) + ["Corpus", "Document", "Paragraph", "load_corpus", "read_corpus"] + _ERRORS

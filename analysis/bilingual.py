@@ -45,7 +45,7 @@ from scipy.stats import norm
 
 from .corpus import Corpus
 from .contingency import log_likelihood_2x2
-from .errors import CorpusError, DictionaryError, QueryError
+from .errors import CorpusError, DictionaryError, GlossaryError, QueryError
 
 __all__ = [
     "GlossaryError",
@@ -77,8 +77,6 @@ KEY_TERMS = ("网络安全", "意识形态", "话语权", "信息化", "舆论",
 _CHI2_1_MEDIAN = 0.454936423119572
 
 
-class GlossaryError(DictionaryError):
-    """The glossary or the hand-checked translation list is malformed."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -924,7 +922,7 @@ def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str
                   prefer_glossary: bool = True) -> pd.DataFrame:
     """A parallel concordance: each hit of ``query`` with its aligned paragraph in the other language.
 
-    Hits come from :func:`analysis.kwic.kwic` (its full query language: ``网络安全`` also matches
+    Hits come from :func:`analysis.concordance.kwic` (its full query language: ``网络安全`` also matches
     the words 网络 + 安全, ``lemma:security``, globs, phrases, dependencies) over the aligned
     paragraphs of the ``lang`` side; ``left``/``right`` hold ``window`` words of context. The
     query's translation candidates are scored over the aligned pairs as in
@@ -939,7 +937,7 @@ def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str
     aligned paragraph. A hit in a paragraph aligned to
     several paragraphs gives one row per aligned paragraph. No hit gives an empty table.
     """
-    from .kwic import kwic
+    from .concordance import kwic
 
     lang = _check_lang(lang)
     if unit not in _UNITS:

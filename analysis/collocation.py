@@ -29,7 +29,7 @@ import pandas as pd
 
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
 from .errors import QueryError
-from .keyness import punct_mask, term_codes
+from .keywords import punct_mask, term_codes
 
 #: Measures :func:`collocates` computes (column names), usable as ``sort``/``measure``.
 MEASURES = ("observed", "mi", "mi3", "t_score", "log_dice", "g2", "chi2",

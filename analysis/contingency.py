@@ -1,7 +1,7 @@
 """The 2×2 contingency table behind keyness, collocation and translation statistics.
 
 One implementation of the table and its two test statistics, shared by
-:mod:`analysis.keyness` (term × subcorpus), :mod:`analysis.collocation` (collocate × node
+:mod:`analysis.keywords` (term × subcorpus), :mod:`analysis.collocation` (collocate × node
 window), :mod:`analysis.bilingual` (Chinese term × English candidate over aligned units) and
 :mod:`analysis.rhetoric` (feature × voice). Cells, vectorised over numpy arrays::
 

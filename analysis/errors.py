@@ -1,8 +1,20 @@
-"""The package's own exceptions.
+"""The package's own exceptions: every error a user can cause, in one hierarchy.
 
-Every error a user can cause (a bad path, a malformed file, an unknown query, a missing model)
-raises a subclass of :class:`TifaError` whose message says what went wrong and what to do. The
-CLI prints that message on one line and exits with status 2.
+Every error a user can cause (a bad path, a malformed file, an unknown query, a bad argument, a
+missing model) raises a subclass of :class:`TifaError` whose message says what went wrong and
+what to do. The CLI prints that message on one line and exits with status 2.
+
+::
+
+    TifaError
+    ├── CorpusError ─── ManifestError, ChecksumError, CorpusImportError
+    ├── AnnotationError ─── ModelNotFoundError
+    ├── QueryError                 a query or term is malformed or names an unknown field
+    ├── ParameterError (ValueError) an argument has a value the function cannot use
+    │   └── EmptySelectionError     a filter or table leaves nothing to analyse
+    ├── DictionaryError ─── GlossaryError
+    ├── TopicModelError
+    └── NotebookError
 """
 
 from __future__ import annotations
@@ -40,5 +52,32 @@ class QueryError(TifaError):
     """A query (KWIC, dictionary entry, term) is malformed or names an unknown field."""
 
 
+class ParameterError(TifaError, ValueError):
+    """An argument has a value the function cannot use (a negative window, an unknown measure...)."""
+
+
+class EmptySelectionError(ParameterError):
+    """A Tokens table, or the rows a filter selects from it, holds no words to analyse."""
+
+
 class DictionaryError(TifaError):
     """A theme dictionary file is malformed."""
+
+
+class GlossaryError(DictionaryError):
+    """A translation glossary file is malformed."""
+
+
+class TopicModelError(TifaError):
+    """A topic model is used before it is fitted, or cannot be fitted on the given units."""
+
+
+class NotebookError(TifaError):
+    """A notebook cannot be found or failed while it ran."""
+
+
+__all__ = [
+    "TifaError", "CorpusError", "ManifestError", "ChecksumError", "CorpusImportError", "AnnotationError",
+    "ModelNotFoundError", "QueryError", "ParameterError", "EmptySelectionError", "DictionaryError",
+    "GlossaryError", "TopicModelError", "NotebookError",
+]

@@ -4,7 +4,7 @@
 >>> ConcordanceExplorer(tokens).widget                            # doctest: +SKIP
 
 A query box, a context window, a sort order and a voice filter; the concordance below updates on
-every change. All the work is :func:`analysis.kwic.kwic`; this module only wires widgets to it.
+every change. All the work is :func:`analysis.concordance.kwic`; this module only wires widgets to it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import html
 import pandas as pd
 
 from .errors import TifaError
-from .kwic import kwic
+from .concordance import kwic
 
 SORTS = {
     "document order": None,
@@ -26,7 +26,7 @@ SORTS = {
 
 
 class ConcordanceExplorer:
-    """Widgets around :func:`~analysis.kwic.kwic`.
+    """Widgets around :func:`~analysis.concordance.kwic`.
 
     ``explorer.widget`` is the ipywidgets box to display; ``explorer.result`` is the last KWIC
     table (a DataFrame); ``explorer.message`` says how many hits, or what was wrong with the query.

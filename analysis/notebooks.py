@@ -12,12 +12,10 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import TifaError
+from .errors import NotebookError, TifaError
 from .paths import project_dir
 
 
-class NotebookError(TifaError):
-    """A notebook failed to execute."""
 
 
 def notebook_paths(folder: str | Path | None = None) -> list[Path]:

@@ -19,7 +19,7 @@ the word must meet. The full grammar is documented in ``docs/query-language.md``
                               dependency: the word has a child with relation amod meeting the
                               inner term (``child(lemma:ideological)``: any relation)
 
-For Chinese (rows with ``lang == "zh"``) a literal form term also matches a run of consecutive
+For languages written without spaces (Chinese; :mod:`analysis.languages`) a literal form term also matches a run of consecutive
 words whose forms concatenate to it: segmentation follows UD GSD, so ``网络安全`` matches the two
 words 网络 + 安全. The match then spans both words.
 
@@ -39,13 +39,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
+from .languages import is_spaced
 
 #: Token columns a constraint can name, with their aliases.
 FIELDS = ("form", "lemma", "upos", "xpos", "deprel", "feats")
 _ALIASES = {"pos": "upos", "word": "form", "rel": "deprel"}
 
-#: Languages written without spaces between words: their words are joined with no separator.
-NO_SPACE_LANGS = frozenset({"zh", "zh-hans", "zh-hant", "ja", "th", "lzh", "yue"})
 
 _FIELD_RE = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 
@@ -347,9 +346,11 @@ class TokenIndex:
         rows = np.arange(n, dtype=np.int64)
         # Dependencies need whole sentences in order: idx runs 1, 2, 3... inside each sentence.
         sent = tokens["sent"].to_numpy() if "sent" in tokens.columns else np.zeros(n, dtype=np.int64)
-        new_sent = new_doc.copy()
+        new_sent = new_par.copy()
         if n:
             new_sent[1:] |= sent[1:] != sent[:-1]
+        self.sent_bounds = np.append(np.flatnonzero(new_sent), n)
+        self.sent_row = (np.cumsum(new_sent) - 1).astype(np.int32)
         step_ok = np.where(new_sent, idx == 1, np.diff(idx, prepend=0) == 1)
         self.whole_sentences = bool(step_ok.all())
         head_row = np.where(head > 0, rows + head - idx, -1)
@@ -384,7 +385,7 @@ class TokenIndex:
         """The whole table as one string, and each row's start and end offset in it (built once).
 
         Words of a paragraph are separated by one space, except in languages written without
-        spaces (:data:`NO_SPACE_LANGS`), so the text between two rows of one paragraph is their
+        spaces (:func:`analysis.languages.is_spaced`), so the text between two rows of one paragraph is their
         context joined as a KWIC shows it; slicing it is the fastest way to cut contexts.
         """
         if self._text is None:
@@ -395,10 +396,10 @@ class TokenIndex:
                 lang = tokens["lang"]
                 cats = _category_strings(lang, lower=True) if isinstance(lang.dtype, pd.CategoricalDtype) else None
                 if cats is not None:
-                    nospace = np.append(np.array([c in NO_SPACE_LANGS for c in cats], dtype=bool), False)
+                    nospace = np.append(np.array([not is_spaced(c) for c in cats], dtype=bool), False)
                     sep &= ~nospace[_codes(lang)]
                 else:
-                    sep &= ~lang.astype(str).str.lower().isin(NO_SPACE_LANGS).to_numpy()
+                    sep &= np.array([is_spaced(c) for c in lang.astype(str)], dtype=bool)
             lengths = np.fromiter((len(f) for f in forms), dtype=np.int64, count=self.n)
             end = np.cumsum(lengths + sep)
             self._text = ("".join([" " + f if sp else f for f, sp in zip(forms, sep.tolist())]),
@@ -423,6 +424,17 @@ class TokenIndex:
             hit = (key, order, bounds)
             self._postings[column] = hit
         return hit[1], hit[2]
+
+    def bounds(self, within: str) -> tuple[np.ndarray, np.ndarray]:
+        """(first row of each unit plus the end, unit number of each row) for ``within``
+        = ``"sentence"``, ``"paragraph"`` or ``"document"``."""
+        if within == "document":
+            return self.doc_bounds, self.doc_row
+        if within == "paragraph":
+            return self.par_bounds, self.par_row
+        if within == "sentence":
+            return self.sent_bounds, self.sent_row
+        raise QueryError(f"within must be 'sentence', 'paragraph' or 'document', not {within!r}")
 
     def par_start(self, rows: np.ndarray) -> np.ndarray:
         return self.par_bounds[self.par_row[rows]]
@@ -567,8 +579,7 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     """
     if "lang" not in tokens.columns or len(literal) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    lang = tokens["lang"]
-    zh = _broadcast(_category_mask(lang, Pattern("literal", "zh"), True), _codes(lang))
+    zh = _unspaced_rows(tokens)
     if not zh.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
     col = tokens["form"]
@@ -643,8 +654,18 @@ def _may_run(tokens: pd.DataFrame, term: Term) -> bool:
         return False
     lang = tokens["lang"]
     if isinstance(lang.dtype, pd.CategoricalDtype):
-        return "zh" in set(_category_strings(lang, lower=True).tolist())
+        return any(not is_spaced(c) for c in _category_strings(lang, lower=True).tolist())
     return True
+
+
+def _unspaced_rows(tokens: pd.DataFrame) -> np.ndarray:
+    """Rows in a language written without spaces (:func:`analysis.languages.is_spaced`)."""
+    lang = tokens["lang"]
+    if not isinstance(lang.dtype, pd.CategoricalDtype):
+        lang = lang.astype(str).astype("category")
+    cats = _category_strings(lang, lower=True)
+    flags = np.append(np.array([not is_spaced(c) for c in cats], dtype=bool), False)
+    return flags[_codes(lang)]
 
 
 def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> np.ndarray:
@@ -705,43 +726,6 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
         ok = ends <= index.par_bounds[index.par_row[starts] + 1]
         starts, ends = starts[ok], ends[ok]
     return starts.astype(np.int64), ends.astype(np.int64)
-
-
-def metadata_mask(tokens: pd.DataFrame, filters: dict[str, Any]) -> np.ndarray:
-    """Rows whose columns meet ``filters``: value = equal, list/set = one of, tuple ``(lo, hi)`` = range.
-
-    Ranges are inclusive and compare as strings for text columns (ISO dates compare correctly),
-    ``None`` leaves an end open: ``date=("2014-08-01", None)``.
-    """
-    mask = np.ones(len(tokens), dtype=bool)
-    for key, wanted in filters.items():
-        if wanted is None:
-            continue
-        if key not in tokens.columns:
-            raise QueryError(f"cannot filter on {key!r}: no such column; columns: {', '.join(map(str, tokens.columns))}")
-        col = tokens[key]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            cats = pd.Series(np.asarray(col.cat.categories, dtype=object), dtype=object)
-            values, codes = cats, _codes(col)
-        else:
-            values, codes = col, None
-        if isinstance(wanted, tuple):
-            if len(wanted) != 2:
-                raise QueryError(f"a range filter is a pair (low, high), e.g. date=('2014-01-01', '2014-12-31'); got {wanted!r}")
-            lo, hi = wanted
-            hit = pd.Series(True, index=values.index)
-            cmp = values.astype(str) if isinstance(lo if lo is not None else hi, str) else values
-            if lo is not None:
-                hit &= cmp >= lo
-            if hi is not None:
-                hit &= cmp <= hi
-        elif isinstance(wanted, (list, set, frozenset)):
-            hit = values.isin(list(wanted))
-        else:
-            hit = values == wanted
-        hit = hit.fillna(False).to_numpy(dtype=bool)
-        mask &= _broadcast(np.append(hit, False), codes) if codes is not None else hit
-    return mask
 
 
 def take_values(tokens: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:

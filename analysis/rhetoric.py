@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import QueryError
-from .keyness import chi2_sf, log_likelihood_4cell, log_ratio
+from .keywords import chi2_sf, log_likelihood_4cell, log_ratio
 
 # ---------------------------------------------------------------------------------------------
 # Word lists (documented, small, editable)
@@ -775,7 +775,7 @@ def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
     return _profile_and_values(tokens, by, features)[0]
 
 
-#: Log-likelihood G² (4-cell form) and Hardie's log ratio come from :mod:`analysis.keyness`
+#: Log-likelihood G² (4-cell form) and Hardie's log ratio come from :mod:`analysis.keywords`
 #: (one implementation for vocabularies and rhetoric features): ``log_likelihood(a, b, n_a, n_b)``
 #: with ``a, b`` the counts and ``n_a, n_b`` the group sizes in words.
 log_likelihood = log_likelihood_4cell
@@ -787,8 +787,8 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
     """Compare two groups feature by feature, with a significance test and an effect size.
 
     Count features: log-likelihood G² in the 4-cell form (Rayson & Garside 2000; Dunning 1993;
-    :func:`analysis.keyness.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the group's
-    other words, and Hardie's (2014) log ratio (:func:`analysis.keyness.log_ratio`, zero → 0.5).
+    :func:`analysis.keywords.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the group's
+    other words, and Hardie's (2014) log ratio (:func:`analysis.keywords.log_ratio`, zero → 0.5).
     Sentence features (length, depth): two-sided Mann–Whitney U test
     (``scipy.stats.mannwhitneyu``) of the per-sentence values, with ``log_ratio`` =
     log2(mean_a / mean_b). Columns: feature, kind, count_a, words_a, value_a

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import QueryError
-from .keyness import punct_mask
+from .keywords import punct_mask
 
 #: Fixed relations, in display order; prepositional relations follow, by frequency.
 RELATIONS = (

@@ -54,7 +54,7 @@ import yaml
 from scipy import stats
 
 from ._atomic import write_text_atomic
-from .dispersion import dp_norm, gries_dp
+from .distribution import dp_norm, gries_dp
 from .errors import CorpusError, DictionaryError, QueryError
 from .query import metadata_mask
 
@@ -666,7 +666,7 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
         with the group's words as exposure), ``dp`` (Gries's 2008 deviation of proportions of
         the theme over the groups of this table, parts weighted by their words — the same
         value on every row of a theme; NaN for a theme that never occurs or with one group;
-        :func:`analysis.dispersion.gries_dp`) and ``dp_norm`` (Lijffijt & Gries 2012). When ``doc_id`` is a group
+        :func:`analysis.distribution.gries_dp`) and ``dp_norm`` (Lijffijt & Gries 2012). When ``doc_id`` is a group
         column the document ``date`` is added and documents are ordered by date.
     """
     _check_tokens(tokens)
@@ -806,7 +806,7 @@ def theme_hits(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike 
 
     ``theme`` is a theme at any level ("security" or "security/cyber"); ``where`` / ``filters``
     select the cell's group: ``voice="official"``, ``doc_id="..."``, ``month="2014-08"``,
-    a list (one of) or a ``(low, high)`` range as in :func:`analysis.kwic.kwic`.
+    a list (one of) or a ``(low, high)`` range as in :func:`analysis.concordance.kwic`.
     Context is ``window`` words each side, within the paragraph; English words are joined by
     spaces, Chinese without.
 

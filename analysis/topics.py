@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import TifaError
+from .errors import TifaError, TopicModelError
 
 __all__ = [
     "TopicModelError",
@@ -61,8 +61,6 @@ __all__ = [
 ]
 
 
-class TopicModelError(TifaError):
-    """Topic-model input or parameters are unusable (empty units, k < 2, unknown unit, ...)."""
 
 
 #: Content-word parts of speech whose lemmas make up topic-model units (UD UPOS tags).

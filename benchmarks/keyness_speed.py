@@ -2,7 +2,7 @@
 
 Tiles the seed corpus's Tokens table up to ``--tokens`` rows when the seed annotations are
 available, else builds a synthetic Zipfian table (vocabulary 200,000 lemmas, s = 1.1), and times
-:func:`analysis.keyness.keyness` for ``voice == "official"`` against the rest.
+:func:`analysis.keywords.keyness` for ``voice == "official"`` against the rest.
 
     python benchmarks/keyness_speed.py [--tokens 10000000] [--repeat 3] [--synthetic]
 """
@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from analysis.keyness import keyness
+from analysis.keywords import keyness
 
 
 def seed_tokens() -> pd.DataFrame | None:

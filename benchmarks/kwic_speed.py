@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per query; the median is reported (default 5)")
     args = ap.parse_args(argv)
 
-    from analysis.kwic import kwic
+    from analysis.concordance import kwic
     from analysis.query import match_spans, token_index
 
     corpus, seed = load_seed()

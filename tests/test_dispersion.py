@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.dispersion import (dispersion, dispersion_measures, dispersion_positions, dp_norm, gries_dp,
+from analysis.distribution import (dispersion, dispersion_measures, dispersion_positions, dp_norm, gries_dp,
                                  juilland_d)
 from analysis.errors import QueryError
 from analysis.plots.dispersion import dispersion_plot

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.composition import composition
+from analysis.overview import composition
 from analysis.errors import TifaError
 from analysis.figures import save_figure
 from analysis.notebooks import notebook_paths, strip_outputs

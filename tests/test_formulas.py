@@ -7,7 +7,7 @@ import pytest
 
 from analysis.cli import _common as cli_common
 from analysis.errors import QueryError
-from analysis.formulas import formula_kwic, formula_occurrences, formulas, formulas_by_document
+from analysis.phraseology import formula_kwic, formula_occurrences, formulas, formulas_by_document
 from analysis.tokens import tokens_from_conllu
 
 UPOS = {

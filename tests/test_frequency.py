@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import QueryError
-from analysis.frequency import clusters, frequency, ngrams
+from analysis.wordlist import clusters, frequency, ngrams
 from analysis.tokens import tokens_from_conllu
 
 

@@ -12,7 +12,7 @@ from scipy import stats
 from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
 from analysis.errors import QueryError
-from analysis.keyness import (chi2_sf, chi_squared, corrected_alpha, keyness, log_likelihood_2term,
+from analysis.keywords import (chi2_sf, chi_squared, corrected_alpha, keyness, log_likelihood_2term,
                               log_likelihood_4cell, log_ratio, percent_diff, simple_maths)
 from analysis.tokens import tokens_from_sentences
 
@@ -228,7 +228,7 @@ def test_cli_collocates(monkeypatch, capsys):
 
 
 def test_punctuation_by_form_even_when_mistagged():
-    from analysis.keyness import punct_mask
+    from analysis.keywords import punct_mask
 
     # an ASCII comma in Chinese text tagged PART by the parser, and a real particle 的
     text = ("1\t网络\t网络\tNOUN\t_\t_\t3\tnmod\t_\t_\n2\t,\t,\tPART\t_\t_\t3\tcompound\t_\t_\n"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis.cli import _common as cli_common
-from analysis.errors import QueryError
-from analysis.kwic import KWIC, kwic
+from analysis.errors import ParameterError, QueryError
+from analysis.concordance import KWIC, kwic
 from analysis.tokens import tokens_from_conllu
 
 
@@ -103,8 +103,8 @@ def test_phrase_match_text(tokens):
 def test_filters(tokens):
     assert kwic(tokens, "security", voice="framing")["doc_id"].tolist() == ["d2"]
     assert kwic(tokens, "security", voice=["framing", "official"]).shape[0] == 4
-    assert kwic(tokens, "security", date=("2014-08-01", "2014-12-31"))["doc_id"].tolist() == ["d2"]
-    assert kwic(tokens, "security", date=(None, "2014-06-30"))["doc_id"].tolist() == ["d1"] * 3
+    assert kwic(tokens, "security", date=slice("2014-08-01", "2014-12-31"))["doc_id"].tolist() == ["d2"]
+    assert kwic(tokens, "security", date=slice(None, "2014-06-30"))["doc_id"].tolist() == ["d1"] * 3
     assert kwic(tokens, "安全", lang="zh").shape[0] == 3
     assert kwic(tokens, "安全", lang="en").shape[0] == 0
     with pytest.raises(QueryError, match="no such column"):
@@ -158,12 +158,16 @@ def test_sort_random_is_seeded(tokens):
 
 
 def test_bad_arguments(tokens):
-    with pytest.raises(QueryError, match="sort key"):
+    with pytest.raises(ParameterError, match="sort key"):
         kwic(tokens, "security", sort="X9")
-    with pytest.raises(QueryError, match="window"):
+    with pytest.raises(ParameterError, match="window"):
         kwic(tokens, "security", window=-1)
-    with pytest.raises(QueryError, match="unit"):
+    with pytest.raises(ParameterError, match="window"):
+        kwic(tokens, "security", window=(1, 2, 3))
+    with pytest.raises(ParameterError, match="unit"):
         kwic(tokens, "security", unit="word")
+    with pytest.raises(ParameterError, match="within"):
+        kwic(tokens, "security", within="chapter")
     with pytest.raises(QueryError, match="unknown field"):
         kwic(tokens, "lema:security")
 
@@ -193,7 +197,17 @@ def test_english_character_window(tokens):
 def test_html_repr(tokens):
     html = kwic(tokens, "security", window=2)._repr_html_()
     assert html.count("<tr>") == 1 + 4
-    assert 'href="#d1-p2"' in html and "d1 ¶2" in html
+    assert "d1 ¶2" in html
+    # every link points at an anchor that exists in the same output: the paragraph's full text
+    links = re.findall(r'href="#([^"]+)"', html)
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert links and set(links) <= ids
+    assert any(a.endswith("-d1-p2") for a in ids)
+    assert "Cyber security and public opinion" in html  # the paragraph behind d2 ¶1
+    # sliced concordances stay a KWIC and keep their links
+    sliced = kwic(tokens, "security", window=2).iloc[1:3]
+    assert type(sliced) is KWIC and set(re.findall(r'href="#([^"]+)"', sliced._repr_html_())) <= \
+        set(re.findall(r'id="([^"]+)"', sliced._repr_html_()))
     assert "text-align:right" in html and "font-weight:bold" in html
     # a frame that lost the KWIC columns falls back to pandas' own HTML
     assert "tifa-kwic" not in kwic(tokens, "security")[["doc_id"]]._repr_html_()

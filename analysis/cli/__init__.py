@@ -17,8 +17,15 @@ from collections.abc import Sequence
 from ..errors import TifaError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``tifa CMD: error: MESSAGE (see tifa CMD --help)``, exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tifa",
         description="Tifa (提法): discourse and rhetoric analysis of Chinese party-state texts.",
     )

@@ -105,6 +105,124 @@ def add_option(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
     parser.add_argument(*flags, **kwargs)
 
 
+# -- one vocabulary of options (docs/api.md): --by groups, --field, --window, --top, --where ---------
+
+
+def _number(text: str, kind, what: str):
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}") from None
+    if kind is float and not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (``--top``, ``--k``, ``--threads``)."""
+    value = _number(text, int, "a whole number >= 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: a whole number >= 0 (``--window``, ``--seed``)."""
+    value = _number(text, int, "a whole number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    value = _number(text, float, "a number > 0")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, not {text!r}")
+    return value
+
+
+def nonnegative_float(text: str) -> float:
+    """argparse type: a number >= 0."""
+    value = _number(text, float, "a number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, not {text!r}")
+    return value
+
+
+def probability(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1 (``--alpha``, ``--conf``)."""
+    value = _number(text, float, "a number between 0 and 1")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), not {text!r}")
+    return value
+
+
+#: The validated numeric types; every numeric option of every command uses one (tests check it).
+NUMERIC_TYPES = (positive_int, nonnegative_int, positive_float, nonnegative_float, probability)
+
+
+def window_value(text: str) -> int | tuple[int, int]:
+    """argparse type for ``--window``: ``5`` (either side) or ``0,3`` (left, right)."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) == 1:
+        return nonnegative_int(parts[0])
+    if len(parts) == 2:
+        return nonnegative_int(parts[0]), nonnegative_int(parts[1])
+    raise argparse.ArgumentTypeError(f"expected N or LEFT,RIGHT (whole numbers >= 0), not {text!r}")
+
+
+def add_top_option(parser: argparse.ArgumentParser, default: int | None = None, what: str = "rows") -> None:
+    """``--top N``: print at most N rows (N >= 1; default: all, or ``default``)."""
+    shown = "all" if default is None else str(default)
+    add_option(parser, "--top", type=positive_int, default=default, metavar="N",
+               help=f"print at most N {what} (default: {shown})")
+
+
+def add_where_option(parser: argparse.ArgumentParser) -> None:
+    """``--where COLUMN=VALUE`` (repeatable): the one filter syntax of every command.
+
+    ``voice=official`` (equal), ``voice=official,framing`` (any of), ``date=2014-01-01..2014-06-30``
+    (inclusive range; ``2014-08..`` leaves the end open). Several --where combine with AND.
+    """
+    add_option(parser, "--where", type=column_value, action="append", default=[], metavar="COLUMN=VALUE",
+               help="keep words whose COLUMN has VALUE; a,b = any of; lo..hi = inclusive range (repeatable: AND)")
+
+
+def filters_from_args(args: argparse.Namespace, name: str = "where") -> dict:
+    """The ``--where`` options as keyword filters for :func:`analysis.select`."""
+    from .._core import parse_filter_value
+    from ..errors import ParameterError
+
+    out: dict = {}
+    for key, value in getattr(args, name, None) or []:
+        parsed = parse_filter_value(value)
+        if key in out:
+            old = out[key]
+            if isinstance(old, slice) or isinstance(parsed, slice):
+                raise ParameterError(f"--{name} {key}= given twice with a range; give one range per column")
+            out[key] = (old if isinstance(old, list) else [old]) + (parsed if isinstance(parsed, list) else [parsed])
+        else:
+            out[key] = parsed
+    return out
+
+
+def restrict(tokens, args: argparse.Namespace, name: str = "where"):
+    """``tokens`` narrowed by the ``--where`` filters (an error if nothing is left)."""
+    from .._core import select
+    from ..errors import EmptySelectionError
+
+    filters = filters_from_args(args, name)
+    if not filters:
+        return tokens
+    out = select(tokens, **filters).reset_index(drop=True)
+    if not len(out):
+        shown = " ".join(f"{k}={v}" for k, v in (getattr(args, name, None) or []))
+        raise EmptySelectionError(f"--{name} {shown} selects no words; check the column values "
+                                  "(e.g. tifa corpus info)")
+    return out
+
+
 def column_value(text: str) -> tuple[str, str]:
     """argparse type for ``COLUMN=VALUE`` (e.g. ``--where voice=official``)."""
     if "=" not in text:

@@ -1,6 +1,6 @@
 """``tifa keyness``, ``tifa collocates``, ``tifa sketch``: keywords, collocates, word sketches.
 
-Each mirrors one function: :func:`analysis.keyness.keyness`,
+Each mirrors one function: :func:`analysis.keywords.keyness`,
 :func:`analysis.collocation.collocates` and :func:`analysis.sketch.word_sketch` (with
 :func:`analysis.sketch.sketch_hits` for ``tifa sketch LEMMA --hits RELATION COLLOCATE``).
 
@@ -36,7 +36,7 @@ def _restrict(tokens, args):
     where = _filters(getattr(args, "where", None))
     if not where:
         return tokens
-    from ..keyness import select_rows
+    from ..keywords import select_rows
 
     mask = select_rows(tokens, where, "--where")
     if not mask.any():
@@ -121,7 +121,7 @@ def _head(df, top):
 
 
 def _run_keyness(args) -> int:
-    from ..keyness import keyness
+    from ..keywords import keyness
 
     tokens = _restrict(_common.load_tokens_from_args(args), args)
     table = keyness(tokens, _filters(args.target), _filters(args.reference) if args.reference else None,

@@ -1,8 +1,8 @@
 """``tifa kwic``, ``tifa freq``, ``tifa ngrams``, ``tifa dispersion``: the concordance tools.
 
-Each mirrors one function: :func:`analysis.kwic.kwic`, :func:`analysis.frequency.frequency`,
-:func:`analysis.frequency.ngrams` / :func:`~analysis.frequency.clusters` and
-:func:`analysis.dispersion.dispersion`. The query language is documented in
+Each mirrors one function: :func:`analysis.concordance.kwic`, :func:`analysis.wordlist.frequency`,
+:func:`analysis.wordlist.ngrams` / :func:`~analysis.wordlist.clusters` and
+:func:`analysis.distribution.dispersion`. The query language is documented in
 ``docs/query-language.md``.
 """
 
@@ -140,7 +140,7 @@ def _print_kwic_text(table, out=None) -> None:
 
 
 def run_kwic(args) -> int:
-    from ..kwic import kwic
+    from ..concordance import kwic
 
     tokens = _common.load_tokens_from_args(args)
     child = [tuple(c) for c in args.child] if args.child else None
@@ -158,7 +158,7 @@ def run_kwic(args) -> int:
 
 
 def run_freq(args) -> int:
-    from ..frequency import frequency
+    from ..wordlist import frequency
 
     tokens = _subset(_common.load_tokens_from_args(args), _filters(args))
     table = frequency(tokens, by=args.by, upos=args.upos, groupby=args.groupby,
@@ -169,7 +169,7 @@ def run_freq(args) -> int:
 
 def run_ngrams(args) -> int:
     from ..errors import QueryError
-    from ..frequency import ngrams
+    from ..wordlist import ngrams
 
     try:
         sizes = [int(x) for x in args.n]
@@ -189,7 +189,7 @@ def run_ngrams(args) -> int:
 
 
 def run_dispersion(args) -> int:
-    from ..dispersion import dispersion
+    from ..distribution import dispersion
 
     tokens = _subset(_common.load_tokens_from_args(args), _filters(args))
     part = args.part[0] if len(args.part) == 1 else args.part

@@ -1,7 +1,7 @@
 """``tifa rhetoric`` and ``tifa formulas``: the rhetoric profile and formula (tifa) detection.
 
 Mirrors :mod:`analysis.rhetoric` (``compare_rhetoric`` by default; ``rhetoric_profile`` with
-``--profile``; ``feature_hits`` with ``--hits FEATURE``) and :mod:`analysis.formulas`
+``--profile``; ``feature_hits`` with ``--hits FEATURE``) and :mod:`analysis.phraseology`
 (``formulas``; ``formula_kwic`` with ``--kwic``).
 """
 
@@ -46,7 +46,7 @@ def _rhetoric(args) -> int:
 
 
 def _formulas(args) -> int:
-    from ..formulas import formula_kwic, formulas
+    from ..phraseology import formula_kwic, formulas
 
     tokens = _common.load_tokens_from_args(args)
     lang = None if args.lang in (None, "all") else args.lang

@@ -15,7 +15,7 @@ _VOICE_ORDER = ("official", "framing", "reference", "original")
 def plot_composition(comp: pd.DataFrame, *, size: str = "words", ax=None):
     """Horizontal stacked bars: one bar per document (in ``comp``'s order, top down), one segment per voice.
 
-    ``comp`` is :func:`analysis.composition.composition` output (English documents, usually).
+    ``comp`` is :func:`analysis.overview.composition` output (English documents, usually).
     Each bar is labelled with its date and outlet.
     """
     with tifa_style():

@@ -23,7 +23,7 @@ def dispersion_plot(
 ) -> Figure:
     """One row per document, one tick per hit at its relative position in the document.
 
-    ``positions`` is the DataFrame of :func:`analysis.dispersion.dispersion_positions`
+    ``positions`` is the DataFrame of :func:`analysis.distribution.dispersion_positions`
     (``doc_id``, ``term``, ``relative``). Rows follow the order of its ``doc_id`` categories
     (documents without hits keep an empty row); terms follow its ``term`` categories.
     ``facet=True`` draws one panel per term side by side (quanteda's x-ray layout);

@@ -13,9 +13,9 @@ def plot_keyness(table: pd.DataFrame, *, n: int = 15, target: str = "target", re
                  statistic: str = "g2_4cell", alpha: float | None = None, ax=None):
     """Diverging bars of log ratio (Hardie 2014) for the top ``n`` positive and negative keywords.
 
-    ``table`` is :func:`analysis.keyness.keyness` output, already ordered by the signed statistic
+    ``table`` is :func:`analysis.keywords.keyness` output, already ordered by the signed statistic
     (positive keywords first, negative last). ``alpha`` is the per-test significance level (e.g.
-    Bonferroni-corrected with :func:`analysis.keyness.corrected_alpha`); bars of keywords whose
+    Bonferroni-corrected with :func:`analysis.keywords.corrected_alpha`); bars of keywords whose
     p-value (column ``p_<statistic>``) is not below it are drawn hollow. Each bar is labelled with
     its G² and its two frequencies.
     """

@@ -1,6 +1,6 @@
 """Figures of the rhetoric analysis: the profile by voice, and formulas across documents.
 
-Each function takes a table from :mod:`analysis.rhetoric` or :mod:`analysis.formulas` and returns
+Each function takes a table from :mod:`analysis.rhetoric` or :mod:`analysis.phraseology` and returns
 a matplotlib Figure; none computes a statistic.
 """
 
@@ -100,7 +100,7 @@ def plot_formulas_across_documents(by_document: pd.DataFrame, *, documents: Sequ
     """A dot matrix: one row per formula, one column per document, a dot where the formula occurs
     (area ∝ occurrences, the count written beside dots above 1).
 
-    ``by_document`` is a :func:`analysis.formulas.formulas_by_document` table (``formula, doc_id,
+    ``by_document`` is a :func:`analysis.phraseology.formulas_by_document` table (``formula, doc_id,
     freq``). ``documents``/``formulas`` fix the order (default: order of appearance).
     """
     _require(by_document, {"formula", "doc_id", "freq"}, "plot_formulas_across_documents",

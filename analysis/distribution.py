@@ -19,7 +19,7 @@ DP_norm
     adjusted frequencies in corpora'", *IJCL* 17(1): 147–149: ``DP_norm = DP / (1 - min s_i)``,
     which reaches 1 when all occurrences fall in the smallest part.
 
-Part sizes count non-punctuation words (UPOS ``PUNCT`` excluded), as :mod:`analysis.frequency`
+Part sizes count non-punctuation words (UPOS ``PUNCT`` excluded), as :mod:`analysis.wordlist`
 does. A hit of a phrase query counts once, in the part of its first word.
 """
 
