@@ -371,22 +371,29 @@ def parse_filter_value(text: str) -> Any:
 
 
 def match(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
-          head: str | None = None, deprel: str | None = None, child: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows where ``query`` matches: ``(starts, ends)`` (``end`` exclusive), ascending; see :mod:`analysis.query`."""
-    return match_spans(tokens, query, case_sensitive=case_sensitive, head=head, deprel=deprel, child=child)
+          head: str | None = None, deprel: str | None = None, child: Any = None,
+          within: str = "paragraph") -> tuple[np.ndarray, np.ndarray]:
+    """Rows where ``query`` matches: ``(starts, ends)`` (``end`` exclusive), ascending; see :mod:`analysis.query`.
+
+    Phrases and Chinese word-spanning literals match inside one ``within`` unit.
+    """
+    return match_spans(tokens, query, case_sensitive=case_sensitive, head=head, deprel=deprel, child=child,
+                       within=check_within(within))
 
 
-def match_mask(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False) -> np.ndarray:
+def match_mask(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
+               within: str = "paragraph") -> np.ndarray:
     """One bool per row: is it the *first* word of a match of ``query``?"""
-    starts, _ = match(tokens, query, case_sensitive=case_sensitive)
+    starts, _ = match(tokens, query, case_sensitive=case_sensitive, within=within)
     mask = np.zeros(len(tokens), dtype=bool)
     mask[starts] = True
     return mask
 
 
-def covered_mask(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False) -> np.ndarray:
+def covered_mask(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
+                 within: str = "paragraph") -> np.ndarray:
     """One bool per row: is it inside any match of ``query`` (every word of a phrase or Chinese run)?"""
-    starts, ends = match(tokens, query, case_sensitive=case_sensitive)
+    starts, ends = match(tokens, query, case_sensitive=case_sensitive, within=within)
     diff = np.zeros(len(tokens) + 1, dtype=np.int64)
     np.add.at(diff, starts, 1)
     np.add.at(diff, ends, -1)

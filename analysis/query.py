@@ -80,10 +80,15 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Constraint:
-    """``field`` (a Tokens column) must match ``pattern``."""
+    """``field`` (a Tokens column) must match ``pattern``; or, with ``alternatives``, any one of them.
+
+    ``lemma:secur*|secur*`` parses to one constraint whose alternatives are the two single
+    constraints (its own ``field`` and ``pattern`` are then unused: ``field == ""``).
+    """
 
     field: str
     pattern: Pattern
+    alternatives: tuple["Constraint", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ def _split_top(text: str, seps: str, what: str, query: str) -> list[str]:
             buf.append(ch)
             if ch == '"':
                 in_quote = False
-        elif ch == "/" and (not buf or buf[-1] in ":(,&"):
+        elif ch == "/" and (not buf or buf[-1] in ":(,&|"):
             in_regex = True
             buf.append(ch)
         elif ch == '"':
@@ -211,6 +216,16 @@ def _parse_inner(body: str, query: str, what: str) -> str:
     return body
 
 
+def _simple_constraint(part: str, query: str) -> Constraint:
+    """One ``field:pattern`` (or a bare pattern on ``form``)."""
+    if part.lower().startswith(("head(", "child(")):
+        raise QueryError(f"head(...) and child(...) cannot be alternatives ('|') in {query!r}")
+    m = _FIELD_RE.match(part)
+    if m and not part.startswith(("/", '"')):
+        return Constraint(_field_name(m.group(1), query), _parse_pattern(m.group(2), query))
+    return Constraint("form", _parse_pattern(part, query))
+
+
 def parse_term(text: str, query: str | None = None) -> Term:
     """Parse one term (no spaces outside quotes/parentheses): constraints joined by ``&``."""
     query = text if query is None else query
@@ -241,11 +256,14 @@ def parse_term(text: str, query: str | None = None) -> Term:
         elif low.startswith(("head(", "child(")):
             raise QueryError(f"malformed {part!r} in {query!r}; write head(TERM) or child(DEPREL,TERM)")
         else:
-            m = _FIELD_RE.match(part)
-            if m and not part.startswith(("/", '"')):
-                constraints.append(Constraint(_field_name(m.group(1), query), _parse_pattern(m.group(2), query)))
+            pieces = _split_top(part, "|", "term", query)
+            if len(pieces) > 1:
+                if any(not x.strip() for x in pieces):
+                    raise QueryError(f"empty alternative around '|' in {query!r}; write e.g. lemma:secur*|secur*")
+                alts = tuple(_simple_constraint(x.strip(), query) for x in pieces)
+                constraints.append(Constraint("", Pattern("literal", ""), alts))
             else:
-                constraints.append(Constraint("form", _parse_pattern(part, query)))
+                constraints.append(_simple_constraint(part, query))
     if not constraints and head is None and not children:
         raise QueryError(f"term {text!r} in {query!r} constrains nothing")
     return Term(tuple(constraints), head, tuple(children))
@@ -531,6 +549,11 @@ def _category_mask(col: pd.Series, pattern: Pattern, case_sensitive: bool) -> np
 
 def constraint_mask(tokens: pd.DataFrame, constraint: Constraint, *, case_sensitive: bool = False) -> np.ndarray:
     """Rows whose ``constraint.field`` matches ``constraint.pattern`` (one bool per row)."""
+    if constraint.alternatives:
+        mask = np.zeros(len(tokens), dtype=bool)
+        for alt in constraint.alternatives:
+            mask |= constraint_mask(tokens, alt, case_sensitive=case_sensitive)
+        return mask
     if constraint.field not in tokens.columns:
         raise QueryError(f"this Tokens table has no column {constraint.field!r}")
     col = tokens[constraint.field]
@@ -572,10 +595,12 @@ def term_mask(tokens: pd.DataFrame, term: Term, *, case_sensitive: bool = False,
     return mask
 
 
-def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensitive: bool) -> tuple[np.ndarray, np.ndarray]:
+def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensitive: bool,
+             bounds: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Chinese rows where a run of >= 2 consecutive words concatenates to ``literal``.
 
-    Returns (start rows, run lengths). Runs stay inside a paragraph.
+    Returns (start rows, run lengths). Runs stay inside one unit (``bounds``/``unit``: see
+    :meth:`TokenIndex.bounds`).
     """
     if "lang" not in tokens.columns or len(literal) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -593,7 +618,7 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     forms = index.forms(tokens)
     starts, lengths = [], []
     for s in cand.tolist():
-        end = int(index.par_bounds[index.par_row[s] + 1])
+        end = int(bounds[unit[s] + 1])
         acc, j = "", s
         while j < end and len(acc) < len(target):
             acc += norm(forms[j])
@@ -607,14 +632,14 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
 
 
 def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex,
-                case_sensitive: bool) -> tuple[np.ndarray, np.ndarray | None]:
+                case_sensitive: bool, bounds: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(mask of start rows, length of the match starting there, or None when all are 1) for one term."""
     mask = term_mask(tokens, term, case_sensitive=case_sensitive, index=index)
     length = None
     simple = (len(term.constraints) == 1 and term.head is None and not term.children
               and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal")
     if simple:
-        starts, lengths = _zh_runs(tokens, term.constraints[0].pattern.text, index, case_sensitive)
+        starts, lengths = _zh_runs(tokens, term.constraints[0].pattern.text, index, case_sensitive, bounds, unit)
         if len(starts):
             mask = mask.copy()
             mask[starts] = True
@@ -628,10 +653,7 @@ def _term_at(tokens: pd.DataFrame, term: Term, rows: np.ndarray, index: TokenInd
     """Whether ``term`` holds at each of ``rows`` (evaluated at those rows only when possible)."""
     ok = np.ones(len(rows), dtype=bool)
     for cons in term.constraints:
-        if cons.field not in tokens.columns:
-            raise QueryError(f"this Tokens table has no column {cons.field!r}")
-        col = tokens[cons.field]
-        ok &= _category_mask(col, cons.pattern, case_sensitive)[_codes(col)[rows]]
+        ok &= _constraint_at(tokens, cons, rows, case_sensitive)
     if term.head is not None or term.children:
         index.require_sentences()
     if term.head is not None:
@@ -644,6 +666,18 @@ def _term_at(tokens: pd.DataFrame, term: Term, rows: np.ndarray, index: TokenInd
     if term.children:  # children need the whole table: who points at these rows
         ok &= term_mask(tokens, Term((), None, term.children), case_sensitive=case_sensitive, index=index)[rows]
     return ok
+
+
+def _constraint_at(tokens: pd.DataFrame, cons: Constraint, rows: np.ndarray, case_sensitive: bool) -> np.ndarray:
+    if cons.alternatives:
+        ok = np.zeros(len(rows), dtype=bool)
+        for alt in cons.alternatives:
+            ok |= _constraint_at(tokens, alt, rows, case_sensitive)
+        return ok
+    if cons.field not in tokens.columns:
+        raise QueryError(f"this Tokens table has no column {cons.field!r}")
+    col = tokens[cons.field]
+    return _category_mask(col, cons.pattern, case_sensitive)[_codes(col)[rows]]
 
 
 def _may_run(tokens: pd.DataFrame, term: Term) -> bool:
@@ -670,8 +704,9 @@ def _unspaced_rows(tokens: pd.DataFrame) -> np.ndarray:
 
 def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> np.ndarray:
     """Rows where ``term`` (one word, no Chinese runs) holds, from the inverted index of one column."""
-    cons = next((c for c in term.constraints if isinstance(tokens[c.field].dtype, pd.CategoricalDtype)), None) \
-        if all(c.field in tokens.columns for c in term.constraints) else None
+    singles = [c for c in term.constraints if not c.alternatives]
+    cons = next((c for c in singles if isinstance(tokens[c.field].dtype, pd.CategoricalDtype)), None) \
+        if all(c.field in tokens.columns for c in singles) else None
     if cons is None:
         return np.flatnonzero(term_mask(tokens, term, case_sensitive=case_sensitive, index=index))
     cats = np.flatnonzero(_category_mask(tokens[cons.field], cons.pattern, case_sensitive)[:-1])
@@ -689,14 +724,17 @@ def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensit
 
 def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: bool = False,
                 head: str | None = None, deprel: str | None = None,
-                child: tuple[str, str] | list[tuple[str, str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                child: tuple[str, str] | list[tuple[str, str]] | None = None,
+                within: str = "paragraph") -> tuple[np.ndarray, np.ndarray]:
     """Rows where ``query`` matches: ``(starts, ends)``, row positions (``end`` exclusive), ascending.
 
-    A phrase matches consecutive words inside one paragraph. Matches may overlap (``a a`` in
-    ``a a a`` matches twice), as in AntConc and quanteda.
+    A phrase (or a Chinese word-spanning literal) matches consecutive words inside one
+    ``within`` unit: ``"paragraph"`` (default), ``"sentence"`` or ``"document"``. Matches may
+    overlap (``a a`` in ``a a a`` matches twice), as in AntConc and quanteda.
     """
     q = build_query(query, head=head, deprel=deprel, child=child)
     index = token_index(tokens)
+    bounds, unit = index.bounds(within)
     n = len(tokens)
     if not any(_may_run(tokens, t) for t in q.terms):
         # the fast path: candidates from the inverted index, later terms checked at their rows
@@ -705,25 +743,25 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
         for term in q.terms[1:]:
             ok = ends < n
             starts, ends = starts[ok], ends[ok]
-            ok = index.par_row[ends] == index.par_row[starts]
+            ok = unit[ends] == unit[starts]
             starts, ends = starts[ok], ends[ok]
             ok = _term_at(tokens, term, ends, index, case_sensitive)
             starts, ends = starts[ok], ends[ok] + 1
         return starts.astype(np.int64), ends.astype(np.int64)
-    mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive)
+    mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive, bounds, unit)
     starts = np.flatnonzero(mask)
     ends = starts + (1 if length is None else length[starts])
     for term in q.terms[1:]:
         if not len(starts):
             break
-        tmask, tlen = _term_spans(tokens, term, index, case_sensitive)
+        tmask, tlen = _term_spans(tokens, term, index, case_sensitive, bounds, unit)
         ok = ends < n
         starts, ends = starts[ok], ends[ok]
-        ok = (index.par_row[ends] == index.par_row[starts]) & tmask[ends]
+        ok = (unit[ends] == unit[starts]) & tmask[ends]
         starts, ends = starts[ok], ends[ok]
         ends = ends + (1 if tlen is None else tlen[ends])
-    if len(starts) and (length is not None or len(q.terms) > 1):  # a multi-word Chinese run at the end must not leave its paragraph
-        ok = ends <= index.par_bounds[index.par_row[starts] + 1]
+    if len(starts) and (length is not None or len(q.terms) > 1):  # a multi-word Chinese run at the end must not leave its unit
+        ok = ends <= bounds[unit[starts] + 1]
         starts, ends = starts[ok], ends[ok]
     return starts.astype(np.int64), ends.astype(np.int64)
 
