@@ -46,6 +46,7 @@ from ._atomic import write_text_atomic
 from .conllu import Sentence, Word, format_conllu, parse_conllu
 from .corpus import Corpus, Document
 from .errors import AnnotationError, ModelNotFoundError
+from .languages import find_language
 from .models import ModelSet, resolve_model_set, stanza_language, try_resolve_model_set
 
 PROVENANCE_FILE = "provenance.json"
@@ -75,7 +76,8 @@ def prepare_text(text: str, lang: str) -> str:
     points into the original text, and :class:`StanzaParser` puts the original characters back
     into forms and lemmas. Commas and colons between digits (1,000; 10:30) are left alone.
     """
-    if stanza_language(lang) != "zh-hans":
+    found = find_language(lang)
+    if found is None or not found.fullwidth_punctuation:
         return text
     return _ZH_ASCII_PUNCT.sub(lambda m: _ZH_FULLWIDTH[m.group(0)], text)
 

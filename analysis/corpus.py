@@ -33,11 +33,10 @@ import pandas as pd
 
 from ._atomic import write_text_atomic
 from .errors import CorpusError
+from .languages import HAN
 
 VOICES = ("framing", "official", "original", "reference")
 
-#: Han characters (CJK Unified Ideographs, Extension A, Compatibility Ideographs).
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -146,12 +145,6 @@ class Document:
         pars = tuple(Paragraph(**{k: v for k, v in p.items() if k in known}) for p in rec["paragraphs"])
         meta = {k: rec[k] for k in (*DOCUMENT_FIELDS, "source") if k in rec}
         return cls(paragraphs=pars, extra=dict(rec.get("extra") or {}), **meta)
-
-
-def _matches(value: Any, wanted: Any) -> bool:
-    if isinstance(wanted, (list, tuple, set, frozenset)):
-        return value in wanted
-    return value == wanted
 
 
 class Corpus:
@@ -282,18 +275,23 @@ class Corpus:
     def subset(self, *, voice: str | Iterable[str] | None = None, **metadata: Any) -> "Corpus":
         """A new corpus with the documents whose metadata match, and only the paragraphs of ``voice``.
 
-        Each keyword names a metadata field; its value is one value or a list of accepted values.
-        ``voice`` filters paragraphs; documents left without paragraphs are dropped.
+        Each keyword names a metadata field and filters as :func:`analysis.select` does (one value,
+        a list of values = any of, ``slice(low, high)`` = inclusive range). ``voice`` filters
+        paragraphs (one value or a list); documents left without paragraphs are dropped.
 
         >>> corpus.subset(lang="en", voice="official")          # doctest: +SKIP
         >>> corpus.subset(doc_id=["a", "b"])                      # doctest: +SKIP
         """
+        from ._core import filter_mask
+
         docs = list(self._docs)
-        for key, wanted in metadata.items():
-            if docs and key not in docs[0].metadata():
-                known = ", ".join(docs[0].metadata())
-                raise CorpusError(f"unknown metadata field {key!r}; known fields: {known}")
-            docs = [d for d in docs if _matches(d.metadata().get(key), wanted)]
+        if metadata and docs:
+            table = pd.DataFrame([d.metadata() for d in docs])
+            unknown = [k for k in metadata if k not in table.columns]
+            if unknown:
+                raise CorpusError(f"unknown metadata field {unknown[0]!r}; known fields: {', '.join(table.columns)}")
+            keep = filter_mask(table, metadata)
+            docs = [d for d, k in zip(docs, keep.tolist()) if k]
         if voice is not None:
             voices = {voice} if isinstance(voice, str) else set(voice)
             kept = []

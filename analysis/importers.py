@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_directory
-from .corpus import DOCUMENT_FIELDS, HAN, Corpus, Document, Paragraph
+from .corpus import DOCUMENT_FIELDS, Corpus, Document, Paragraph
+from .languages import HAN
 from .errors import CorpusImportError
 
 _LETTER = re.compile(r"[^\W\d_]")

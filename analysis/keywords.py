@@ -5,8 +5,8 @@
 and returns one row per term with every statistic of the field, computed over the whole vocabulary
 at once with numpy.
 
-For a term with frequency ``a`` in the target (``c`` tokens) and ``b`` in the reference (``d``
-tokens), the 2×2 table is::
+For a term with frequency ``a`` in the target (``c`` words, :func:`analysis.is_word`) and ``b``
+in the reference (``d`` words), the 2×2 table is::
 
                      target    reference
     term               a           b
@@ -20,8 +20,6 @@ array-valued ``a, b, c, d`` and are tested one by one.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,94 +27,14 @@ import pandas as pd
 from scipy import stats
 from scipy.special import xlogy
 
+from ._core import check_choice, check_int, check_probability, check_top, is_word, selection_mask, term_codes
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
-from .errors import QueryError
+from .errors import EmptySelectionError
 
-#: Statistics :func:`keyness` can rank and test by (column names of its result).
-STATISTICS = ("g2_4cell", "g2_2term", "chi2", "chi2_yates")
-#: Multiple-comparison corrections accepted by :func:`keyness`.
+#: Statistics :func:`keyness` can rank and test by (``measure=``; column names of its result).
+MEASURES = ("g2_4cell", "g2_2term", "chi2", "chi2_yates")
+#: Multiple-comparison corrections accepted by :func:`keyness` (``correction=``).
 CORRECTIONS = (None, "bonferroni", "sidak")
-#: Parts of speech dropped from counts (and from corpus sizes) when ``exclude_punct`` is true.
-PUNCT_UPOS = frozenset({"PUNCT"})
-
-
-# --------------------------------------------------------------------------------------------
-# term codes (shared with analysis.collocation)
-# --------------------------------------------------------------------------------------------
-
-def term_codes(tokens: pd.DataFrame, by: str = "lemma", lowercase: bool = True) -> tuple[np.ndarray, pd.Index]:
-    """Integer code of every row's term and the vocabulary those codes index.
-
-    Works on the categorical codes (no per-row string work), so it is fast on millions of rows.
-    Rows with an empty term get code ``-1``.
-    """
-    if by not in ("lemma", "form"):
-        raise QueryError(f"by must be 'lemma' or 'form', not {by!r}")
-    if by not in tokens.columns:
-        raise QueryError(f"the Tokens table has no {by!r} column; build it with analysis.tokens")
-    col = tokens[by]
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype("string").fillna("").astype("category")
-    codes = col.cat.codes.to_numpy().astype(np.int64, copy=False)
-    cats = pd.Index(col.cat.categories.astype(str))
-    if lowercase:
-        cats = pd.Index(cats.str.lower())
-    new_codes, vocab = pd.factorize(cats)
-    vocab = pd.Index(vocab, dtype=object)
-    mapping = np.asarray(new_codes, dtype=np.int64)
-    empty = np.flatnonzero(np.asarray(vocab == ""))
-    if len(empty):
-        mapping = np.where(mapping == empty[0], -1, mapping)
-    mapping = np.append(mapping, -1)  # categorical code -1 (missing) maps to -1
-    return mapping[codes], vocab
-
-
-def _all_punctuation(text: str) -> bool:
-    return bool(text) and all(unicodedata.category(ch).startswith("P") for ch in text)
-
-
-def punct_mask(tokens: pd.DataFrame) -> np.ndarray:
-    """Boolean array: True for punctuation rows.
-
-    A row is punctuation when its UPOS is in :data:`PUNCT_UPOS` or its form consists only of
-    Unicode punctuation characters (category P*): parsers sometimes tag ASCII commas in Chinese
-    text as PART or NOUN.
-    """
-    mask = np.zeros(len(tokens), dtype=bool)
-    if "upos" in tokens.columns:
-        mask |= np.asarray(tokens["upos"].isin(list(PUNCT_UPOS)), dtype=bool)
-    if "form" in tokens.columns:
-        form = tokens["form"]
-        if not isinstance(form.dtype, pd.CategoricalDtype):
-            form = form.astype("string").fillna("").astype("category")
-        flags = np.array([_all_punctuation(str(c)) for c in form.cat.categories] + [False], dtype=bool)
-        mask |= flags[form.cat.codes.to_numpy()]
-    return mask
-
-
-def select_rows(tokens: pd.DataFrame, selector: Any, what: str = "target") -> np.ndarray:
-    """A boolean row mask from a mask (array/Series of bools) or a dict of metadata filters.
-
-    A dict maps a column to a value or a list of values, e.g. ``{"voice": "official"}`` or
-    ``{"voice": ["official", "original"], "lang": "en"}``; conditions are combined with AND.
-    """
-    if isinstance(selector, Mapping):
-        mask = np.ones(len(tokens), dtype=bool)
-        for col, value in selector.items():
-            if col not in tokens.columns:
-                raise QueryError(f"{what} filter names an unknown column {col!r}; "
-                                 f"use one of {', '.join(map(str, tokens.columns))}")
-            values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-            mask &= np.asarray(tokens[col].isin(values), dtype=bool)
-        return mask
-    try:
-        mask = np.asarray(selector)
-    except Exception as exc:  # pragma: no cover - defensive
-        raise QueryError(f"{what} must be a boolean mask or a dict of filters") from exc
-    if mask.dtype != bool or mask.shape != (len(tokens),):
-        raise QueryError(f"{what} must be a dict of metadata filters or a boolean mask with one value "
-                         f"per token ({len(tokens)}), got dtype {mask.dtype} and shape {mask.shape}")
-    return mask
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,10 +131,8 @@ def chi2_sf(statistic) -> np.ndarray:
 
 def corrected_alpha(alpha: float, m: int, correction: str | None) -> float:
     """Per-test significance level for ``m`` tests: Bonferroni ``α/m``, Šidák ``1-(1-α)^(1/m)``."""
-    if correction not in CORRECTIONS:
-        raise QueryError(f"correction must be one of None, 'bonferroni', 'sidak', not {correction!r}")
-    if not 0 < alpha < 1:
-        raise QueryError(f"p must be between 0 and 1, got {alpha}")
+    check_choice(correction, "correction", CORRECTIONS)
+    alpha = check_probability(alpha, "alpha")
     m = max(int(m), 1)
     if correction == "bonferroni":
         return alpha / m
@@ -234,26 +150,29 @@ def keyness(
     target: Any,
     reference: Any = None,
     *,
-    by: str = "lemma",
-    lowercase: bool = True,
-    exclude_punct: bool = True,
+    field: str = "lemma",
+    case_sensitive: bool = False,
     min_freq: int = 1,
-    p: float | None = None,
+    alpha: float | None = None,
     correction: str | None = None,
     min_effect: float | None = None,
-    statistic: str = "g2_4cell",
+    measure: str = "g2_4cell",
     zero_adjustment: float = 0.5,
     simple_maths_n: float = 1.0,
+    top: int | None = None,
 ) -> pd.DataFrame:
     """Keyness of every term of a target subcorpus against a reference subcorpus.
 
-    ``target`` and ``reference`` are boolean masks over ``tokens`` or dicts of metadata filters
-    (``{"voice": "official"}``); the default reference is every token not in the target. The
-    reference may overlap the target (one document against the whole corpus), but the tests
-    assume two independent samples, so disjoint subcorpora are the sound choice. Restrict the
-    Tokens first (e.g. ``tokens[tokens.lang == "en"]``) so that English and Chinese are not mixed.
-    Terms are lemmas or forms (``by``), lowercased by default; punctuation is left out of both
-    counts and corpus sizes unless ``exclude_punct=False``.
+    ``target`` and ``reference`` are dicts of filters, with the meaning of :func:`analysis.select`
+    (``{"voice": "official"}``, ``{"voice": ["official", "original"]}`` = any of,
+    ``{"date": slice("2014-01-01", "2014-06-30")}`` = inclusive range), or boolean masks with one
+    value per row; the default reference is every row not in the target. The reference may
+    overlap the target (one document against the whole corpus), but the tests assume two
+    independent samples, so disjoint subcorpora are the sound choice. Restrict the Tokens first
+    (e.g. ``analysis.select(tokens, lang="en")``) so that English and Chinese are not mixed.
+    Terms are read from ``field`` (lemmas by default), lower-cased unless ``case_sensitive``.
+    Only words count (:func:`analysis.is_word`): the corpus sizes ``c`` and ``d`` are the
+    numbers of words in the target and the reference.
 
     Returns one row per term whose total frequency (target + reference) is at least
     ``min_freq``, with columns:
@@ -261,8 +180,8 @@ def keyness(
     - ``term``, ``freq_target``, ``freq_reference``, ``per_million_target``,
       ``per_million_reference``;
     - ``g2_4cell`` — log-likelihood G² summed over all four cells (Dunning 1993; AntConc);
-      **the default statistic** for ordering and for ``p``; ``g2_2term`` — the two-term form of
-      Rayson & Garside (2000) / Rayson's LL wizard;
+      **the default measure** for ordering and for ``alpha``; ``g2_2term`` — the two-term form
+      of Rayson & Garside (2000) / Rayson's LL wizard;
     - ``chi2`` and ``chi2_yates`` — Pearson χ² without / with Yates's correction;
     - ``p_g2_4cell``, ``p_g2_2term``, ``p_chi2``, ``p_chi2_yates`` — upper-tail p-values on
       one degree of freedom (``scipy.stats.chi2.sf``);
@@ -271,39 +190,37 @@ def keyness(
     - ``direction`` — ``positive`` when the term's relative frequency is higher in the target,
       ``negative`` when lower, ``none`` when equal.
 
-    Rows are ordered by the signed ``statistic`` (positive keywords first, strongest first;
+    Rows are ordered by the signed ``measure`` (positive keywords first, strongest first;
     negative keywords last, the strongest at the very end; ties in vocabulary order).
-    Filters: ``p`` keeps rows whose p-value (of ``statistic``) is below the significance level,
-    Bonferroni- or Šidák-corrected for the number of terms tested when ``correction`` is given;
-    ``min_effect`` keeps rows with ``|log_ratio| >= min_effect``.
-    The result's ``attrs`` record corpus sizes, the number of tests, the per-test level and the
-    critical value of the statistic.
+    Filters: ``alpha`` keeps rows whose p-value (of ``measure``) is below the significance
+    level, Bonferroni- or Šidák-corrected for the number of terms tested when ``correction``
+    is given; ``min_effect`` keeps rows with ``|log_ratio| >= min_effect``; ``top`` keeps the
+    first rows. The result's ``attrs`` record corpus sizes, the number of tests, the per-test
+    level and the critical value of the measure.
     """
-    if statistic not in STATISTICS:
-        raise QueryError(f"statistic must be one of {', '.join(STATISTICS)}, not {statistic!r}")
-    if correction not in CORRECTIONS:
-        raise QueryError(f"correction must be one of None, 'bonferroni', 'sidak', not {correction!r}")
+    check_choice(measure, "measure", MEASURES)
+    check_choice(correction, "correction", CORRECTIONS)
+    min_freq = check_int(min_freq, "min_freq", minimum=1)
+    top = check_top(top)
+    if alpha is not None:
+        check_probability(alpha, "alpha")
     if len(tokens) == 0:
-        raise QueryError("the Tokens table is empty; load or annotate a corpus first")
-    t_mask = select_rows(tokens, target, "target")
-    r_mask = ~t_mask if reference is None else select_rows(tokens, reference, "reference")
-    codes, vocab = term_codes(tokens, by, lowercase)
-    keep = codes >= 0
-    if exclude_punct:
-        keep &= ~punct_mask(tokens)
-    t_codes = codes[t_mask & keep]
-    r_codes = codes[r_mask & keep]
-    c, d = len(t_codes), len(r_codes)
+        raise EmptySelectionError("the Tokens table is empty; load or annotate a corpus first")
+    t_mask = selection_mask(tokens, target, "target")
+    r_mask = ~t_mask if reference is None else selection_mask(tokens, reference, "reference")
+    codes, vocab = term_codes(tokens, field, case_sensitive=case_sensitive)
+    word = is_word(tokens)
+    c, d = int((t_mask & word).sum()), int((r_mask & word).sum())
     if c == 0:
-        raise QueryError("the target selects no tokens; check its filters (e.g. {'voice': 'official'})")
+        raise EmptySelectionError("the target selects no words; check its filters (e.g. {'voice': 'official'})")
     if d == 0:
-        raise QueryError("the reference selects no tokens; check its filters or leave it out "
-                         "to compare with the rest of the corpus")
+        raise EmptySelectionError("the reference selects no words; check its filters or leave it out "
+                                  "to compare with the rest of the corpus")
+    keep = word & (codes >= 0)
     v = len(vocab)
-    a = np.bincount(t_codes, minlength=v)
-    b = np.bincount(r_codes, minlength=v)
-    present = (a + b) >= max(int(min_freq), 1)
-    idx = np.flatnonzero(present)
+    a = np.bincount(codes[t_mask & keep], minlength=v)
+    b = np.bincount(codes[r_mask & keep], minlength=v)
+    idx = np.flatnonzero((a + b) >= min_freq)
     a, b = a[idx], b[idx]
 
     g2_4 = log_likelihood_4cell(a, b, c, d)
@@ -332,16 +249,18 @@ def keyness(
         "direction": pd.Categorical.from_codes(direction, categories=["positive", "negative", "none"]),
     })
     n_tests = len(out)
-    attrs: dict[str, Any] = {"n_target": c, "n_reference": d, "n_tests": n_tests, "statistic": statistic,
-                             "by": by, "correction": correction}
-    if p is not None:
-        level = corrected_alpha(p, n_tests, correction)
-        attrs.update(alpha=p, alpha_per_test=level, critical_value=float(stats.chi2.isf(level, 1)))
-        out = out[out[f"p_{statistic}"].to_numpy() < level]
+    attrs: dict[str, Any] = {"n_target": c, "n_reference": d, "n_tests": n_tests, "measure": measure,
+                             "field": field, "correction": correction}
+    if alpha is not None:
+        level = corrected_alpha(alpha, n_tests, correction)
+        attrs.update(alpha=alpha, alpha_per_test=level, critical_value=float(stats.chi2.isf(level, 1)))
+        out = out[out[f"p_{measure}"].to_numpy() < level]
     if min_effect is not None:
         out = out[np.abs(out["log_ratio"].to_numpy()) >= min_effect]
     sign = np.where(out["direction"].to_numpy() == "negative", -1.0, 1.0)
-    order = np.lexsort((out.index.to_numpy(), -(sign * out[statistic].to_numpy())))
+    order = np.lexsort((out.index.to_numpy(), -(sign * out[measure].to_numpy())))
     out = out.iloc[order].reset_index(drop=True)
+    if top is not None:
+        out = out.head(top)
     out.attrs = attrs
     return out

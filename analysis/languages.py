@@ -26,6 +26,9 @@ class Language:
     1,000 characters count (Han characters for Chinese; ``None`` where words are the unit).
     ``stanza``: the Stanza language code of the pipeline that parses it.
     ``aliases``: other codes that mean the same language (``zh-hans``, ``zh-cn``).
+    ``fullwidth_punctuation``: ASCII punctuation in its text is handed to the parser in its
+    full-width form (Chinese models are trained on full-width commas; see
+    :func:`analysis.annotation.prepare_text`).
     """
 
     code: str
@@ -35,6 +38,7 @@ class Language:
     stanza: str
     char_pattern: str | None = None
     aliases: tuple[str, ...] = ()
+    fullwidth_punctuation: bool = False
 
     @property
     def joiner(self) -> str:
@@ -54,7 +58,7 @@ HAN = re.compile(HAN_PATTERN)
 LANGUAGES: dict[str, Language] = {
     "en": Language("en", "English", "Latin", spaced=True, stanza="en", aliases=("eng", "english")),
     "zh": Language("zh", "Chinese (simplified)", "Han", spaced=False, stanza="zh-hans", char_pattern=HAN_PATTERN,
-                   aliases=("zh-hans", "zh-cn", "zh_hans", "zho", "chinese")),
+                   aliases=("zh-hans", "zh-cn", "zh_hans", "zho", "chinese"), fullwidth_punctuation=True),
 }
 
 _BY_ALIAS = {alias: lang for lang in LANGUAGES.values() for alias in (lang.code, *lang.aliases)}

@@ -44,10 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelNotFoundError, TifaError
+from .languages import LANGUAGES as _REGISTRY
+from .languages import stanza_code
 
 #: Stanza language codes Tifa annotates, and the corpus codes that map to them.
-LANGUAGES = ("en", "zh-hans")
-LANG_ALIASES = {"zh": "zh-hans", "zh-cn": "zh-hans", "zh_hans": "zh-hans", "english": "en", "chinese": "zh-hans"}
+LANGUAGES = tuple(lang.stanza for lang in _REGISTRY.values())
 #: Processors Tifa runs, in pipeline order; ``mwt`` only where the language has one.
 PROCESSORS = ("tokenize", "mwt", "pos", "lemma", "depparse")
 REQUIRED_PROCESSORS = ("tokenize", "pos", "lemma", "depparse")
@@ -69,9 +70,8 @@ TEXT_PREPARATION = "zh-fullwidth-punctuation-1"
 
 
 def stanza_language(lang: str) -> str:
-    """The Stanza language code for a corpus language code (``zh`` → ``zh-hans``)."""
-    code = lang.strip().lower()
-    return LANG_ALIASES.get(code, code)
+    """The Stanza language code for a corpus language code (``zh`` → ``zh-hans``; :mod:`analysis.languages`)."""
+    return stanza_code(lang)
 
 
 def stanza_version() -> str:

@@ -59,9 +59,9 @@ def run_notebook(path: str | Path, *, timeout: int = 1200, env: dict[str, str] |
     return nb
 
 
-def run_notebooks(paths: list[Path], *, jobs: int = 1, env: dict[str, str] | None = None,
+def run_notebooks(paths: list[Path], *, workers: int = 1, env: dict[str, str] | None = None,
                   on_done=None) -> dict[Path, float]:
-    """Execute several notebooks, ``jobs`` kernels at a time; return seconds per notebook.
+    """Execute several notebooks, ``workers`` kernels at a time; return seconds per notebook.
 
     Notebooks are independent (each writes its own figures), so running two at once on a
     2-core machine roughly halves the wall time without changing any output. ``on_done(path,
@@ -76,7 +76,7 @@ def run_notebooks(paths: list[Path], *, jobs: int = 1, env: dict[str, str] | Non
         return time.perf_counter() - t
 
     times: dict[Path, float] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, p): p for p in paths}
         errors = []
         for fut in as_completed(futures):

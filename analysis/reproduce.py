@@ -52,11 +52,11 @@ def figures_index(folder: str | Path | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reproduce(corpus_dir: str | Path | None = None, *, notebooks: bool = True, jobs: int = 2,
+def reproduce(corpus_dir: str | Path | None = None, *, notebooks: bool = True, workers: int = 2,
               out: TextIO | None = None) -> int:
     """Run every step of the paper's pipeline; return 0 on success.
 
-    ``jobs`` notebooks run at a time (default 2, one per core here); outputs do not depend on it.
+    ``workers`` notebooks run at a time (default 2, one per core here); outputs do not depend on it.
     """
     out = out or sys.stdout
     t0 = time.perf_counter()
@@ -77,7 +77,7 @@ def reproduce(corpus_dir: str | Path | None = None, *, notebooks: bool = True, j
                 bar.update(1)
                 print(f"      {p.name}: {seconds:.1f} s", file=out)
 
-            run_notebooks(paths, jobs=jobs, on_done=done)
+            run_notebooks(paths, workers=workers, on_done=done)
         index = figures_dir() / "README.md"
         write_text_atomic(index, figures_index())
         print(f"[4/4] figures: {figures_dir()} (index {index.name})", file=out)

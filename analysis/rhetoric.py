@@ -11,13 +11,20 @@ parse (UPOS, FEATS, DEPREL, HEAD) and returns one row per occurrence, with the e
 that a reader can audit every count (:func:`feature_hits` adds the sentence text). :data:`FEATURES`
 maps each feature's name to its extractor, languages and a one-line definition.
 
-:func:`rhetoric_profile` turns the hits into rates per 1,000 words for any grouping column;
-:func:`compare_rhetoric` tests every feature between two groups (log-likelihood G² and Hardie's
-log ratio for counts; Mann–Whitney U for per-sentence measures).
+:func:`rhetoric_profile` turns the hits into rates per 1,000 words (``per_1000``) for any
+grouping column (``by=``, the grouping columns kept by name); :func:`compare_rhetoric` tests every
+feature between two values of ``by`` (log-likelihood G² and Hardie's log ratio for counts;
+Mann–Whitney U for per-sentence measures).
 
-"Words" everywhere means syntactic words of the Tokens table that are not punctuation: UPOS
-``PUNCT``, or a form made only of punctuation/symbol characters (the compact Chinese model tags
-ASCII commas in Chinese text PART).
+"Words" everywhere means :func:`analysis.is_word`, the package's one definition: rows of the
+Tokens table whose UPOS is not ``PUNCT``/``SYM`` and whose form is not made only of punctuation
+and symbol characters (the compact Chinese model tags ASCII commas in Chinese text PART). It is
+the denominator of every rate and the unit of sentence length.
+
+Languages are read through :mod:`analysis.languages`: the ``lang`` column is reduced to the
+registry's canonical code (``zh-hans`` → ``zh``), each feature lists the codes it is defined for,
+and language-specific rules (Chinese subjectless directives, 被-passives, 一、 enumerators) apply to
+rows of that code.
 Word lists (modals, directive verbs, Chinese nominalisations) are module constants: read them,
 and pass your own extractor into :data:`FEATURES` for another corpus.
 
@@ -28,16 +35,18 @@ LAS ≈ 47): features defined on Chinese dependency relations are noisier than t
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import QueryError
+from ._core import as_list, check_columns, concordance, filter_mask, group_keys, is_word, require_rows
+from .errors import EmptySelectionError, ParameterError, QueryError
 from .keywords import chi2_sf, log_likelihood_4cell, log_ratio
+from .languages import canonical, joiner
 
 # ---------------------------------------------------------------------------------------------
 # Word lists (documented, small, editable)
@@ -118,7 +127,7 @@ _ZH_NUMBER_SHI = re.compile(r"^[一二三四五六七八九十]{1,3}是$")
 _ENUM_SEPARATORS = frozenset({",", ".", ")", "、", ":", "，", "．", "）", "：", "-", "–", "—"})
 _OPEN_BRACKETS = frozenset({"(", "（", "["})
 
-_REQUIRED = ("doc_id", "sent", "idx", "form", "lemma", "upos", "feats", "head", "deprel", "lang")
+_REQUIRED = ("doc_id", "par", "sent", "idx", "form", "lemma", "upos", "feats", "head", "deprel", "lang")
 _HIT_COLUMNS = ("doc_id", "sent", "idx", "evidence", "value")
 
 
@@ -126,28 +135,18 @@ _HIT_COLUMNS = ("doc_id", "sent", "idx", "evidence", "value")
 # The parse as arrays
 # ---------------------------------------------------------------------------------------------
 
-def is_punctuation_form(form: str) -> bool:
-    """True when every character of ``form`` is Unicode punctuation (P*) or a symbol (S*).
-
-    Used with UPOS ``PUNCT``: the compact Chinese model tags ASCII punctuation inside Chinese
-    text ("," in 指出,这些年) as PART or VERB, and such tokens are not words."""
-    return bool(form) and all(unicodedata.category(ch)[0] in "PS" for ch in form)
-
-
 class Parse:
     """A Tokens table prepared for tree queries (built once, shared by all extractors).
 
     Attributes are numpy arrays over the rows of ``tokens`` (same order): ``lem`` (lower-cased
     lemma, the form when the lemma is empty), ``rel`` (the full relation), ``base`` (the relation
-    without subtype), ``sid`` (a sentence number across the table), ``hpos`` (row position of the
-    head, -1 for the root or a head outside the table).
+    without subtype), ``lang`` (the registry's canonical language code), ``word``
+    (:func:`analysis.is_word`), ``sid`` (a sentence number across the table), ``hpos`` (row
+    position of the head, -1 for the root or a head outside the table).
     """
 
     def __init__(self, tokens: pd.DataFrame):
-        missing = [c for c in _REQUIRED if c not in tokens.columns]
-        if missing:
-            raise QueryError(f"the table lacks the Tokens column(s) {missing}; build it with "
-                             "analysis.tokens.load_tokens or tokens_from_conllu")
+        check_columns(tokens, _REQUIRED, "read the parse without")
         self.tokens = tokens.reset_index(drop=True)
         t = self.tokens
         n = len(t)
@@ -167,7 +166,7 @@ class Parse:
         self.feats = col("feats")
         self.rel = col("deprel")
         self.base = np.array([r.split(":", 1)[0] for r in self.rel], dtype=object)
-        self.lang = col("lang")
+        self.lang = pd.Series(col("lang"), dtype=object).map(lambda c: canonical(c) if c else "").to_numpy(dtype=object)
         self.sent = t["sent"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         self.idx = t["idx"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         head = t["head"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
@@ -179,7 +178,8 @@ class Parse:
                              "pass each sentence once")
         hpos = lookup.reindex(pd.MultiIndex.from_arrays([self.sid, head])).to_numpy()
         self.hpos = np.where(np.isnan(hpos), -1, hpos).astype(np.int64) if n else np.zeros(0, np.int64)
-        self.is_punct = (self.upos == "PUNCT") | np.array([is_punctuation_form(f) for f in self.form], dtype=bool)
+        self.word = is_word(t)
+        self._lang_masks: dict[str, np.ndarray] = {}
         self.pos = np.arange(n)
 
     # -- tree helpers -------------------------------------------------------------------------
@@ -201,8 +201,12 @@ class Parse:
     def has_feat(self, feat: str) -> np.ndarray:
         return np.array([feat in f.split("|") for f in self.feats], dtype=bool)
 
-    def lang_is(self, lang: str) -> np.ndarray:
-        return np.array([str(x).startswith(lang) for x in self.lang], dtype=bool)
+    def lang_is(self, code: str) -> np.ndarray:
+        """Rows in language ``code`` (compared as the registry's canonical codes; cached)."""
+        key = canonical(code)
+        if key not in self._lang_masks:
+            self._lang_masks[key] = self.lang == key
+        return self._lang_masks[key]
 
     def sentence_starts(self) -> np.ndarray:
         """Row positions of the first word of each sentence."""
@@ -385,7 +389,7 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
         ch = kids.get(int(v), [])
         if any(p.rel[c] == "obl:agent" for c in ch):
             continue
-        if p.lang[v].startswith("zh"):
+        if zh[v]:
             markers = [c for c in ch if bei[c]]
             if not markers:
                 continue
@@ -436,10 +440,10 @@ def nominalisations(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 
 
 def sentence_length(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
-    """Sentence length: words (punctuation excluded) per sentence; one row per sentence, ``value`` = length."""
+    """Sentence length: words (:func:`analysis.is_word`) per sentence; one row per sentence, ``value`` = length."""
     p = _prepare(tokens)
     starts = p.sentence_starts()
-    lengths = np.bincount(p.sid[~p.is_punct], minlength=len(starts)) if p.n else np.zeros(0)
+    lengths = np.bincount(p.sid[p.word], minlength=len(starts)) if p.n else np.zeros(0)
     return _hits(p, starts, [f"{int(v)} words" for v in lengths], lengths)
 
 
@@ -496,15 +500,14 @@ def tree_depth(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 def _enumerator_at(p: Parse, start: int, end: int) -> list[int] | None:
     """Positions of the enumerator at the start of the sentence [start, end), or None."""
     i = start
-    while i < end and p.form[i] in _OPEN_BRACKETS and p.is_punct[i]:
+    while i < end and p.form[i] in _OPEN_BRACKETS and not p.word[i]:
         i += 1
     if i >= end:
         return None
     w = p.form[i]
     nxt = i + 1 if i + 1 < end else None
-    sep = nxt is not None and p.is_punct[nxt] and p.form[nxt] in _ENUM_SEPARATORS
-    zh = p.lang[i].startswith("zh")
-    if zh:
+    sep = nxt is not None and not p.word[nxt] and p.form[nxt] in _ENUM_SEPARATORS
+    if p.lang_is("zh")[i]:
         if _ZH_NUMBER_SHI.match(w):
             return list(range(start, i + 1))
         if _ZH_NUMBER.match(w) or w in _ZH_ORDINALS:
@@ -546,8 +549,7 @@ def enumerated_sections(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
         enum = _enumerator_at(p, int(s), int(e))
         if enum:
             anchors.append(int(s))
-            evidence.append("".join(p.form[q] for q in enum) if p.lang[s].startswith("zh")
-                            else " ".join(p.form[q] for q in enum))
+            evidence.append(joiner(p.lang[s]).join(p.form[q] for q in enum))
     return _hits(p, anchors, evidence)
 
 

@@ -24,6 +24,8 @@ lang           category     language of the paragraph (``en``, ``zh``)
 voice          category     voice of the paragraph
 kind, outlet,  category     document metadata from the corpus
 date, title
+...            category     every further metadata column of the corpus (an imported
+                            CSV's or JSON Lines' own columns, e.g. ``source``)
 =============  ===========  ==========================================================
 
 Rows are in reading order (doc, sent, idx). Words are syntactic words: a multi-word token such
@@ -62,7 +64,14 @@ def tokens_from_sentences(
     maps a paragraph number to that paragraph's ``lang`` and ``voice``.
     Sentences without a paragraph number count as paragraph 1.
     """
-    cols: dict[str, list] = {c: [] for c in TOKEN_COLUMNS}
+    docs = list(docs)
+    extra_keys: list[str] = []
+    for _doc_id, _sentences, doc_meta, par_meta in docs:
+        for key in [*doc_meta, *(k for pm in par_meta.values() for k in pm)]:
+            if key not in TOKEN_COLUMNS and key not in extra_keys:
+                extra_keys.append(key)
+    columns = list(TOKEN_COLUMNS) + extra_keys
+    cols: dict[str, list] = {c: [] for c in columns}
     for doc_id, sentences, doc_meta, par_meta in docs:
         for s_no, sent in enumerate(sentences, 1):
             par = sent.par if sent.par is not None else 1
@@ -85,13 +94,20 @@ def tokens_from_sentences(
                 cols["end_char"].append(w.end_char)
                 cols["lang"].append(lang)
                 cols["voice"].append(voice)
-                for key in ("kind", "outlet", "date", "title"):
-                    cols[key].append(doc_meta.get(key, ""))
-    return _typed(pd.DataFrame(cols, columns=list(TOKEN_COLUMNS)))
+                for key in ("kind", "outlet", "date", "title", *extra_keys):
+                    cols[key].append(_meta_text(pm.get(key, doc_meta.get(key, ""))))
+    return _typed(pd.DataFrame(cols, columns=columns))
+
+
+def _meta_text(value: Any) -> str:
+    """A metadata value as the text a categorical column holds (missing values become "")."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value if isinstance(value, str) else str(value)
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    for col in TOKEN_COLUMNS:
+    for col in df.columns:
         if col in _INT_DTYPES:
             dtype = _INT_DTYPES[col]
             if dtype == "Int32":
@@ -106,8 +122,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 def tokens_from_conllu(text: str, doc_id: str = "doc", **meta: Any) -> pd.DataFrame:
     """A Tokens table from a CoNLL-U string: the way tests build parsed documents by hand.
 
-    ``meta`` sets document metadata columns (``lang``, ``voice``, ``kind``, ``outlet``, ``date``,
-    ``title``) for every row.
+    ``meta`` sets document metadata columns for every row: ``lang``, ``voice``, ``kind``,
+    ``outlet``, ``date``, ``title``, and any other name (``source="ministry"``) as a column of its own.
 
     >>> t = tokens_from_conllu('''
     ... 1\\tWe\\twe\\tPRON\\tPRP\\t_\\t2\\tnsubj\\t_\\t_
@@ -127,6 +143,9 @@ def concat_tokens(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
         return _typed(pd.DataFrame({c: [] for c in TOKEN_COLUMNS}))
     out = pd.concat([t.astype({c: "object" for c in t.columns if isinstance(t[c].dtype, pd.CategoricalDtype)})
                      for t in tables], ignore_index=True)
+    for col in out.columns:  # a metadata column some tables lack: "" there, as in one table
+        if col not in _INT_DTYPES and out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
     return _typed(out)
 
 
@@ -137,7 +156,7 @@ def tokens_from_corpus_sentences(corpus, sentences: Mapping[str, list[Sentence]]
     """A Tokens table from each document's parsed sentences, with the corpus's metadata joined.
 
     Paragraph ``lang``/``voice`` come from the corpus paragraphs; ``kind, outlet, date, title``
-    from the document. A sentence whose paragraph number the document does not have is an error.
+    and every further metadata column of an imported corpus (``Document.extra``) from the document. A sentence whose paragraph number the document does not have is an error.
     """
     from .errors import AnnotationError
 
@@ -151,7 +170,8 @@ def tokens_from_corpus_sentences(corpus, sentences: Mapping[str, list[Sentence]]
             if s.par is not None and s.par not in par_meta:
                 raise AnnotationError(f"annotation of {doc.doc_id!r} has paragraph {s.par}, which the corpus "
                                       f"document lacks; run `tifa annotate --force`")
-        doc_meta = {"lang": doc.lang, "kind": doc.kind, "outlet": doc.outlet, "date": doc.date, "title": doc.title}
+        doc_meta = {"lang": doc.lang, "kind": doc.kind, "outlet": doc.outlet, "date": doc.date, "title": doc.title,
+                    **{str(k): v for k, v in doc.extra.items()}}
         rows.append((doc.doc_id, sents, doc_meta, par_meta))
     return tokens_from_sentences(rows)
 

@@ -34,13 +34,16 @@ def tokens():
 
 def test_explorer_updates_on_every_control(tokens):
     ex = ConcordanceExplorer(tokens, "lemma:security", window=2)
-    assert ex.message == "2 hits" and ">safeguard national<" in ex.output.value  # two words of left context
-    assert "must safeguard national" not in ex.output.value
-    ex.voice.value = "framing"
-    assert ex.message == "1 hits" and list(ex.result.doc_id) == ["b"]
-    ex.voice.value = "all"
+    table = lambda: ex.output.value.split('<div class="tifa-kwic-paragraphs">')[0]  # noqa: E731 - the rows only
+    assert ex.message == "2 hits" and ">safeguard national<" in table()  # two words of left context
+    assert "must safeguard national" not in table()
+    assert list(ex.filter_column.options) == ["(no filter)", "voice"]  # lang has one value: nothing to filter
+    ex.filter_column.value = "voice"
+    ex.filter_value.value = "framing"
+    assert ex.message == "1 hit" and list(ex.result.doc_id) == ["b"]
+    ex.filter_value.value = "(all)"
     ex.window.value = 3
-    assert "must safeguard national" in ex.output.value
+    assert "must safeguard national" in table()
     ex.sort.value = "1st word right (R1)"
     assert list(ex.result.right.str.split().str[0]) == [".", "matters"]
 
@@ -49,3 +52,25 @@ def test_explorer_shows_query_errors_instead_of_raising(tokens):
     ex = ConcordanceExplorer(tokens)
     ex.query.value = "lemma:"
     assert ex.result is None and ex.message and "D55E00" in ex.output.value
+
+
+def test_explorer_filters_on_a_corpus_own_column_and_counts_characters():
+    """A corpus without voice: the filter offers its own column; a character window for Chinese."""
+    zh = """
+# newpar id = z-p1
+1\t我们\t我们\tPRON\tPRP\t_\t2\tnsubj\t_\t_
+2\t维护\t维护\tVERB\tVV\t_\t0\troot\t_\t_
+3\t网络\t网络\tNOUN\tNN\t_\t4\tcompound\t_\t_
+4\t安全\t安全\tNOUN\tNN\t_\t2\tobj\t_\t_
+5\t。\t。\tPUNCT\t.\t_\t2\tpunct\t_\t_
+"""
+    t = concat_tokens([tokens_from_conllu(zh, doc_id="z", lang="zh", source="ministry"),
+                       tokens_from_conllu(OFFICIAL, doc_id="a", lang="en", source="press")])
+    ex = ConcordanceExplorer(t, "安全", window=3, unit="char")
+    assert set(ex.filter_column.options) == {"(no filter)", "lang", "source"}
+    assert ex.result["left"].tolist() == ["护网络"]  # three characters of left context
+    ex.filter_column.value = "source"
+    ex.filter_value.value = "press"
+    assert ex.message == "0 hits"
+    ex.filter_value.value = "ministry"
+    assert ex.message == "1 hit"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
+from . import _common
 from ._common import add_format_option, add_tokens_options, corpus_from_args, print_table
 
 
@@ -59,9 +60,9 @@ def register(subparsers) -> None:
                     "changed) into <corpus>/annotations/<model set>/<doc_id>.conllu, writing each file "
                     "atomically: interrupt at any time and rerun to resume.")
     add_tokens_options(p)
-    p.add_argument("--workers", type=int, default=1, metavar="N",
+    p.add_argument("--workers", type=_common.positive_int, default=1, metavar="N",
                    help="parsing processes, each with its own pipelines (default 1; at most one per core helps)")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
+    p.add_argument("--threads", type=_common.positive_int, default=None, metavar="N",
                    help="torch threads per parsing process (default: torch's choice; 1 is often faster on a busy machine)")
     p.add_argument("--force", action="store_true", help="re-parse every document, even up-to-date ones")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

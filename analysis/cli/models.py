@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import _common
 from ._common import add_format_option, print_table
 
 
@@ -55,5 +56,5 @@ def register(subparsers) -> None:
     dl.add_argument("--lang", action="append", metavar="LANG", help="language (repeatable; default: en and zh-hans)")
     dl.add_argument("--dir", metavar="DIR", help="target directory (default: $TIFA_STANZA_DIR or ~/stanza_resources)")
     dl.add_argument("--package", metavar="NAME", help="Stanza package (default: 'default')")
-    dl.add_argument("--timeout", type=float, default=10.0, help="network timeout in seconds (default 10)")
+    dl.add_argument("--timeout", type=_common.positive_float, default=10.0, help="network timeout in seconds (default 10)")
     dl.set_defaults(func=run_download)

@@ -8,12 +8,12 @@ import argparse
 def _reproduce(args: argparse.Namespace) -> int:
     from ..reproduce import reproduce
 
-    return reproduce(args.corpus, notebooks=not args.no_notebooks, jobs=args.jobs)
+    return reproduce(args.corpus, notebooks=not args.no_notebooks, workers=args.workers)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reproduce", help="rebuild the corpus, annotations and every figure of the paper")
     p.add_argument("--corpus", help="corpus directory (default: the project's corpus/)")
     p.add_argument("--no-notebooks", action="store_true", help="stop after the corpus and annotations")
-    p.add_argument("--jobs", type=int, default=2, help="notebooks executed at a time (default: 2)")
+    p.add_argument("--workers", type=_common.positive_int, default=2, help="notebooks executed at a time (default: 2)")
     p.set_defaults(func=_reproduce)
