@@ -257,7 +257,7 @@ def group_keys(tokens: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.DataFrame]
         groups = pd.DataFrame({cols[0]: np.asarray(uniques, dtype=object)})
     else:
         codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
-        groups = uniques.to_frame(index=False)
+        groups = pd.DataFrame([tuple(u) for u in uniques], columns=cols)
     return np.asarray(codes, dtype=np.int64), groups
 
 
@@ -331,7 +331,7 @@ def select(tokens: pd.DataFrame, **filters: Any) -> pd.DataFrame:
 
     >>> select(tokens, lang="en", voice=["official", "framing"], date=slice("2014-01-01", "2014-06-30"))  # doctest: +SKIP
     """
-    if not filters:
+    if all(v is None for v in filters.values()):
         return tokens
     return tokens[filter_mask(tokens, filters)]
 

@@ -12,15 +12,15 @@ from .style import PAGE_WIDTH, VOICE_COLORS, tifa_style
 _VOICE_ORDER = ("official", "framing", "reference", "original")
 
 
-def plot_composition(comp: pd.DataFrame, *, size: str = "words", ax=None):
-    """Horizontal stacked bars: one bar per document (in ``comp``'s order, top down), one segment per voice.
+def plot_composition(composition: pd.DataFrame, *, size: str = "words", ax=None):
+    """Horizontal stacked bars: one bar per document (in ``composition``'s order, top down), one segment per voice.
 
-    ``comp`` is :func:`analysis.overview.composition` output (English documents, usually).
+    ``composition`` is :func:`analysis.composition` output (English documents, usually).
     Each bar is labelled with its date and outlet.
     """
     with tifa_style():
-        docs = comp.drop_duplicates("doc_id")[["doc_id", "date", "outlet", "title"]].reset_index(drop=True)
-        wide = comp.pivot_table(index="doc_id", columns="voice", values=size, aggfunc="sum", fill_value=0)
+        docs = composition.drop_duplicates("doc_id")[["doc_id", "date", "outlet", "title"]].reset_index(drop=True)
+        wide = composition.pivot_table(index="doc_id", columns="voice", values=size, aggfunc="sum", fill_value=0)
         wide = wide.reindex(docs.doc_id)
         if ax is None:
             fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.26 * len(docs) + 1.0))
