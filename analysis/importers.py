@@ -30,12 +30,12 @@ from typing import Any
 
 from ._atomic import atomic_directory
 from .corpus import DOCUMENT_FIELDS, Corpus, Document, Paragraph
-from .languages import HAN
+from .languages import HAN, HAN_PATTERN
 from .errors import CorpusImportError
 
 _LETTER = re.compile(r"[^\W\d_]")
 _PARA_SPLIT = re.compile(r"\n[ \t\u00a0\u3000]*\n+")
-_ID_OK = re.compile(r"[^A-Za-z0-9._\-\u3400-\u9fff]+")
+_ID_OK = re.compile(r"[^A-Za-z0-9._\-" + HAN_PATTERN[1:-1] + r"]+")
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -219,7 +219,7 @@ class ModelSet:
 def _entry_checksums(resources: dict, lang: str, processor: str, package: str, out: dict[str, str]) -> None:
     entry = resources.get(lang, {}).get(processor, {}).get(package)
     if entry is None:
-        raise KeyError(f"{processor}/{package}")
+        raise ModelNotFoundError(f"{processor}/{package}")
     out[f"{lang}/{processor}/{package}"] = str(entry.get("md5", ""))
     for dep in entry.get("dependencies", []) or []:
         key = f"{lang}/{dep['model']}/{dep['package']}"
@@ -327,7 +327,7 @@ def resolve_model_set(
         try:
             for p, p_pkg in procs.items():
                 _entry_checksums(resources, code, p, p_pkg, sums)
-        except KeyError as exc:
+        except ModelNotFoundError as exc:
             missing[lang] = f"resources.json lacks {exc.args[0]}"
             continue
         files = [directory / code / k.split("/")[1] / f"{k.split('/')[2]}.pt" for k in sums]

@@ -145,3 +145,31 @@ def test_every_error_class_is_in_errors_and_exported():
         if path.name != "errors.py":
             text = path.read_text(encoding="utf-8")
             assert not re.search(r"^class \w+(Error|Exception)\(", text, re.M), f"{path.name} defines an error class"
+
+
+# -- one core: no module keeps a private copy of a primitive --------------------------------------
+
+_PACKAGE = Path(analysis.__file__).parent
+#: (pattern, files allowed to contain it, what it would be a copy of)
+_GUARDED = [
+    (r"""["']PUNCT["']|["']SYM["']""", {"_core.py"}, "a definition of punctuation (use analysis._core.is_word)"),
+    (r"unicodedata\.category", {"_core.py"}, "a punctuation rule by character class (use analysis._core.is_word)"),
+    (r"\bfnmatch\b", set(), "a second term matcher (use the query language: analysis._core.match)"),
+    (r"\\u4e00|\\u3400|\\uf900", {"languages.py"}, "a Han-character pattern (use analysis.languages)"),
+    (r"""==\s*["']zh["']|!=\s*["']zh["']|startswith\(\s*["']zh""", {"languages.py"},
+     "a hard-coded language test (use analysis.languages: is_spaced, joiner, canonical)"),
+    (r"def (metadata_mask|select_rows|punct_mask|_punct)\b", set(), "a second filter or punctuation function"),
+    (r"^\s*raise (ValueError|TypeError|KeyError)\(", set(), "an error outside analysis.errors"),
+]
+
+
+@pytest.mark.parametrize("pattern,allowed,what", _GUARDED, ids=[g[2].split(" (")[0] for g in _GUARDED])
+def test_no_private_copy_of_a_core_primitive(pattern, allowed, what):
+    offenders = []
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        if path.name in allowed:
+            continue
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(pattern, line, re.M):
+                offenders.append(f"{path.relative_to(_PACKAGE)}:{lineno}: {line.strip()}")
+    assert not offenders, f"{what}:\n" + "\n".join(offenders)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import _common
+
 
 def _reproduce(args: argparse.Namespace) -> int:
     from ..reproduce import reproduce
