@@ -193,7 +193,7 @@ def _parse_pattern(value: str, query: str) -> Pattern:
         return Pattern("regex", body)
     if value.startswith('"') and value.endswith('"') and len(value) >= 2:
         return Pattern("literal", value[1:-1])
-    if any(ch in value for ch in "()&"):
+    if re.search(r"(?<!\\)[()&|]", value):
         raise QueryError(f"unexpected character in {value!r} of {query!r}; quote it (\"...\") or escape it with \\")
     if re.search(r"(?<!\\)[*?]", value):
         return Pattern("glob", value)
@@ -608,12 +608,12 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     if not zh.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
     col = tokens["form"]
-    cats = [str(c) for c in col.cat.categories] if isinstance(col.dtype, pd.CategoricalDtype) else None
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(str).astype("category")
     target = literal if case_sensitive else literal.lower()
     norm = (lambda s: s) if case_sensitive else str.lower
-    if cats is None:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    prefix = np.array([bool(c) and len(c) < len(target) and target.startswith(norm(c)) for c in cats] + [False])
+    cats = _category_strings(col, lower=not case_sensitive).tolist()
+    prefix = np.array([bool(c) and len(c) < len(target) and target.startswith(c) for c in cats] + [False])
     cand = np.flatnonzero(prefix[_codes(col)] & zh)
     forms = index.forms(tokens)
     starts, lengths = [], []

@@ -7,18 +7,29 @@ A theme dictionary (quanteda-style) maps themes, optionally nested (``security``
 format, or a quanteda YAML dictionary (a nested mapping of key → list of patterns).
 
 Patterns
-    * English (and any non-CJK) patterns: one element per word, matched against the word's
-      lowercased **lemma or** lowercased **form**; ``*`` = any run of characters, ``?`` = one
-      character (quanteda's "glob" valuetype). ``"rule of law"`` is a phrase: consecutive words
-      in one sentence. A hyphenated element (``self-media``) also matches the tokenizer's split
-      ``self - media``.
-    * Chinese patterns without wildcards match **across word boundaries**: ``网络安全`` matches
-      any run of consecutive words of one sentence whose forms (or lemmas) join to 网络安全 (UD
-      GSD segments it 网络 + 安全). A match starts and ends on word boundaries, so 安全 does not
-      match inside the single word 安全性. A Chinese pattern with a wildcard is matched word by
-      word, like English.
-    * An entry of language ``en`` or ``zh`` applies to words of that language (the Tokens
-      ``lang`` column, primary subtag); ``any`` applies to every word.
+    Every pattern is compiled to queries of the query language (:func:`entry_queries`,
+    ``docs/query-language.md``) and matched by the one matcher, :func:`analysis._core.match`:
+
+    * one element per word, matched against the word's lowercased **lemma or** lowercased
+      **form** (``secur*`` → the query ``lemma:secur*|secur*``); ``*`` = any run of characters,
+      ``?`` = one character (quanteda's "glob" valuetype); the query language's other special
+      characters (``& | ( ) : " / \\``) are escaped, so they match themselves;
+    * ``"rule of law"`` is a phrase: consecutive words inside one sentence;
+    * a hyphenated element (``self-media``) also matches the tokenizer's split ``self - media``;
+    * a one-word pattern without wildcards also matches **across word boundaries** in languages
+      written without spaces (:func:`analysis.languages.is_spaced`): ``网络安全`` matches any
+      run of consecutive words of one sentence whose forms join to 网络安全 (UD GSD segments it
+      网络 + 安全). A match starts and ends on word boundaries, so 安全 does not match inside the
+      single word 安全性.
+
+Languages
+    A leaf of the dictionary maps a language key to patterns: a code of
+    :data:`analysis.languages.LANGUAGES` (``en``, ``zh``) or ``any``; a plain list means ``any``.
+    An entry of language ``en`` applies to rows whose ``lang`` is English
+    (:func:`analysis.languages.canonical`, so ``zh-hans`` rows are ``zh``); ``any`` applies to
+    every row. A mapping whose keys all look like language codes (two or three letters, or
+    ``xx-yyyy``), or that has one of the known keys, is a leaf: an unknown code in it (``fr``,
+    ``EN``) is a :class:`~analysis.errors.DictionaryError`, never a silent sub-theme.
 
 Overlaps (the counting rule)
     Within one **top-level** theme, candidate matches are taken longest first (in words), then
@@ -30,8 +41,9 @@ Overlaps (the counting rule)
     "ideological security" counts for ``security`` and for ``ideology``.
 
 Rates
-    The denominator is the number of **words**: Tokens rows whose ``upos`` is not ``PUNCT``
-    (Chinese words too, not characters).
+    The denominator is the number of **words** (:func:`analysis.is_word`: not ``PUNCT``/``SYM``,
+    not a form made only of punctuation or symbols), Chinese words too, not characters; rates
+    are per 1,000 words in the column ``per_1000``.
 
 Data flow: Tokens → :func:`theme_matches` (one row per match) → :func:`theme_rates`,
 :func:`theme_cooccurrence`, :func:`theme_entries`, :func:`theme_hits`. Nothing here reads
@@ -40,6 +52,7 @@ Tokens from disk or draws.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -53,24 +66,26 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from . import languages
 from ._atomic import write_text_atomic
+from ._core import (as_list, check_choice, check_columns, check_int, check_probability, check_top, check_within,
+                    concordance, filter_mask, group_keys, is_word, match, require_rows, select, unit_keys,
+                    window_sides)
 from .distribution import dp_norm, gries_dp
-from .errors import CorpusError, DictionaryError, QueryError
-from .query import metadata_mask
+from .errors import DictionaryError, ParameterError, QueryError
+from .query import Query, parse_query, token_index
 
-#: Language keys of a dictionary leaf. ``any`` (or a plain list) applies to every language.
-LANGUAGES = ("en", "zh", "any")
+#: Language keys of a dictionary leaf: the registered languages and ``any`` (a plain list).
+LANGUAGE_KEYS = (*languages.LANGUAGES, "any")
 #: Separator of theme paths ("security/cyber").
 THEME_SEP = "/"
-#: Units for :func:`theme_cooccurrence`.
-UNITS = {"sentence": ("doc_id", "sent"), "paragraph": ("doc_id", "par"), "document": ("doc_id",)}
-#: Grouping columns :func:`theme_rates` accepts besides any Tokens column.
-DERIVED_GROUPS = ("month",)
 
-_NO_SPACE_LANGS = frozenset({"zh", "ja", "th"})
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _WILDCARDS = set("*?")
 _BAD_GLOB_CHARS = set("[]{}")
+#: Characters with a meaning in the query language that a dictionary pattern means literally.
+_QUERY_SPECIAL = set('\\&|():"/')
+#: What a language key looks like: ``en``, ``eng``, ``zh-hans``, ``pt_BR``.
+_CODE_LIKE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -96,6 +111,11 @@ class DictionaryEntry:
         """The entry's theme truncated to ``level`` parts (a shallower theme stays whole)."""
         return THEME_SEP.join(self.theme.split(THEME_SEP)[:level])
 
+    @property
+    def queries(self) -> tuple[Query, ...]:
+        """The parsed queries whose matches (united) are this entry's matches (:func:`entry_queries`)."""
+        return _parsed_queries(self.pattern, self.lang)
+
 
 @dataclass(frozen=True)
 class Dictionary:
@@ -118,11 +138,15 @@ class Dictionary:
 
     def themes(self, level: int = 1) -> list[str]:
         """Themes at ``level``, in the order they first appear in the dictionary."""
-        _check_level(level)
+        check_int(level, "level", minimum=1)
         seen: dict[str, None] = {}
         for e in self.entries:
             seen.setdefault(e.theme_at(level), None)
         return list(seen)
+
+    def all_themes(self) -> list[str]:
+        """Every theme at every level (``security``, ``security/cyber``...)."""
+        return list(dict.fromkeys(t for lvl in range(1, self.depth + 1) for t in self.themes(lvl)))
 
     def to_frame(self) -> pd.DataFrame:
         """The entries as a DataFrame (theme, lang, pattern, line)."""
@@ -165,7 +189,7 @@ def _plain(obj):
 
 
 def _is_leaf(node: dict) -> bool:
-    return bool(node) and all(k in LANGUAGES and isinstance(v, list) for k, v in node.items())
+    return bool(node) and all(k in LANGUAGE_KEYS and isinstance(v, list) for k, v in node.items())
 
 
 def _simplify(node: dict) -> dict:
@@ -188,14 +212,14 @@ def load_dictionary(path: str | os.PathLike | None = None) -> Dictionary:
 
     ``path=None`` reads the shipped dictionary. The format: a nested mapping of themes; each
     leaf is either a list of patterns (quanteda's format; language ``any``) or a mapping of
-    language (``en``, ``zh``, ``any``) to a list of patterns. Patterns are lowercased (quanteda's
-    ``tolower = TRUE``) and whitespace-normalised; a pattern repeated in one theme and language
-    is kept once.
+    language (``en``, ``zh``, ``any``: :data:`LANGUAGE_KEYS`) to a list of patterns. Patterns
+    are lowercased (quanteda's ``tolower = TRUE``) and whitespace-normalised; a pattern repeated
+    in one theme and language is kept once.
 
     Raises :class:`~analysis.errors.DictionaryError` naming the key and the line for: YAML
     syntax errors, a non-list value, an empty list or pattern, a pattern that is not text, a bad
     glob (``[...]``/``{...}`` classes, or a word that is only wildcards), an unknown language
-    key, a duplicate key, a key containing ``/``.
+    key (``fr``, or ``EN`` for ``en``), a duplicate key, a key containing ``/``.
     """
     p = default_dictionary_path() if path is None else Path(path)
     try:
@@ -251,6 +275,20 @@ def _key_text(key: yaml.Node, path: list[str], source: str) -> str:
     return name
 
 
+def _is_language_leaf(names: list[str]) -> bool:
+    """A mapping of languages: every key looks like a language code, or one is a known language key."""
+    return all(_CODE_LIKE.fullmatch(n) for n in names) or any(n in LANGUAGE_KEYS for n in names)
+
+
+def _unknown_language(name: str, theme: str, line: int, source: str) -> DictionaryError:
+    known = languages.find_language(name)
+    hint = f"; write {known.code!r}" if known is not None else ("; write 'any'" if name.lower() == "any" else "")
+    return DictionaryError(
+        f"{source}: line {line}: unknown language key {name!r} in theme {theme!r}{hint} "
+        f"(known: {', '.join(LANGUAGE_KEYS)}; add a language in analysis/languages.py). A mapping whose keys "
+        "all look like language codes is read as languages: give a sub-theme a longer name")
+
+
 def _walk_mapping(node: yaml.MappingNode, path: list[str], entries: list, source: str) -> None:
     names: dict[str, int] = {}
     items = []
@@ -262,14 +300,11 @@ def _walk_mapping(node: yaml.MappingNode, path: list[str], entries: list, source
                                   f"(first at line {names[name]}); merge the two")
         names[name] = key.start_mark.line + 1
         items.append((name, key, value))
-    is_lang_leaf = bool(path) and any(name in LANGUAGES for name, _, _ in items)
     theme = THEME_SEP.join(path)
-    if is_lang_leaf:
+    if path and _is_language_leaf([name for name, _, _ in items]):
         for name, key, value in items:
-            if name not in LANGUAGES:
-                raise DictionaryError(f"{source}: line {key.start_mark.line + 1}: unknown language key {name!r} "
-                                      f"in theme {theme!r}; use {', '.join(LANGUAGES)} (or put sub-themes "
-                                      "in a theme without language keys)")
+            if name not in LANGUAGE_KEYS:
+                raise _unknown_language(name, theme, key.start_mark.line + 1, source)
             _patterns(value, theme, name, entries, source)
         return
     for name, key, value in items:
@@ -311,6 +346,11 @@ def _patterns(node: yaml.Node, theme: str, lang: str, entries: list, source: str
         problem = _glob_problem(pattern)
         if problem:
             raise DictionaryError(f"{source}: line {line}: {label}: bad glob {pattern!r}: {problem}")
+        try:
+            _parsed_queries(pattern, lang)
+        except QueryError as exc:
+            raise DictionaryError(f"{source}: line {line}: {label}: pattern {pattern!r} cannot be matched: "
+                                  f"{exc}") from None
         if (theme, lang, pattern) in seen:
             continue
         seen.add((theme, lang, pattern))
@@ -337,173 +377,128 @@ def _as_dictionary(dictionary: Dictionary | str | os.PathLike | Mapping | None) 
         return Dictionary.from_mapping(dictionary)
     if isinstance(dictionary, (str, os.PathLike)):
         return load_dictionary(dictionary)
-    raise DictionaryError(f"expected a Dictionary, a path or a mapping, not {type(dictionary).__name__}")
+    raise ParameterError(f"dictionary must be a Dictionary, a path or a mapping, not {type(dictionary).__name__}")
 
 
-def _check_level(level: int) -> None:
-    if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or level < 1:
-        raise QueryError(f"level must be a whole number >= 1 (1 = top-level themes), not {level!r}")
+# --------------------------------------------------------------------------------------------
+# Patterns → queries of the query language
+
+
+def _escape(word: str) -> str:
+    """``word`` with the query language's special characters escaped (wildcards ``*``/``?`` kept)."""
+    return "".join("\\" + ch if ch in _QUERY_SPECIAL else ch for ch in word)
+
+
+def _lemma_or_form(word: str) -> str:
+    w = _escape(word)
+    return f"lemma:{w}|{w}"
+
+
+def _hyphen_split(words: list[str]) -> list[str]:
+    """The words with each hyphenated word (``self-media``) split as the tokenizer does (self - media)."""
+    out: list[str] = []
+    for w in words:
+        parts = w.split("-")
+        if len(parts) > 1 and all(parts):
+            for i, part in enumerate(parts):
+                out.extend(["-", part] if i else [part])
+        else:
+            out.append(w)
+    return out
+
+
+def entry_queries(pattern: str, lang: str = "any") -> tuple[str, ...]:
+    """The queries of the query language a dictionary pattern compiles to; its matches are their union.
+
+    * each word → ``lemma:WORD|WORD`` (the lowercased lemma or form; ``*``/``?`` stay globs,
+      the other special characters are escaped); several words → a phrase of such terms;
+    * a hyphenated word also as its tokenizer split: ``self-media`` → ``lemma:self|self
+      lemma:-|- lemma:media|media``;
+    * a one-word pattern without wildcards, for a language written without spaces (or ``any``),
+      also as the plain form literal, which the matcher extends to runs of words
+      (``网络安全`` = 网络 + 安全).
+
+    >>> entry_queries("secur*", "en")
+    ('lemma:secur*|secur*',)
+    >>> entry_queries("self-media", "en")
+    ('lemma:self-media|self-media', 'lemma:self|self lemma:-|- lemma:media|media')
+    >>> entry_queries("网络安全", "zh")
+    ('lemma:网络安全|网络安全', '网络安全')
+    """
+    words = pattern.split(" ")
+    out = [" ".join(_lemma_or_form(w) for w in words)]
+    split = _hyphen_split(words)
+    if split != words:
+        out.append(" ".join(_lemma_or_form(w) for w in split))
+    if len(words) == 1 and not (_WILDCARDS & set(pattern)) and (lang == "any" or not languages.is_spaced(lang)):
+        out.append(_escape(pattern))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_queries(pattern: str, lang: str) -> tuple[Query, ...]:
+    return tuple(parse_query(q) for q in entry_queries(pattern, lang))
 
 
 # --------------------------------------------------------------------------------------------
 # Matching
 
 
-def _glob_regex(word: str) -> re.Pattern:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in word), re.S)
-
-
-class _Vocab:
-    """Lowercased lemma and form of every row, as ids into one shared vocabulary."""
-
-    def __init__(self, tokens: pd.DataFrame):
-        vocab: dict[str, int] = {}
-
-        def ids(col: pd.Series) -> np.ndarray:
-            if not isinstance(col.dtype, pd.CategoricalDtype):
-                col = col.astype(str).astype("category")
-            cat_ids = np.array([vocab.setdefault(str(c).lower(), len(vocab)) for c in col.cat.categories]
-                               + [vocab.setdefault("", len(vocab))], dtype=np.int64)
-            return cat_ids[col.cat.codes.to_numpy()]
-
-        self.form = ids(tokens["form"])
-        self.lemma = ids(tokens["lemma"]) if "lemma" in tokens.columns else self.form
-        self.words = list(vocab)
-        self._cache: dict[str, np.ndarray] = {}
-
-    def mask(self, word: str) -> np.ndarray:
-        """Rows whose lowercased lemma or form matches the glob ``word``."""
-        hit = self._cache.get(word)
-        if hit is None:
-            if _WILDCARDS & set(word):
-                rx = _glob_regex(word)
-                vocab_hit = np.fromiter((rx.fullmatch(w) is not None for w in self.words), bool, len(self.words))
-            else:
-                vocab_hit = np.fromiter((w == word for w in self.words), bool, len(self.words))
-            vocab_hit[self.words.index("")] = False
-            hit = vocab_hit[self.lemma] | vocab_hit[self.form]
-            self._cache[word] = hit
-        return hit
-
-
-def _variants(pattern: str) -> list[list[str]]:
-    """Word sequences a pattern matches: as written, and with hyphenated words split (a - b)."""
-    words = pattern.split(" ")
-    out = [words]
-    if any("-" in w.strip("-") for w in words):
-        split: list[str] = []
-        for w in words:
-            parts = w.split("-")
-            if len(parts) > 1 and all(parts):
-                for i, part in enumerate(parts):
-                    if i:
-                        split.append("-")
-                    split.append(part)
-            else:
-                split.append(w)
-        out.append(split)
-    return out
-
-
-def _is_cjk_literal(pattern: str) -> bool:
-    return bool(_CJK.search(pattern)) and " " not in pattern and not (_WILDCARDS & set(pattern))
-
-
-class _Matcher:
-    """Candidate spans of every dictionary entry in one Tokens table."""
-
-    def __init__(self, tokens: pd.DataFrame):
-        _check_tokens(tokens)
-        self.tokens = tokens
-        self.n = len(tokens)
-        self.vocab = _Vocab(tokens)
-        doc = tokens["doc_id"].cat.codes.to_numpy() if isinstance(tokens["doc_id"].dtype, pd.CategoricalDtype) \
-            else pd.Categorical(tokens["doc_id"]).codes
-        sent = tokens["sent"].to_numpy()
-        new = np.ones(self.n, dtype=bool)
-        if self.n:
-            new[1:] = (doc[1:] != doc[:-1]) | (sent[1:] != sent[:-1])
-        self.sent_id = np.cumsum(new) - 1
-        lang = tokens["lang"].astype(str).str.split("-").str[0].str.lower().to_numpy() if "lang" in tokens.columns \
-            else np.full(self.n, "", dtype=object)
-        self.lang = lang
-        self._lang_masks: dict[str, np.ndarray] = {}
-        self._concat: dict[str, tuple[str, dict[int, int], dict[int, int]]] = {}
-
-    def lang_mask(self, lang: str) -> np.ndarray:
-        if lang == "any":
-            return np.ones(self.n, dtype=bool)
-        if lang not in self._lang_masks:
-            self._lang_masks[lang] = self.lang == lang
-        return self._lang_masks[lang]
-
-    def spans(self, entry: DictionaryEntry) -> tuple[np.ndarray, np.ndarray]:
-        """(start rows, end rows) of every occurrence of ``entry`` (overlaps not yet resolved)."""
-        ok = self.lang_mask(entry.lang)
-        if _is_cjk_literal(entry.pattern):
-            return self._cjk_spans(entry.pattern, ok)
-        starts_all, ends_all = [], []
-        for words in _variants(entry.pattern):
-            k = len(words)
-            if k > self.n:
-                continue
-            m = self.n - k + 1
-            hit = ok[:m].copy()
-            for i, w in enumerate(words):
-                hit &= self.vocab.mask(w)[i:i + m] & ok[i:i + m]
-            if k > 1:
-                hit &= self.sent_id[:m] == self.sent_id[k - 1:]
-            s = np.flatnonzero(hit)
-            starts_all.append(s)
-            ends_all.append(s + k)
-        if not starts_all:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(starts_all), np.concatenate(ends_all)
-
-    def _concatenation(self, field_name: str) -> tuple[str, dict[int, int], dict[int, int]]:
-        """All rows' lowercased ``field_name`` joined, a separator between sentences; maps of
-        character offsets at word starts → row and word ends → row + 1."""
-        if field_name not in self._concat:
-            ids = self.vocab.lemma if field_name == "lemma" else self.vocab.form
-            words = self.vocab.words
-            parts, starts, ends, pos = [], {}, {}, 0
-            prev_sent = -1
-            for row, (wid, sid) in enumerate(zip(ids.tolist(), self.sent_id.tolist())):
-                if sid != prev_sent:
-                    parts.append("\x1f")
-                    pos += 1
-                    prev_sent = sid
-                w = words[wid]
-                starts[pos] = row
-                parts.append(w)
-                pos += len(w)
-                ends[pos] = row + 1
-            self._concat[field_name] = ("".join(parts), starts, ends)
-        return self._concat[field_name]
-
-    def _cjk_spans(self, literal: str, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        found: set[tuple[int, int]] = set()
-        for field_name in ("form", "lemma"):
-            text, starts, ends = self._concatenation(field_name)
-            i = text.find(literal)
-            while i >= 0:
-                s, e = starts.get(i), ends.get(i + len(literal))
-                if s is not None and e is not None and e > s and ok[s:e].all():
-                    found.add((s, e))
-                i = text.find(literal, i + 1)
-        if not found:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        arr = np.array(sorted(found), dtype=np.int64)
-        return arr[:, 0], arr[:, 1]
-
-
-def _check_tokens(tokens: pd.DataFrame) -> None:
+def _check_tokens(tokens: Any) -> None:
     if not isinstance(tokens, pd.DataFrame):
-        raise QueryError(f"expected a Tokens DataFrame, not {type(tokens).__name__}")
-    missing = [c for c in ("doc_id", "par", "sent", "form", "upos") if c not in tokens.columns]
-    if missing:
-        raise QueryError(f"this table lacks the Tokens column(s) {', '.join(missing)}; "
-                         "build it with analysis.tokens.load_tokens or tokens_from_conllu")
+        raise ParameterError(f"expected a Tokens DataFrame, not {type(tokens).__name__}")
+    check_columns(tokens, ("doc_id", "par", "sent", "idx", "head", "form", "lemma"), "measure themes without")
+
+
+def _row_languages(tokens: pd.DataFrame) -> np.ndarray:
+    """The canonical language code of every row (:func:`analysis.languages.canonical`); "" without ``lang``."""
+    if "lang" not in tokens.columns:
+        return np.full(len(tokens), "", dtype=object)
+    col = tokens["lang"]
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("string").fillna("").astype("category")
+    codes = np.asarray([languages.canonical(str(c)) for c in col.cat.categories] + [""], dtype=object)
+    return codes[col.array.codes]
+
+
+def _candidates(tokens: pd.DataFrame, entry: DictionaryEntry, allowed: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct spans ``(starts, ends)`` of ``entry`` inside sentences, every word in an allowed language."""
+    found = [match(tokens, q, within="sentence") for q in entry.queries]
+    starts = np.concatenate([s for s, _ in found])
+    ends = np.concatenate([e for _, e in found])
+    if allowed is not None and len(starts):
+        outside = np.concatenate([[0], np.cumsum(~allowed)])
+        keep = outside[ends] == outside[starts]
+        starts, ends = starts[keep], ends[keep]
+    if len(found) > 1 and len(starts):
+        pairs = np.unique(np.stack([starts, ends], axis=1), axis=0)
+        starts, ends = pairs[:, 0], pairs[:, 1]
+    return starts, ends
+
+
+def _matches(tokens: pd.DataFrame, d: Dictionary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(starts, ends, entry numbers)`` of every kept match, in reading order (overlaps resolved)."""
+    n = len(tokens)
+    row_lang = _row_languages(tokens)
+    allowed: dict[str, np.ndarray | None] = {"any": None}
+    by_top: dict[str, list[tuple[int, int, int]]] = {}
+    for k, entry in enumerate(d.entries):
+        if entry.lang not in allowed:
+            allowed[entry.lang] = row_lang == entry.lang
+        s, e = _candidates(tokens, entry, allowed[entry.lang])
+        by_top.setdefault(entry.top, []).extend(zip(s.tolist(), e.tolist(), [k] * len(s)))
+    kept: list[tuple[int, int, int]] = []
+    for cands in by_top.values():
+        cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
+        taken = np.zeros(n, dtype=bool)
+        for s, e, k in cands:
+            if not taken[s:e].any():
+                taken[s:e] = True
+                kept.append((s, e, k))
+    kept.sort(key=lambda c: (c[0], d.entries[c[2]].top, c[1]))
+    arr = np.asarray(kept, dtype=np.int64).reshape(-1, 3)
+    return arr[:, 0], arr[:, 1], arr[:, 2]
 
 
 _MATCH_COLUMNS = ["doc_id", "par", "sent", "start", "end", "n_words", "theme", "entry", "entry_lang", "text"]
@@ -519,39 +514,27 @@ def theme_matches(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLi
     Returns one row per match, in reading order: ``doc_id, par, sent, start, end`` (row
     positions in ``tokens``, end exclusive), ``n_words``, ``theme`` (the entry's full theme
     path), ``entry`` (the pattern), ``entry_lang`` (the entry's language key) and ``text``
-    (the matched forms).
+    (the matched words, joined as a concordance shows them).
     """
+    _check_tokens(tokens)
     d = _as_dictionary(dictionary)
-    tokens = tokens.reset_index(drop=True)
     if len(tokens) == 0:
         return pd.DataFrame({c: [] for c in _MATCH_COLUMNS})
-    matcher = _Matcher(tokens)
-    by_top: dict[str, list[tuple[int, int, int]]] = {}
-    for k, entry in enumerate(d.entries):
-        s, e = matcher.spans(entry)
-        lst = by_top.setdefault(entry.top, [])
-        lst.extend(zip(s.tolist(), e.tolist(), [k] * len(s)))
-    kept: list[tuple[int, int, int]] = []
-    for cands in by_top.values():
-        cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
-        taken = np.zeros(matcher.n, dtype=bool)
-        for s, e, k in cands:
-            if not taken[s:e].any():
-                taken[s:e] = True
-                kept.append((s, e, k))
-    kept.sort(key=lambda c: (c[0], d.entries[c[2]].top, c[1]))
-    forms = tokens["form"].astype(str).tolist()
-    rows = []
-    for s, e, k in kept:
-        entry = d.entries[k]
-        sep = "" if matcher.lang[s] in _NO_SPACE_LANGS else " "
-        rows.append((s, e, e - s, entry.theme, entry.pattern, entry.lang, sep.join(forms[s:e])))
-    out = pd.DataFrame(rows, columns=_MATCH_COLUMNS[3:])
-    starts = out["start"].to_numpy(dtype=np.int64)
-    out.insert(0, "sent", tokens["sent"].to_numpy()[starts].astype(np.int64))
-    out.insert(0, "par", tokens["par"].to_numpy()[starts].astype(np.int64))
-    out.insert(0, "doc_id", np.asarray(tokens["doc_id"].astype(str).to_numpy(), dtype=object)[starts])
-    return out
+    starts, ends, ks = _matches(tokens, d)
+    text, off, end = token_index(tokens).text(tokens)
+    entries = [d.entries[k] for k in ks.tolist()]
+    return pd.DataFrame({
+        "doc_id": np.asarray(tokens["doc_id"].astype(str).to_numpy(), dtype=object)[starts],
+        "par": tokens["par"].to_numpy()[starts].astype(np.int64),
+        "sent": tokens["sent"].to_numpy()[starts].astype(np.int64),
+        "start": starts,
+        "end": ends,
+        "n_words": ends - starts,
+        "theme": [e.theme for e in entries],
+        "entry": [e.pattern for e in entries],
+        "entry_lang": [e.lang for e in entries],
+        "text": [text[a:b] for a, b in zip(off[starts].tolist(), end[np.maximum(ends - 1, 0)].tolist())],
+    }, columns=_MATCH_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,10 +548,9 @@ def poisson_exact_ci(count, exposure=1.0, conf: float = 0.95) -> tuple[np.ndarra
     ``exposure``. Garwood, F. (1936), "Fiducial limits for the Poisson distribution",
     *Biometrika* 28, 437–442; the same interval as R's ``poisson.test``.
     """
+    conf = check_probability(conf, "conf")
     k = np.asarray(count, dtype=float)
     t = np.asarray(exposure, dtype=float)
-    if not 0 < conf < 1:
-        raise QueryError(f"conf must be between 0 and 1, not {conf!r}")
     alpha = 1.0 - conf
     with np.errstate(invalid="ignore"):
         low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
@@ -576,182 +558,184 @@ def poisson_exact_ci(count, exposure=1.0, conf: float = 0.95) -> tuple[np.ndarra
     return low / t, high / t
 
 
-def _group_keys(tokens: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:
-    if by is None:
-        cols: list[str] = []
-    elif isinstance(by, str):
-        cols = [by]
-    else:
-        cols = [str(b) for b in by]
-    for c in cols:
-        if c not in tokens.columns and c not in DERIVED_GROUPS:
-            raise QueryError(f"cannot group by {c!r}: no such column; use doc_id, voice, kind, outlet, lang, "
-                             "month or another Tokens column")
-    if len(set(cols)) != len(cols):
-        raise QueryError(f"by names a column twice: {cols}")
-    keys = pd.DataFrame(index=tokens.index)
-    for c in cols:
-        if c == "month" and "month" not in tokens.columns:
-            keys[c] = _month(tokens)
-        else:
-            keys[c] = tokens[c].astype(str).to_numpy()
-    return cols, keys
-
-
 def _month(tokens: pd.DataFrame) -> np.ndarray:
     """``YYYY-MM`` from the ISO ``date`` column; empty or non-ISO dates give "unknown"."""
-    if "date" not in tokens.columns:
-        raise QueryError("cannot group by month: the Tokens table has no date column")
-    dates = tokens["date"].astype(str)
-    month = dates.str.extract(r"^(\d{4}-\d{2})", expand=False)
+    check_columns(tokens, ["date"], "derive month from")
+    month = tokens["date"].astype(str).str.extract(r"^(\d{4}-\d{2})", expand=False)
     return month.fillna("unknown").to_numpy(dtype=object)
 
 
-def _words_mask(tokens: pd.DataFrame) -> np.ndarray:
-    return (tokens["upos"].astype(str) != "PUNCT").to_numpy()
+#: Columns derived from the Tokens table when ``by`` or a filter names them and the table lacks them.
+DERIVED_COLUMNS = {"month": _month}
+#: Result columns a ``by`` column may not be named.
+_RESERVED = ("theme", "subtheme", "entry", "entry_lang", "date", "count", "words", "per_1000", "ci_low",
+             "ci_high", "dp", "dp_norm", "share")
 
 
-def _group_order(keys: pd.DataFrame, cols: list[str], tokens: pd.DataFrame) -> pd.DataFrame:
-    """Distinct groups in reading order (documents by date when doc_id is a group column)."""
-    groups = keys.drop_duplicates().reset_index(drop=True)
-    if "doc_id" in cols and "date" in tokens.columns:
-        first = tokens.drop_duplicates("doc_id").set_index(tokens.drop_duplicates("doc_id")["doc_id"].astype(str))
-        dates = groups["doc_id"].map(first["date"].astype(str))
-        groups = groups.assign(_date=dates.replace("", "9999")).sort_values("_date", kind="stable")
-        groups = groups.drop(columns="_date").reset_index(drop=True)
-    return groups
+def _with_derived(tokens: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """``tokens`` with the :data:`DERIVED_COLUMNS` that ``names`` mention added (if it lacks them)."""
+    derived = {c: f for c, f in DERIVED_COLUMNS.items() if c in names and c not in tokens.columns}
+    return tokens.assign(**{c: f(tokens) for c, f in derived.items()}) if derived else tokens
 
 
-_RESERVED = ("theme", "subtheme", "entry", "entry_lang", "count", "tokens", "share")
-
-
-def _matches_at(tokens: pd.DataFrame, matches: pd.DataFrame, keys: pd.DataFrame, cols: list[str],
-                level: int) -> pd.DataFrame:
-    """Matches with their group columns, ``theme`` at ``level`` and ``subtheme`` (full path)."""
-    clash = [c for c in cols if c in _RESERVED]
+def _table(tokens: pd.DataFrame, by: Any, filters: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows to measure: columns that ``by`` or the filters derive added, the filters applied."""
+    _check_tokens(tokens)
+    cols = as_list(by)
+    clash = [c for c in cols if c in _RESERVED and c != "date"]
     if clash:
-        raise QueryError(f"cannot group by {', '.join(clash)}: the name is taken by a result column")
-    starts = matches["start"].to_numpy(dtype=np.int64)
-    m = pd.DataFrame({c: keys[c].to_numpy()[starts] for c in cols})
-    m["theme"] = [THEME_SEP.join(t.split(THEME_SEP)[:level]) for t in matches["theme"]]
-    m["subtheme"] = matches["theme"].to_numpy(dtype=object)
-    m["entry"] = matches["entry"].to_numpy(dtype=object)
-    m["entry_lang"] = matches["entry_lang"].to_numpy(dtype=object)
-    return m
+        raise ParameterError(f"cannot group by {', '.join(clash)}: the name is taken by a result column")
+    tokens = select(_with_derived(tokens, [*cols, *filters]), **filters)
+    require_rows(tokens, "the selected Tokens table")
+    return tokens
+
+
+def _theme_numbers(d: Dictionary, ks: np.ndarray, level: int) -> tuple[list[str], np.ndarray]:
+    """Themes at ``level`` in dictionary order and the theme number of each entry number in ``ks``."""
+    themes = d.themes(level)
+    number = {t: i for i, t in enumerate(themes)}
+    of_entry = np.asarray([number[e.theme_at(level)] for e in d.entries], dtype=np.int64)
+    return themes, of_entry[ks]
+
+
+def _date_order(tokens: pd.DataFrame, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group order by the date of each group's first row (empty dates last) and those dates."""
+    first = np.full(n_groups, len(tokens), dtype=np.int64)
+    valid = codes >= 0
+    np.minimum.at(first, codes[valid], np.flatnonzero(valid))
+    dates = tokens["date"].astype(str).to_numpy(dtype=object)[np.minimum(first, len(tokens) - 1)]
+    key = np.where(dates == "", "9999", dates).astype(str)
+    return np.argsort(key, kind="stable"), dates
 
 
 def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
-                by: str | Sequence[str] | None = "doc_id", level: int = 1, conf: float = 0.95) -> pd.DataFrame:
+                by: str | Sequence[str] | None = "doc_id", level: int = 1, conf: float = 0.95,
+                **filters: Any) -> pd.DataFrame:
     """Theme counts and rates per 1,000 words by group, with exact Poisson CIs and DP.
 
     Parameters
     ----------
     by
-        Grouping column(s) of the Tokens table: ``doc_id`` (default), ``voice``, ``kind``,
-        ``outlet``, ``lang``..., ``month`` (``YYYY-MM`` of the document's ISO ``date``; empty
-        dates → ``"unknown"``), or a list of them; ``None`` = the whole table.
+        Grouping column(s) of the Tokens table, kept by name in the result: ``doc_id``
+        (default), ``voice``, ``lang``, a corpus's own column such as ``source``, ``month``
+        (``YYYY-MM`` of the document's ISO ``date``; empty dates → ``"unknown"``), or a list of
+        them; ``None`` = the whole table.
     level
         Theme level: 1 = top-level themes, 2 = sub-themes ("security/cyber").
     conf
-        Confidence level of the interval.
+        Confidence level of the interval (0 < conf < 1).
+    **filters
+        Measure only the rows these filters keep (:func:`analysis.select`), e.g. ``lang="en"``.
 
     Returns
     -------
     DataFrame
         One row per group × theme (every theme of the dictionary, zero counts included):
         the group columns, ``theme``, ``count`` (matches, overlaps resolved as in
-        :func:`theme_matches`), ``tokens`` (words in the group: rows whose ``upos`` is not
-        ``PUNCT``), ``rate_per_1000``, ``ci_low``, ``ci_high`` (exact Poisson interval of the
-        rate, Garwood 1936, :func:`poisson_exact_ci`: the count is treated as a Poisson count
-        with the group's words as exposure), ``dp`` (Gries's 2008 deviation of proportions of
-        the theme over the groups of this table, parts weighted by their words — the same
-        value on every row of a theme; NaN for a theme that never occurs or with one group;
-        :func:`analysis.distribution.gries_dp`) and ``dp_norm`` (Lijffijt & Gries 2012). When ``doc_id`` is a group
-        column the document ``date`` is added and documents are ordered by date.
+        :func:`theme_matches`, counted in the group of the match's first word), ``words``
+        (words in the group, :func:`analysis.is_word`), ``per_1000`` (1000 · count / words),
+        ``ci_low``, ``ci_high`` (exact Poisson interval of the rate, Garwood 1936,
+        :func:`poisson_exact_ci`: the count is treated as a Poisson count with the group's words
+        as exposure), ``dp`` (Gries's 2008 deviation of proportions of the theme over the groups
+        of this table, parts weighted by their words — the same value on every row of a theme;
+        NaN for a theme that never occurs or with one group; :func:`analysis.distribution.gries_dp`)
+        and ``dp_norm`` (Lijffijt & Gries 2012). Groups are in reading order; when ``doc_id`` is
+        a group column the document ``date`` is added and documents are ordered by date
+        (undated last).
     """
-    _check_tokens(tokens)
-    _check_level(level)
+    level = check_int(level, "level", minimum=1)
+    conf = check_probability(conf, "conf")
     d = _as_dictionary(dictionary)
-    tokens = tokens.reset_index(drop=True)
-    if len(tokens) == 0:
-        raise CorpusError("the Tokens table is empty; nothing to measure")
-    cols, keys = _group_keys(tokens, by)
-    words = _words_mask(tokens)
-    gcols = cols or ["_all"]
-    if not cols:
-        keys["_all"] = "all"
-    sizes = keys[words].groupby(gcols, sort=False).size().rename("tokens")
-    groups = _group_order(keys[gcols], cols, tokens) if cols else pd.DataFrame({"_all": ["all"]})
-    themes = d.themes(level)
-    matches = _matches_at(tokens, theme_matches(tokens, d), keys, gcols, level)
-    counts = matches.groupby(gcols + ["theme"], sort=False).size().rename("count")
-    grid = groups.merge(pd.DataFrame({"theme": themes}), how="cross")
-    grid = grid.merge(counts.reset_index(), on=gcols + ["theme"], how="left")
-    grid = grid.merge(sizes.reset_index(), on=gcols, how="left")
-    grid["count"] = grid["count"].fillna(0).astype(np.int64)
-    grid["tokens"] = grid["tokens"].fillna(0).astype(np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per = grid["tokens"].to_numpy(dtype=float) / 1000.0
-        grid["rate_per_1000"] = np.where(per > 0, grid["count"] / np.where(per > 0, per, 1), np.nan)
-        low, high = poisson_exact_ci(grid["count"].to_numpy(), np.where(per > 0, per, np.nan), conf)
-    grid["ci_low"], grid["ci_high"] = low, high
-    dps, norms = {}, {}
-    for theme, sub in grid[grid["tokens"] > 0].groupby("theme", sort=False):
-        ok = len(sub) > 1 and sub["count"].sum() > 0
-        dps[theme] = gries_dp(sub["count"], sub["tokens"]) if ok else float("nan")
-        norms[theme] = dp_norm(sub["count"], sub["tokens"]) if ok else float("nan")
-    grid["dp"] = grid["theme"].map(dps)
-    grid["dp_norm"] = grid["theme"].map(norms)
-    if not cols:
-        grid = grid.drop(columns="_all")
-    if "doc_id" in cols and "date" in tokens.columns and "date" not in cols:
-        first = tokens.drop_duplicates("doc_id")
-        date = dict(zip(first["doc_id"].astype(str), first["date"].astype(str)))
-        grid.insert(len(cols), "date", grid["doc_id"].map(date))
-    order = {t: i for i, t in enumerate(themes)}
-    grid["_t"] = grid["theme"].map(order)
-    grid["_g"] = grid.groupby(cols, sort=False).ngroup() if cols else 0
-    grid = grid.sort_values(["_g", "_t"], kind="stable").drop(columns=["_g", "_t"]).reset_index(drop=True)
-    return grid
+    tokens = _table(tokens, by, filters)
+    cols = as_list(by)
+    codes, groups = group_keys(tokens, by)
+    n_groups = len(groups)
+    valid = codes >= 0
+    sizes = np.bincount(codes[valid & is_word(tokens)], minlength=n_groups)
+    starts, _, ks = _matches(tokens, d)
+    themes, theme_of = _theme_numbers(d, ks, level)
+    gm = codes[starts]
+    counts = np.zeros((n_groups, len(themes)), dtype=np.int64)
+    np.add.at(counts, (gm[gm >= 0], theme_of[gm >= 0]), 1)
+    order = np.arange(n_groups)
+    dates = None
+    if "doc_id" in cols and "date" in tokens.columns:
+        order, dates = _date_order(tokens, codes, n_groups)
+    dps, norms = np.full(len(themes), np.nan), np.full(len(themes), np.nan)
+    used = sizes > 0
+    if used.sum() > 1:
+        for t in range(len(themes)):
+            if counts[used, t].sum() > 0:
+                dps[t] = gries_dp(counts[used, t], sizes[used])
+                norms[t] = dp_norm(counts[used, t], sizes[used])
+    n_themes = len(themes)
+    rows = np.repeat(order, n_themes)
+    tcol = np.tile(np.arange(n_themes), len(order))
+    out = groups.iloc[rows].reset_index(drop=True) if cols else pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    if dates is not None and "date" not in cols:
+        out["date"] = dates[rows]
+    count = counts[rows, tcol]
+    words = sizes[rows]
+    exposure = np.where(words > 0, words / 1000.0, np.nan)
+    low, high = poisson_exact_ci(count, exposure, conf)
+    out["theme"] = np.asarray(themes, dtype=object)[tcol]
+    out["count"] = count
+    out["words"] = words
+    out["per_1000"] = count / exposure
+    out["ci_low"], out["ci_high"] = low, high
+    out["dp"], out["dp_norm"] = dps[tcol], norms[tcol]
+    return out
 
 
 def theme_entries(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
-                  by: str | Sequence[str] | None = None, level: int = 1) -> pd.DataFrame:
+                  by: str | Sequence[str] | None = None, level: int = 1, top: int | None = None,
+                  **filters: Any) -> pd.DataFrame:
     """Which dictionary entries drive each theme: one row per (group,) theme and entry.
 
     Columns: the group columns (if ``by``), ``theme`` (at ``level``), ``subtheme`` (the entry's
-    full theme path), ``entry`` (the pattern), ``entry_lang`` (its language key), ``count`` (its matches, overlaps
-    resolved as in :func:`theme_matches`) and ``share`` (count / the theme's count in the
-    group). Sorted by group, theme (dictionary order) and count (descending). Entries without
-    matches are left out.
+    full theme path), ``entry`` (the pattern), ``entry_lang`` (its language key), ``count`` (its
+    matches, overlaps resolved as in :func:`theme_matches`) and ``share`` (count / the theme's
+    count in the group). Sorted by group (reading order), theme (dictionary order) and count
+    (descending); ``top`` keeps at most that many entries per group and theme. Entries without
+    matches are left out. ``**filters`` select the rows measured (:func:`analysis.select`).
     """
-    _check_tokens(tokens)
-    _check_level(level)
+    level = check_int(level, "level", minimum=1)
+    top = check_top(top)
     d = _as_dictionary(dictionary)
-    tokens = tokens.reset_index(drop=True)
-    cols, keys = _group_keys(tokens, by)
-    matches = _matches_at(tokens, theme_matches(tokens, d), keys, cols, level)
+    tokens = _table(tokens, by, filters)
+    cols = as_list(by)
+    codes, groups = group_keys(tokens, by)
+    starts, _, ks = _matches(tokens, d)
+    themes, theme_of = _theme_numbers(d, ks, level)
     out_cols = cols + ["theme", "subtheme", "entry", "entry_lang", "count", "share"]
-    if matches.empty:
+    keep = codes[starts] >= 0
+    m = pd.DataFrame({"_g": codes[starts][keep], "_t": theme_of[keep], "_k": ks[keep]})
+    if m.empty:
         return pd.DataFrame({c: [] for c in out_cols})
-    counts = matches.groupby(cols + ["theme", "subtheme", "entry", "entry_lang"], sort=False).size().rename("count")
-    out = counts.reset_index()
-    total = out.groupby(cols + ["theme"], sort=False)["count"].transform("sum")
-    out["share"] = out["count"] / total
-    order = {t: i for i, t in enumerate(d.themes(level))}
-    out["_t"] = out["theme"].map(order)
-    out = out.sort_values(cols + ["_t", "count", "subtheme", "entry"], ascending=[True] * len(cols) + [True, False, True, True],
+    out = m.groupby(["_g", "_t", "_k"]).size().rename("count").reset_index()
+    out["share"] = out["count"] / out.groupby(["_g", "_t"])["count"].transform("sum")
+    entries = [d.entries[k] for k in out["_k"].tolist()]
+    out["subtheme"] = [e.theme for e in entries]
+    out["entry"] = [e.pattern for e in entries]
+    out["entry_lang"] = [e.lang for e in entries]
+    out["theme"] = np.asarray(themes, dtype=object)[out["_t"].to_numpy()]
+    out = out.sort_values(["_g", "_t", "count", "subtheme", "entry"], ascending=[True, True, False, True, True],
                           kind="stable")
-    return out.drop(columns="_t").reset_index(drop=True)[out_cols]
+    if top is not None:
+        out = out.groupby(["_g", "_t"], sort=False).head(top)
+    for c in cols:
+        out[c] = groups[c].to_numpy()[out["_g"].to_numpy()]
+    return out.reset_index(drop=True)[out_cols]
 
 
 def theme_cooccurrence(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
-                       unit: str = "sentence", level: int = 1) -> pd.DataFrame:
+                       within: str = "sentence", level: int = 1, **filters: Any) -> pd.DataFrame:
     """Which themes occur together in the same sentence (paragraph, document), with association.
 
-    For each pair of themes (a, b), over all ``unit``s of the table that contain a word
-    (``n_units``): ``n_a``, ``n_b`` units containing each theme, ``n_ab`` containing both. From
-    the 2×2 table (n₁₁ = n_ab, n₁₂ = n_a − n_ab, n₂₁ = n_b − n_ab, n₂₂ = the rest):
+    For each pair of themes (a, b), over all ``within`` units (``"sentence"``, ``"paragraph"``,
+    ``"document"``) of the table that contain a word (``n_units``): ``n_a``, ``n_b`` units
+    containing each theme (a match belongs to the unit of its first word), ``n_ab`` containing
+    both. From the 2×2 table (n₁₁ = n_ab, n₁₂ = n_a − n_ab, n₂₁ = n_b − n_ab, n₂₂ = the rest):
 
     * ``log_odds_ratio`` = ln[(n₁₁+½)(n₂₂+½) / ((n₁₂+½)(n₂₁+½))], the Haldane–Anscombe
       correction (Haldane 1956, *Annals of Human Genetics* 20, 309–311), and its standard error
@@ -761,30 +745,23 @@ def theme_cooccurrence(tokens: pd.DataFrame, dictionary: Dictionary | str | os.P
     * ``jaccard`` = n_ab / (n_a + n_b − n_ab) (Jaccard 1912).
 
     Rows are pairs in dictionary order (a before b), including pairs that never co-occur.
+    ``**filters`` select the rows measured (:func:`analysis.select`).
     """
-    _check_tokens(tokens)
-    _check_level(level)
-    if unit not in UNITS:
-        raise QueryError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    level = check_int(level, "level", minimum=1)
+    within = check_within(within)
     d = _as_dictionary(dictionary)
-    tokens = tokens.reset_index(drop=True)
-    unit_cols = list(UNITS[unit])
-    ukeys = tokens[unit_cols].astype(str).agg("\x1f".join, axis=1) if len(tokens) else pd.Series([], dtype=object)
-    words = _words_mask(tokens)
-    n_units = int(ukeys[words].nunique())
-    themes = d.themes(level)
-    matches = theme_matches(tokens, d)
-    present: dict[str, set] = {t: set() for t in themes}
-    if len(matches):
-        unit_of = ukeys.to_numpy()[matches["start"].to_numpy(dtype=np.int64)]
-        for full, u in zip(matches["theme"], unit_of):
-            present[THEME_SEP.join(full.split(THEME_SEP)[:level])].add(u)
+    tokens = _table(tokens, None, filters)
+    units = unit_keys(tokens, within)
+    n_units = int(len(np.unique(units[is_word(tokens)])))
+    starts, _, ks = _matches(tokens, d)
+    themes, theme_of = _theme_numbers(d, ks, level)
+    present = np.zeros((len(themes), int(units.max()) + 1), dtype=bool)
+    present[theme_of, units[starts]] = True
     rows = []
     for i, a in enumerate(themes):
-        for b in themes[i + 1:]:
-            na, nb = len(present[a]), len(present[b])
-            nab = len(present[a] & present[b])
-            rows.append((a, b, na, nb, nab, n_units))
+        for j in range(i + 1, len(themes)):
+            rows.append((a, themes[j], int(present[i].sum()), int(present[j].sum()),
+                         int((present[i] & present[j]).sum()), n_units))
     out = pd.DataFrame(rows, columns=["theme_a", "theme_b", "n_a", "n_b", "n_ab", "n_units"])
     n11 = out["n_ab"].to_numpy(dtype=float)
     n12 = out["n_a"].to_numpy(dtype=float) - n11
@@ -793,7 +770,8 @@ def theme_cooccurrence(tokens: pd.DataFrame, dictionary: Dictionary | str | os.P
     out["log_odds_ratio"] = np.log((n11 + .5) * (n22 + .5) / ((n12 + .5) * (n21 + .5)))
     out["se_log_odds"] = np.sqrt(1 / (n11 + .5) + 1 / (n12 + .5) + 1 / (n21 + .5) + 1 / (n22 + .5))
     with np.errstate(divide="ignore", invalid="ignore"):
-        expected = out["n_a"].to_numpy(dtype=float) * out["n_b"].to_numpy(dtype=float) / out["n_units"].to_numpy(dtype=float)
+        n_a, n_b = out["n_a"].to_numpy(dtype=float), out["n_b"].to_numpy(dtype=float)
+        expected = n_a * n_b / out["n_units"].to_numpy(dtype=float)
         out["pmi"] = np.where(n11 > 0, np.log2(n11 / expected), np.nan)
         union = out["n_a"] + out["n_b"] - out["n_ab"]
         out["jaccard"] = np.where(union > 0, out["n_ab"] / union.where(union > 0, 1), np.nan)
@@ -801,63 +779,50 @@ def theme_cooccurrence(tokens: pd.DataFrame, dictionary: Dictionary | str | os.P
 
 
 def theme_hits(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
-               theme: str, window: int = 5, where: Mapping[str, Any] | None = None, **filters: Any) -> pd.DataFrame:
-    """The KWIC lines behind any cell of :func:`theme_rates` / :func:`theme_entries`.
+               theme: str, window: int | tuple[int, int] = 5, unit: str = "token", within: str = "paragraph",
+               **filters: Any) -> pd.DataFrame:
+    """The concordance lines behind any cell of :func:`theme_rates` / :func:`theme_entries`.
 
-    ``theme`` is a theme at any level ("security" or "security/cyber"); ``where`` / ``filters``
-    select the cell's group: ``voice="official"``, ``doc_id="..."``, ``month="2014-08"``,
-    a list (one of) or a ``(low, high)`` range as in :func:`analysis.concordance.kwic`.
-    Context is ``window`` words each side, within the paragraph; English words are joined by
-    spaces, Chinese without.
+    ``theme`` is a theme at any level ("security" or "security/cyber"). ``**filters`` select
+    the cell's group (:func:`analysis.select`: ``voice="official"``, ``doc_id="..."``,
+    ``month="2014-08"``, a list = any of, ``slice(low, high)`` = a range): matches are found in
+    the whole table and kept when their first word meets the filters, as in
+    :func:`analysis.kwic`. Contexts come from :func:`analysis._core.concordance`, the one
+    concordance builder: ``window`` words either side (or characters with ``unit="char"``),
+    never crossing the ``within`` unit (default: the paragraph); Chinese is joined without
+    spaces.
 
-    Returns columns ``doc_id, par, sent, left, match, right, theme, entry, lang, voice``
-    (``theme`` = the entry's full theme path), in reading order. ``len(theme_hits(...))``
-    equals the cell's ``count``.
+    Returns columns ``doc_id, par, sent, position, left, match, right, theme, entry`` (``theme``
+    = the entry's full theme path, ``entry`` its pattern) and the table's metadata columns, in
+    reading order. ``len(theme_hits(...))`` equals the cell's ``count``.
     """
-    _check_tokens(tokens)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
-        raise QueryError(f"window must be a whole number >= 0, not {window!r}")
+    window_sides(window)
+    check_choice(unit, "unit", ("token", "char"))
+    within = check_within(within)
     d = _as_dictionary(dictionary)
-    known = set(d.themes(d.depth or 1)) | {t for lvl in range(1, (d.depth or 1) + 1) for t in d.themes(lvl)}
-    if theme not in known:
-        raise QueryError(f"unknown theme {theme!r}; themes: {', '.join(d.themes(1))} "
-                         "(sub-themes as security/cyber)")
-    tokens = tokens.reset_index(drop=True)
-    filt = dict(where or {}, **filters)
-    matches = theme_matches(tokens, d)
-    keep = (matches["theme"] == theme) | matches["theme"].str.startswith(theme + THEME_SEP)
-    matches = matches[keep]
-    if filt:
-        cols, keys = _group_keys(tokens, [k for k in filt if k in DERIVED_GROUPS and k not in tokens.columns])
-        table = tokens
-        for c in cols:
-            table = table.assign(**{c: keys[c].astype("category")})
-        mask = metadata_mask(table, filt)
-        matches = matches[mask[matches["start"].to_numpy(dtype=np.int64)]]
-    forms = tokens["form"].astype(str).tolist()
-    doc = tokens["doc_id"].astype(str).to_numpy()
-    par = tokens["par"].to_numpy()
-    lang = tokens["lang"].astype(str).to_numpy() if "lang" in tokens.columns else np.full(len(tokens), "")
-    voice = tokens["voice"].astype(str).to_numpy() if "voice" in tokens.columns else np.full(len(tokens), "")
-    rows = []
-    n = len(tokens)
-    for m in matches.itertuples(index=False):
-        s, e = int(m.start), int(m.end)
-        sep = "" if lang[s].split("-")[0] in _NO_SPACE_LANGS else " "
-        a = s
-        while a > 0 and s - a < window and doc[a - 1] == doc[s] and par[a - 1] == par[s]:
-            a -= 1
-        b = e
-        while b < n and b - e < window and doc[b] == doc[s] and par[b] == par[s]:
-            b += 1
-        rows.append((m.doc_id, m.par, m.sent, sep.join(forms[a:s]), sep.join(forms[s:e]), sep.join(forms[e:b]),
-                     m.theme, m.entry, lang[s], voice[s]))
-    return pd.DataFrame(rows, columns=["doc_id", "par", "sent", "left", "match", "right", "theme", "entry",
-                                       "lang", "voice"])
+    if theme not in d.all_themes():
+        raise ParameterError(f"unknown theme {theme!r}; themes: {', '.join(d.themes(1))} "
+                             "(sub-themes as security/cyber)")
+    _check_tokens(tokens)
+    require_rows(tokens, "the Tokens table")
+    table = _with_derived(tokens, list(filters))
+    starts, ends, ks = _matches(table, d)
+    keep = np.asarray([d.entries[k].theme == theme or d.entries[k].theme.startswith(theme + THEME_SEP)
+                       for k in ks.tolist()], dtype=bool)
+    if filters:
+        rows = filter_mask(table, filters)
+        require_rows(table[rows], "the selection")
+        keep &= rows[starts]
+    starts, ends, ks = starts[keep], ends[keep], ks[keep]
+    out = concordance(table, starts, ends, window=window, unit=unit, within=within)
+    at = out.columns.get_loc("right") + 1
+    out.insert(at, "theme", [d.entries[k].theme for k in ks.tolist()])
+    out.insert(at + 1, "entry", [d.entries[k].pattern for k in ks.tolist()])
+    return out
 
 
 __all__ = [
-    "Dictionary", "DictionaryEntry", "LANGUAGES", "default_dictionary_path", "load_dictionary",
-    "save_dictionary", "theme_matches", "theme_rates", "theme_entries", "theme_cooccurrence", "theme_hits",
-    "poisson_exact_ci",
+    "Dictionary", "DictionaryEntry", "LANGUAGE_KEYS", "default_dictionary_path", "load_dictionary",
+    "save_dictionary", "entry_queries", "theme_matches", "theme_rates", "theme_entries", "theme_cooccurrence",
+    "theme_hits", "poisson_exact_ci",
 ]

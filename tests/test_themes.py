@@ -10,11 +10,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import analysis
+from analysis._core import concordance, is_word
 from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
-from analysis.errors import DictionaryError, QueryError
+from analysis.errors import DictionaryError, EmptySelectionError, ParameterError, QueryError
 from analysis.themes import (
     Dictionary,
+    entry_queries,
     load_dictionary,
     poisson_exact_ci,
     save_dictionary,
@@ -135,6 +138,37 @@ def test_malformed_dictionary_names_key_and_line(tmp_path, text, key, line):
     assert str(f) in msg
 
 
+@pytest.mark.parametrize("text,key,hint", [
+    ("security:\n  cyber:\n    fr: [cybersécurité]\n", "'fr'", "add a language in analysis/languages.py"),
+    ("security:\n  cyber:\n    EN: [cybersecurity]\n", "'EN'", "write 'en'"),
+    ("security:\n  cyber:\n    zh-hans: [网络安全]\n", "'zh-hans'", "write 'zh'"),
+    ("security:\n  cyber:\n    en: [cybersecurity]\n  national:\n    en: [x]\n    fr: [y]\n", "'fr'", "known: en, zh, any"),
+])
+def test_unknown_language_key_is_an_error_never_a_sub_theme(tmp_path, text, key, hint):
+    f = tmp_path / "lang.yml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(DictionaryError) as err:
+        load_dictionary(f)
+    msg = str(err.value)
+    line = text.splitlines().index(next(l for l in text.splitlines() if l.strip().startswith(key.strip("'") + ":"))) + 1
+    assert f"unknown language key {key}" in msg and f"line {line}" in msg and hint in msg
+
+
+def test_quanteda_nested_dictionary_with_short_sub_theme_names_loads(tmp_path):
+    f = tmp_path / "q.yml"
+    f.write_text("Economy:\n  Tax: [taxation, tax*]\n  Ecopolicy:\n    Deficit: [deficit*]\n    Jobs: [job*]\n"
+                 "War: [war, conflict*]\n", encoding="utf-8")
+    d = load_dictionary(f)
+    assert d.themes(2) == ["Economy/Tax", "Economy/Ecopolicy", "War"]
+    assert d.themes(3) == ["Economy/Tax", "Economy/Ecopolicy/Deficit", "Economy/Ecopolicy/Jobs", "War"]
+    assert {e.lang for e in d.entries} == {"any"}
+    # a mapping whose keys all look like language codes is read as languages
+    g = tmp_path / "short.yml"
+    g.write_text("Economy:\n  tax: [taxation]\n  eu: [brussels]\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="unknown language key 'tax'.*longer name"):
+        load_dictionary(g)
+
+
 def test_missing_file_and_non_mapping_are_dictionary_errors(tmp_path):
     with pytest.raises(DictionaryError, match="not found"):
         load_dictionary(tmp_path / "nope.yml")
@@ -228,6 +262,65 @@ def test_chinese_entries_match_across_word_boundaries_on_word_edges():
         ("security/general", "安全", 1), ("ideology", "话语权", 2)]
 
 
+def test_patterns_compile_to_queries_of_the_query_language():
+    assert entry_queries("secur*", "en") == ("lemma:secur*|secur*",)
+    assert entry_queries("rule of law", "en") == ("lemma:rule|rule lemma:of|of lemma:law|law",)
+    assert entry_queries("self-media", "en") == ("lemma:self-media|self-media",
+                                                 "lemma:self|self lemma:-|- lemma:media|media")
+    assert entry_queries("网络安全", "zh") == ("lemma:网络安全|网络安全", "网络安全")
+    assert entry_queries("网络安全", "any")[-1] == "网络安全" and len(entry_queries("security", "en")) == 1
+    assert entry_queries('a&b|c(d):"e"/f\\g', "en") == ('lemma:a\\&b\\|c\\(d\\)\\:\\"e\\"\\/f\\\\g|'
+                                                     'a\\&b\\|c\\(d\\)\\:\\"e\\"\\/f\\\\g',)
+    d = load_dictionary()
+    assert all(e.queries for e in d.entries)
+
+
+def test_glob_phrase_hyphen_and_chinese_run_counted_by_hand():
+    d = dic({"glob": ["secur*"], "phrase": ["rule of law"], "hyphen": ["self-media"],
+             "run": {"zh": ["网络安全"]}})
+    t = make_tokens(
+        {"doc_id": "e", "pars": [[
+            "Security/security of self-media and self - media is securely/secure/ADV kept .",  # glob 2, hyphen 2
+            "the rule of law , the rule",                      # phrase 1
+            "of law insecure",                                 # "rule | of law" crosses a sentence; insecure: no
+        ]]},
+        {"doc_id": "z", "lang": "zh", "pars": [[
+            "没有 网络 安全 就 没有 国家 安全 。",      # 网络 + 安全: one run of two words
+            "网络安全 很 重要 网络",                    # one word 网络安全
+            "安全 是 网络安全性",                       # 网络 | 安全 across sentences, 网络安全性 a longer word: no match
+        ]]})
+    counts = theme_rates(t, d, by=None).set_index("theme")["count"].to_dict()
+    assert counts == {"glob": 2, "phrase": 1, "hyphen": 2, "run": 2}
+    m = theme_matches(t, d)
+    assert m.loc[m["theme"] == "hyphen", "text"].tolist() == ["self-media", "self - media"]
+    assert m.loc[m["theme"] == "run", "n_words"].tolist() == [2, 1]
+
+
+def _renamed(t: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``t`` with these forms (and lemmas) renamed: forms make_tokens' word specs cannot write."""
+    t = t.copy()
+    for col in ("form", "lemma"):
+        t[col] = t[col].cat.rename_categories({k: v for k, v in names.items() if k in t[col].cat.categories})
+    return t
+
+
+def test_query_language_special_characters_in_patterns_are_literal():
+    t = _renamed(make_tokens({"doc_id": "d", "pars": [["tcpip ab xory x y sayhi back"]]}),
+                 {"tcpip": "tcp/ip", "ab": "a:b", "xory": "x|y", "sayhi": 'say"hi', "back": "back\\slash"})
+    d = dic({"slash": ["tcp/ip"], "colon": ["a:b"], "bar": ["x|y"], "quote": ['say"hi'], "backslash": ["back\\slash"]})
+    m = theme_matches(t, d)
+    assert list(zip(m["theme"], m["text"])) == [("slash", "tcp/ip"), ("colon", "a:b"), ("bar", "x|y"),
+                                                ("quote", 'say"hi'), ("backslash", "back\\slash")]
+
+
+def test_language_entries_use_canonical_codes():
+    d = dic({"t": {"zh": ["网络安全"], "en": ["security"]}})
+    t = make_tokens({"doc_id": "z", "lang": "zh-hans", "pars": [["网络 安全 security"]]},
+                    {"doc_id": "e", "lang": "EN", "pars": [["security 网络安全"]]})
+    m = theme_matches(t, d)
+    assert list(zip(m["doc_id"], m["text"])) == [("z", "网络安全"), ("e", "security")]
+
+
 # --------------------------------------------------------------------------------------------
 # Rates, confidence intervals, dispersion
 
@@ -267,14 +360,14 @@ DIC2 = {"security": {"national": ["national security"], "cyber": ["cybersecurity
 def test_theme_rates_counts_words_ci_and_dp_by_hand():
     t = _two_docs()
     r = theme_rates(t, dic(DIC2), by="doc_id")
-    assert list(r.columns) == ["doc_id", "date", "theme", "count", "tokens", "rate_per_1000", "ci_low", "ci_high",
+    assert list(r.columns) == ["doc_id", "date", "theme", "count", "words", "per_1000", "ci_low", "ci_high",
                                "dp", "dp_norm"]
     assert list(r["doc_id"]) == ["a"] * 3 + ["b"] * 3 and list(r["theme"]) == ["security", "law", "none"] * 2
     # words exclude punctuation: a = 4 + 4 = 8, b = 4 + 5 + 5 = 14
-    assert r["tokens"].tolist() == [8] * 3 + [14] * 3
+    assert r["words"].tolist() == [8] * 3 + [14] * 3
     assert r["count"].tolist() == [2, 1, 0, 1, 1, 0]
     sec_a = r.iloc[0]
-    assert sec_a["rate_per_1000"] == pytest.approx(2 / 8 * 1000)
+    assert sec_a["per_1000"] == pytest.approx(2 / 8 * 1000)
     lo, hi = poisson_exact_ci(2)
     assert (sec_a["ci_low"], sec_a["ci_high"]) == pytest.approx((lo / 0.008, hi / 0.008))
     # DP (Gries 2008) of security over the two documents: v = (2/3, 1/3), s = (8/22, 14/22)
@@ -291,9 +384,72 @@ def test_theme_rates_by_month_voice_and_level():
     assert got == {("2014-08", "security/national"): 1, ("2014-08", "security/cyber"): 1,
                    ("2014-08", "law"): 1, ("unknown", "security/general"): 1, ("unknown", "law"): 1}
     whole = theme_rates(t, dic(DIC2), by=None)
-    assert whole["tokens"].tolist() == [22, 22, 22] and whole["count"].tolist() == [3, 2, 0]
+    assert whole["words"].tolist() == [22, 22, 22] and whole["count"].tolist() == [3, 2, 0]
     with pytest.raises(QueryError, match="nope"):
         theme_rates(t, dic(DIC2), by="nope")
+
+
+def _sourced():
+    """_two_docs with a corpus's own column, ``source``, and no ``voice``."""
+    t = _two_docs().drop(columns="voice")
+    return t.assign(source=np.where(t["doc_id"].astype(str) == "a", "wire", "blog"))
+
+
+def test_theme_rates_by_a_corpus_own_column():
+    t = _sourced()
+    r = theme_rates(t, dic(DIC2), by="source")
+    assert list(r.columns[:2]) == ["source", "theme"] and "voice" not in r.columns
+    got = r.set_index(["source", "theme"])[["count", "words"]].to_dict("index")
+    assert got[("wire", "security")] == {"count": 2, "words": 8}
+    assert got[("blog", "law")] == {"count": 1, "words": 14}
+    assert r.set_index(["source", "theme"]).loc[("blog", "security"), "per_1000"] == pytest.approx(1000 / 14)
+    two = theme_rates(t, dic(DIC2), by=["source", "doc_id"])
+    assert list(two.columns[:3]) == ["source", "doc_id", "date"]
+    e = theme_entries(t, dic(DIC2), by="source")
+    assert e.loc[e["source"] == "blog", "entry"].tolist() == ["secur*", "law"]
+
+
+def test_per_1000_denominator_is_is_word_per_group():
+    # "%" is SYM, "," tagged PART and "--" tagged X are punctuation-only forms: none is a word
+    t = make_tokens({"doc_id": "a", "voice": "official", "pars": [["law 5 %/%/SYM of ,/,/PART law --/--/X ."]]},
+                    {"doc_id": "b", "voice": "framing", "pars": [["the law ; rules"]]})
+    r = theme_rates(t, dic({"law": ["law"]}), by="voice")
+    words = pd.Series(is_word(t)).groupby(t["voice"].astype(str).to_numpy()).sum()
+    assert r["words"].tolist() == [words["official"], words["framing"]] == [4, 3]
+    assert r["per_1000"].tolist() == pytest.approx([2 / 4 * 1000, 1 / 3 * 1000])
+
+
+def test_filters_select_the_rows_measured():
+    t = _two_docs()
+    d = dic(DIC2)
+    whole = theme_rates(t, d, by="doc_id")
+    only_a = theme_rates(t, d, by="doc_id", voice="official")
+    pd.testing.assert_frame_equal(only_a[["doc_id", "theme", "count", "words", "per_1000"]],
+                                  whole[whole["doc_id"] == "a"][["doc_id", "theme", "count", "words", "per_1000"]])
+    assert theme_rates(t, d, by=None, date=slice("2014-01-01", "2014-12-31"))["count"].tolist() == [2, 1, 0]
+    assert theme_rates(t, d, by="voice", month="unknown")["voice"].unique().tolist() == ["framing"]
+    assert theme_entries(t, d, voice=["framing"])["count"].sum() == 2
+    assert theme_cooccurrence(t, d, doc_id="b")["n_units"].tolist() == [3, 3, 3]
+
+
+def test_bad_arguments_are_parameter_errors_and_empty_selections_say_so():
+    t = _two_docs()
+    d = dic(DIC2)
+    bad = [lambda: theme_rates(t, d, conf=1.5), lambda: theme_rates(t, d, conf=0), lambda: theme_rates(t, d, level=0),
+           lambda: theme_rates(t, d, by="count"), lambda: theme_entries(t, d, top=0),
+           lambda: theme_cooccurrence(t, d, within="page"), lambda: theme_hits(t, d, theme="law", window=-1),
+           lambda: theme_hits(t, d, theme="law", unit="word"), lambda: theme_rates(t, ["law"]),
+           lambda: poisson_exact_ci(1, conf=95)]
+    for call in bad:
+        with pytest.raises(ParameterError):
+            call()
+    for call in [lambda: theme_rates(t.iloc[:0], d), lambda: theme_rates(t, d, voice="nobody"),
+                 lambda: theme_entries(t, d, voice="nobody"), lambda: theme_cooccurrence(t.iloc[:0], d),
+                 lambda: theme_hits(t, d, theme="law", voice="nobody")]:
+        with pytest.raises(EmptySelectionError):
+            call()
+    with pytest.raises(QueryError, match="nope"):
+        theme_rates(t, d, nope="x")
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +467,7 @@ def test_theme_cooccurrence_by_hand():
     assert c["se_log_odds"] == pytest.approx(math.sqrt(1 / 1.5 + 1 / 1.5 + 1 / 1.5 + 1 / 2.5))
     assert c["pmi"] == pytest.approx(math.log2(1 * 5 / (2 * 2)))
     assert c["jaccard"] == pytest.approx(1 / 3)
-    para = theme_cooccurrence(t, d, unit="paragraph").iloc[0]
+    para = theme_cooccurrence(t, d, within="paragraph").iloc[0]
     assert (para["n_ab"], para["n_units"]) == (1, 1)
 
 
@@ -337,7 +493,7 @@ def test_theme_hits_drill_down_matches_cell_counts():
     assert law.loc[0, "right"] == ". nothing else here at all"  # ... but not paragraphs
     assert law.loc[0, "left"] == "security is the"
     assert len(theme_hits(t, d, theme="security/general", month="unknown")) == 1
-    with pytest.raises(QueryError, match="unknown theme"):
+    with pytest.raises(ParameterError, match="unknown theme"):
         theme_hits(t, d, theme="sekurity")
 
 
@@ -348,19 +504,19 @@ def test_chinese_hits_join_without_spaces():
     assert (h.loc[0, "left"], h.loc[0, "match"], h.loc[0, "right"]) == ("没有", "网络安全", "就没有")
 
 
-# --------------------------------------------------------------------------------------------
-# The seed corpus
-
-
-def _seed_tokens():
-    try:
-        import analysis
-        from analysis.tokens import load_tokens
-        return load_tokens(analysis.load_corpus())
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"seed Tokens not available yet (analysis.tokens.load_tokens / load_corpus): {exc}")
-    except Exception as exc:  # noqa: BLE001 - the annotations may not be committed yet
-        pytest.skip(f"seed Tokens could not be loaded: {exc}")
+def test_theme_hits_contexts_come_from_the_shared_concordance_builder():
+    t = _two_docs()
+    d = dic(DIC2)
+    cols = ["doc_id", "par", "sent", "position", "left", "match", "right"]
+    hits = theme_hits(t, d, theme="security/cyber", window=3)
+    k = analysis.kwic(t, "lemma:cybersecurity|cybersecurity", window=3)
+    pd.testing.assert_frame_equal(hits[cols], k.to_frame()[cols])
+    for kw in ({"window": (1, 4), "within": "sentence"}, {"window": 6, "unit": "char"}):
+        m = theme_matches(t, d)
+        m = m[m["theme"].str.startswith("security")]
+        pd.testing.assert_frame_equal(theme_hits(t, d, theme="security", **kw)[cols],
+                                      concordance(t, m["start"], m["end"], **kw)[cols])
+    assert list(hits.columns[:9]) == cols + ["theme", "entry"] and "voice" in hits.columns
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,10 +542,46 @@ def test_cli_themes_by_voice_prints_rates(cli_tokens, tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     got = {(r["voice"], r["theme"]): r["count"] for r in rows}
     assert got[("official", "security")] == 2 and got[("framing", "law")] == 1
+    assert all("per_1000" in r for r in rows)
     assert main(["themes", "--dictionary", str(f), "--show", "hits", "--theme", "law",
-                 "--where", "voice=framing", "--format", "csv"]) == 0
+                 "--where", "voice=framing", "--window", "1,2", "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("doc_id,par,sent,left,match,right") and len(out) == 2
+    assert out[0].startswith("doc_id,par,sent,position,left,match,right,theme,entry") and len(out) == 2
+    assert ",the,law,. nothing,law,law," in out[1]
+
+
+def test_cli_themes_where_level_conf_within_and_top(cli_tokens, tmp_path, capsys):
+    import json
+
+    from analysis.cli import main
+
+    f = tmp_path / "d.yml"
+    save_dictionary(dic(DIC2), f)
+    assert main(["themes", "--dictionary", str(f), "--by", "voice", "--where", "voice=official", "--level", "2",
+                 "--conf", "0.9", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["voice"] for r in rows} == {"official"}
+    expected = theme_rates(cli_tokens, dic(DIC2), by="voice", level=2, conf=0.9, voice="official")
+    assert [r["ci_high"] for r in rows] == pytest.approx(expected["ci_high"].tolist())
+    assert main(["themes", "--dictionary", str(f), "--show", "cooccurrence", "--within", "document",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["n_units"] == 2
+    assert main(["themes", "--dictionary", str(f), "--show", "entries", "--top", "1", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    # ties (one match each) in sub-theme, then entry order
+    assert [(r["theme"], r["entry"]) for r in rows] == [("security", "cybersecurity"), ("law", "law")]
+
+
+@pytest.mark.parametrize("option,bad", [("--level", "0"), ("--conf", "1.5"), ("--window", "-1"), ("--top", "0")])
+def test_cli_themes_numeric_options_are_validated(option, bad, capsys):
+    from analysis.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["themes", option, bad])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and option in err
 
 
 def test_cli_themes_reports_malformed_dictionary(tmp_path, capsys):
@@ -409,19 +601,23 @@ def test_cli_themes_reports_malformed_dictionary(tmp_path, capsys):
 def test_theme_plots_draw_rates_and_cis():
     import matplotlib.pyplot as plt
 
-    from analysis.plots.themes import theme_heatmap, theme_rates_plot
+    from analysis import plot_theme_heatmap, plot_theme_rates
 
     t = _two_docs()
     by_doc = theme_rates(t, dic(DIC2), by="doc_id")
-    fig = theme_heatmap(by_doc, labels={"a": "2014-08-19 a"})
+    fig = plot_theme_heatmap(by_doc, labels={"a": "2014-08-19 a"})
     ax = fig.axes[0]
     img = ax.get_images()[0].get_array()
     assert img.shape == (2, 3)
-    assert img[0, 0] == pytest.approx(by_doc.iloc[0]["rate_per_1000"])
+    assert img[0, 0] == pytest.approx(by_doc.iloc[0]["per_1000"])
     assert [tl.get_text() for tl in ax.get_yticklabels()] == ["2014-08-19 a", "b"]
+    assert len(ax.texts) == 6
+    plt.close(fig)
+    fig = plot_theme_heatmap(by_doc, show_values=False)
+    assert not fig.axes[0].texts
     plt.close(fig)
     by_voice = theme_rates(t, dic(DIC2), by="voice")
-    fig = theme_rates_plot(by_voice, groups=["official", "framing"])
+    fig = plot_theme_rates(by_voice, groups=["official", "framing"])
     ax = fig.axes[0]
     assert [tl.get_text() for tl in ax.get_legend().get_texts()] == ["official", "framing"]
     # the first error bar spans the CI of official/security
@@ -430,11 +626,37 @@ def test_theme_plots_draw_rates_and_cis():
     assert segs[0][0][0] == pytest.approx(row["ci_low"]) and segs[0][1][0] == pytest.approx(row["ci_high"])
     plt.close(fig)
     with pytest.raises(QueryError, match="voice"):
-        theme_rates_plot(by_doc)
+        plot_theme_rates(by_doc)
+    with pytest.raises(ParameterError, match="nobody"):
+        plot_theme_rates(by_voice, groups=["nobody"])
+    with pytest.raises(EmptySelectionError):
+        plot_theme_rates(by_voice.iloc[:0])
+
+
+def test_theme_plots_group_by_any_column_and_by_several():
+    import matplotlib.pyplot as plt
+
+    from analysis import plot_theme_heatmap, plot_theme_rates
+
+    t = _sourced()
+    by_source = theme_rates(t, dic(DIC2), by="source")
+    fig = plot_theme_rates(by_source, by="source")
+    assert [tl.get_text() for tl in fig.axes[0].get_legend().get_texts()] == ["wire", "blog"]
+    plt.close(fig)
+    fig = plot_theme_heatmap(by_source, by="source")
+    assert [tl.get_text() for tl in fig.axes[0].get_yticklabels()] == ["wire", "blog"]
+    plt.close(fig)
+    both = theme_rates(t, dic(DIC2), by=["source", "doc_id"])
+    fig = plot_theme_heatmap(both, by=["source", "doc_id"])
+    assert [tl.get_text() for tl in fig.axes[0].get_yticklabels()] == ["wire / a", "blog / b"]
+    plt.close(fig)
+    fig = plot_theme_rates(both, by=["source", "doc_id"], groups=[("blog", "b")])
+    assert [tl.get_text() for tl in fig.axes[0].get_legend().get_texts()] == ["blog / b"]
+    plt.close(fig)
 
 
 # --------------------------------------------------------------------------------------------
-# The seed corpus (skips until the annotated seed Tokens are available)
+# The seed corpus
 
 # Entries checked against independent counts: a regex on the paragraph texts the Tokens were
 # parsed from. Each entry is its own top-level theme so that no longer entry takes its words.
@@ -448,11 +670,9 @@ SEED_ENTRIES = {
 }
 
 
-def test_seed_entry_counts_equal_independent_regex_counts():
-    tokens = _seed_tokens()
-    import analysis
-
-    pars = analysis.load_corpus().paragraphs
+def test_seed_entry_counts_equal_independent_regex_counts(seed_corpus, seed_tokens):
+    tokens = seed_tokens
+    pars = seed_corpus.paragraphs
     parsed = set(zip(tokens["doc_id"].astype(str), tokens["par"].astype(int)))
     pars = pars[[(d, int(p)) in parsed for d, p in zip(pars["doc_id"], pars["par"])]]
     d = dic({name: {lang: [pattern]} for name, (lang, pattern, _) in SEED_ENTRIES.items()})
@@ -470,8 +690,8 @@ def test_seed_entry_counts_equal_independent_regex_counts():
         assert expected > 0, name
 
 
-def test_seed_shipped_dictionary_covers_every_theme_in_both_languages():
-    tokens = _seed_tokens()
+def test_seed_shipped_dictionary_covers_every_theme_in_both_languages(seed_tokens):
+    tokens = seed_tokens
     d = load_dictionary()
     lvl1 = theme_rates(tokens, d, by="lang")
     lvl2 = theme_rates(tokens, d, by="lang", level=2)

@@ -1,9 +1,15 @@
-"""Theme plots: a documents × themes heatmap and a rate-by-group dot plot with CIs.
+"""Theme plots: a groups × themes heatmap and a rate-by-group dot plot with CIs.
 
 Both take the DataFrame of :func:`analysis.themes.theme_rates` and draw it; they compute nothing.
+They take the same ``by=`` as the ``theme_rates`` call that made the table: any grouping column
+(``doc_id``, ``voice``, a corpus's own ``source``...) or a list of them, whose values are then
+shown joined by " / ".
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,46 +17,62 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..errors import QueryError
+from .._core import as_list
+from ..errors import EmptySelectionError, ParameterError, QueryError
 from .style import COLUMN_WIDTH, PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
 
-_NEEDED = ("theme", "rate_per_1000")
+_NEEDED = ("theme", "per_1000")
+_JOIN = " / "
 
 
-def _check(rates: pd.DataFrame, group: str, extra: tuple[str, ...] = ()) -> None:
-    need = list(_NEEDED) + [group] + list(extra)
+def _group_labels(rates: pd.DataFrame, by: str | Sequence[str], extra: tuple[str, ...] = ()) -> pd.Series:
+    """One label per row of ``rates``: its ``by`` value, or the values of several ``by`` columns joined."""
+    cols = as_list(by)
+    if not cols:
+        raise ParameterError("by must name the grouping column(s) of the theme_rates table, e.g. by='voice'")
+    need = list(_NEEDED) + cols + list(extra)
     missing = [c for c in need if c not in rates.columns]
     if missing:
         raise QueryError(f"this plot needs the theme_rates columns {', '.join(need)}; missing: {', '.join(missing)} "
-                         f"(call theme_rates(..., by={group!r}))")
+                         f"(call theme_rates(..., by={by!r}))")
     if rates.empty:
-        raise QueryError("nothing to plot: the theme_rates table is empty")
+        raise EmptySelectionError("nothing to plot: the theme_rates table is empty")
+    labels = rates[cols[0]].astype(str)
+    for c in cols[1:]:
+        labels = labels + _JOIN + rates[c].astype(str)
+    return labels
 
 
-def theme_heatmap(
+def _label(value: Any) -> str:
+    """A group given as a value or a tuple of values (several ``by`` columns), as its label."""
+    return _JOIN.join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def plot_theme_heatmap(
     rates: pd.DataFrame,
     *,
-    group: str = "doc_id",
+    by: str | Sequence[str] = "doc_id",
     labels: dict[str, str] | None = None,
-    annotate: bool = True,
+    show_values: bool = True,
     title: str | None = None,
     ax: Axes | None = None,
     width: float = PAGE_WIDTH,
     row_height: float = 0.24,
     cmap: str = "cividis",
 ) -> Figure:
-    """Heatmap of theme rates per 1,000 words: one row per ``group`` value, one column per theme.
+    """Heatmap of theme rates per 1,000 words (``per_1000``): one row per group of ``by``, one column per theme.
 
-    ``rates`` is :func:`analysis.themes.theme_rates` output (``by="doc_id"`` orders documents by
-    date; rows keep the table's order, columns its theme order). ``labels`` maps a group value
-    to its row label (e.g. "2014-08-19 — title"). ``annotate`` writes each cell's rate. The
-    colour map is cividis (readable with colour-vision deficiency). Returns the Figure.
+    ``rates`` is :func:`analysis.themes.theme_rates` output made with the same ``by``
+    (``by="doc_id"`` orders documents by date; rows keep the table's order, columns its theme
+    order). ``labels`` maps a group (its label) to its row label (e.g. "2014-08-19 — title").
+    ``show_values`` writes each cell's rate. The colour map is cividis (readable with
+    colour-vision deficiency). Returns the Figure.
     """
-    _check(rates, group)
-    rows = list(dict.fromkeys(rates[group].astype(str)))
+    groups = _group_labels(rates, by)
+    rows = list(dict.fromkeys(groups))
     themes = list(dict.fromkeys(rates["theme"].astype(str)))
-    grid = (rates.assign(_g=rates[group].astype(str), _t=rates["theme"].astype(str))
-            .pivot_table(index="_g", columns="_t", values="rate_per_1000", aggfunc="first", dropna=False)
+    grid = (rates.assign(_g=groups, _t=rates["theme"].astype(str))
+            .pivot_table(index="_g", columns="_t", values="per_1000", aggfunc="first", dropna=False)
             .reindex(index=rows, columns=themes))
     values = grid.to_numpy(dtype=float)
     labels = labels or {}
@@ -67,7 +89,7 @@ def theme_heatmap(
         ax.tick_params(length=0)
         for side in ("top", "right", "left", "bottom"):
             ax.spines[side].set_visible(False)
-        if annotate:
+        if show_values:
             finite = values[np.isfinite(values)]
             mid = (finite.max() + finite.min()) / 2 if finite.size else 0
             for i in range(values.shape[0]):
@@ -84,31 +106,33 @@ def theme_heatmap(
     return fig
 
 
-def theme_rates_plot(
+def plot_theme_rates(
     rates: pd.DataFrame,
     *,
-    group: str = "voice",
-    groups: list[str] | None = None,
+    by: str | Sequence[str] = "voice",
+    groups: list[Any] | None = None,
     themes: list[str] | None = None,
     title: str | None = None,
     ax: Axes | None = None,
     width: float = COLUMN_WIDTH,
 ) -> Figure:
-    """Dot plot of theme rates per 1,000 words by ``group``, with the CI as error bars.
+    """Dot plot of theme rates per 1,000 words (``per_1000``) by the groups of ``by``, with the CI as error bars.
 
-    ``rates`` is :func:`analysis.themes.theme_rates` output with ``by=group`` (``ci_low`` and
-    ``ci_high`` are drawn as the bars: exact Poisson 95% intervals). One row per theme, one
-    dot per group, dodged; voices use the shared ``VOICE_COLORS``. ``groups`` / ``themes``
-    choose and order what is shown. Returns the Figure.
+    ``rates`` is :func:`analysis.themes.theme_rates` output made with the same ``by``
+    (``ci_low`` and ``ci_high`` are drawn as the bars: exact Poisson intervals). One row per
+    theme, one dot per group, dodged; with ``by="voice"`` voices use the shared ``VOICE_COLORS``.
+    ``groups`` (values of ``by``; tuples when ``by`` is a list) and ``themes`` choose and order
+    what is shown. Returns the Figure.
     """
-    _check(rates, group, ("ci_low", "ci_high"))
-    all_groups = list(dict.fromkeys(rates[group].astype(str)))
-    groups = [str(g) for g in groups] if groups is not None else all_groups
+    labels = _group_labels(rates, by, ("ci_low", "ci_high"))
+    all_groups = list(dict.fromkeys(labels))
+    groups = [_label(g) for g in groups] if groups is not None else all_groups
     themes = [str(t) for t in themes] if themes is not None else list(dict.fromkeys(rates["theme"].astype(str)))
     unknown = sorted(set(groups) - set(all_groups)) + sorted(set(themes) - set(rates["theme"].astype(str)))
     if unknown:
-        raise QueryError(f"not in the rates table: {', '.join(unknown)}")
-    table = rates.assign(_g=rates[group].astype(str), _t=rates["theme"].astype(str)).set_index(["_g", "_t"])
+        raise ParameterError(f"not in the rates table: {', '.join(unknown)}")
+    table = rates.assign(_g=labels, _t=rates["theme"].astype(str)).set_index(["_g", "_t"])
+    voices = as_list(by) == ["voice"]
     with tifa_style():
         if ax is None:
             fig, ax = plt.subplots(figsize=(width, max(1.6, 0.6 + 0.28 * len(themes) * max(1, len(groups)) ** 0.5)))
@@ -117,10 +141,12 @@ def theme_rates_plot(
         n = len(groups)
         step = 0.7 / max(n, 1)
         for g_i, g in enumerate(groups):
-            color = VOICE_COLORS.get(g, PALETTE[g_i % len(PALETTE)]) if group == "voice" else PALETTE[g_i % len(PALETTE)]
+            color = PALETTE[g_i % len(PALETTE)]
+            if voices:
+                color = VOICE_COLORS.get(g, color)
             y = np.arange(len(themes)) + (g_i - (n - 1) / 2) * step
             sub = table.reindex([(g, t) for t in themes])
-            x = sub["rate_per_1000"].to_numpy(dtype=float)
+            x = sub["per_1000"].to_numpy(dtype=float)
             lo = sub["ci_low"].to_numpy(dtype=float)
             hi = sub["ci_high"].to_numpy(dtype=float)
             ax.errorbar(x, y, xerr=np.vstack([x - lo, hi - x]), fmt="o", markersize=3, color=color,
@@ -129,7 +155,7 @@ def theme_rates_plot(
         ax.set_yticklabels([t.replace("_", " ") for t in themes])
         ax.set_ylim(len(themes) - 0.5, -0.5)
         ax.set_xlim(left=0)
-        ax.set_xlabel("per 1,000 words (95% exact CI)")
+        ax.set_xlabel("per 1,000 words (exact Poisson CI)")
         ax.grid(axis="x", color="#dddddd", linewidth=0.4)
         ax.set_axisbelow(True)
         ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(n, 4),
@@ -140,4 +166,4 @@ def theme_rates_plot(
     return fig
 
 
-__all__ = ["theme_heatmap", "theme_rates_plot"]
+__all__ = ["plot_theme_heatmap", "plot_theme_rates"]
