@@ -4,11 +4,14 @@ A *formula* here is a recurring sequence of 3–8 words ("two wings of one bird"
 correct orientation", 网络安全和信息化) that occurs in at least ``min_docs`` documents. The
 procedure (in the spirit of lexical bundles, Biber et al. 1999, with overlap reduction):
 
-1. **Sequences.** Within each sentence, split at punctuation (UPOS ``PUNCT``/``SYM``, or a form
-   made only of punctuation characters — the compact Chinese model tags ASCII commas PART), so no
-   formula spans punctuation or a sentence boundary. English words are compared by lower-cased
-   lemma; Chinese words by form (UD GSD words of the Chinese parse; GSD lemmatises 我们 → 我,
-   which would merge distinct words), and Chinese formulas are shown joined without spaces.
+1. **Sequences.** Within each sentence, split at every non-word (:func:`analysis.is_word`, the
+   package's one definition: UPOS ``PUNCT``/``SYM``, or a form made only of punctuation and symbol
+   characters — the compact Chinese model tags ASCII commas PART), so no formula spans
+   punctuation or a sentence boundary. Each language is processed on its own (the ``lang``
+   column read as the :mod:`analysis.languages` registry's canonical code). Words are compared by
+   lower-cased lemma, except in the languages of :data:`FORM_KEYED_LANGUAGES` (Chinese), compared
+   by form (UD GSD lemmatises 我们 → 我, which would merge distinct words); formulas are shown with
+   the language's word joiner (Chinese without spaces).
 2. **Candidates.** Every n-gram with ``min_n ≤ n ≤ max_n`` whose first and last words are not
    function words (UPOS ADP, DET, CCONJ, SCONJ, PART, AUX, PRON) and which holds at least
    ``min_content`` content words (NOUN, PROPN, VERB, ADJ, ADV, NUM), and whose last word does not
@@ -27,18 +30,21 @@ procedure (in the spirit of lexical bundles, Biber et al. 1999, with overlap red
    ``freq`` and the documents count these non-overlapping occurrences.
 
 :func:`formula_occurrences` finds the occurrences of any formula table (the detected one or one
-you edit) with the same non-overlap rule, and :func:`formula_kwic` prints them in context.
+you edit) with the same non-overlap rule, and :func:`formula_kwic` shows them in context
+(:func:`analysis._core.concordance`, within the sentence, as :func:`analysis.kwic` cuts them).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import QueryError
-from .rhetoric import is_punctuation_form
+from ._core import check_columns, check_int, concordance, filter_mask, is_word, require_rows
+from .errors import EmptySelectionError, ParameterError
+from .languages import canonical, joiner
 
 #: UPOS that may not begin or end a formula.
 EDGE_STOP_UPOS = frozenset({"ADP", "DET", "CCONJ", "SCONJ", "PART", "AUX", "PRON"})
@@ -46,8 +52,8 @@ EDGE_STOP_UPOS = frozenset({"ADP", "DET", "CCONJ", "SCONJ", "PART", "AUX", "PRON
 DANGLING_RELATIONS = frozenset({"amod", "nummod", "det", "case", "clf"})
 #: UPOS that count as content words.
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"})
-#: UPOS that break a word sequence.
-BREAK_UPOS = frozenset({"PUNCT", "SYM"})
+#: Languages (canonical codes) whose words are compared by form rather than lemma.
+FORM_KEYED_LANGUAGES = frozenset({"zh"})
 
 FORMULA_COLUMNS = ["lang", "formula", "words", "n", "n_docs", "doc_ids", "freq", "first_doc",
                    "first_sent", "example"]
@@ -70,11 +76,11 @@ class _Seq:
         self.upos = col("upos")
         self.doc_id = col("doc_id")
         self.sent = t["sent"].to_numpy(dtype=np.int64)
-        if lang.startswith("zh"):
+        if lang in FORM_KEYED_LANGUAGES:
             self.key = self.form
         else:
             self.key = np.array([(lm or f).lower() for lm, f in zip(lemma, self.form)], dtype=object)
-        brk = np.isin(self.upos, list(BREAK_UPOS)) | np.array([is_punctuation_form(f) for f in self.form], dtype=bool)
+        brk = ~is_word(t)
         new_sent = np.r_[True, (self.doc_id[1:] != self.doc_id[:-1]) | (self.sent[1:] != self.sent[:-1])] \
             if self.n else np.zeros(0, bool)
         # segment id: increases at every sentence start and every break word; break words get -1
@@ -92,7 +98,7 @@ class _Seq:
         self.content_cum = np.r_[0, np.cumsum(np.isin(self.upos, list(CONTENT_UPOS)))]
 
     def joiner(self) -> str:
-        return "" if self.lang.startswith("zh") else " "
+        return joiner(self.lang)
 
     def spans(self, n: int) -> np.ndarray:
         """Start positions of all n-word spans inside one segment."""
@@ -121,20 +127,21 @@ class _Seq:
         return "".join(out)
 
 
-def _languages(tokens: pd.DataFrame, lang: str | None) -> list[str]:
-    if "lang" not in tokens.columns:
-        raise QueryError("the table lacks the Tokens column 'lang'; build it with analysis.tokens")
-    langs = sorted({str(x) for x in tokens["lang"].astype(object).unique() if str(x)})
+def _lang_codes(tokens: pd.DataFrame) -> np.ndarray:
+    """The registry's canonical language code of every row."""
+    check_columns(tokens, ["lang"], "find formulas without")
+    col = tokens["lang"].astype(object)
+    return col.map(lambda c: canonical(c) if isinstance(c, str) and c else "").to_numpy(dtype=object)
+
+
+def _languages(codes: np.ndarray, lang: str | None) -> list[str]:
+    langs = sorted({c for c in codes if c})
     if lang is None:
         return langs
-    sel = [x for x in langs if x == lang or x.startswith(lang)]
-    if not sel:
-        raise QueryError(f"no words in language {lang!r}; languages present: {langs}")
-    return sel
-
-
-def _select_lang(tokens: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return tokens[tokens["lang"].astype(object) == lang]
+    code = canonical(lang)
+    if code not in langs:
+        raise EmptySelectionError(f"no words in language {lang!r}; languages present: {', '.join(langs)}")
+    return [code]
 
 
 def _claim(seq: _Seq, ranked: list[tuple[tuple[str, ...], list[int]]], min_docs: int, claimed=None):
@@ -171,9 +178,13 @@ def _table(seq: _Seq, kept) -> pd.DataFrame:
 
 
 def formulas(tokens: pd.DataFrame, *, min_docs: int = 2, min_n: int = 3, max_n: int = 8,
-             lang: str | None = None, min_content: int = 2, tolerance: int = 0) -> pd.DataFrame:
+             lang: str | None = None, min_content: int = 2, tolerance: int = 0, **filters: Any) -> pd.DataFrame:
     """Recurring formulas: maximal, non-overlapping word sequences found in ≥ ``min_docs``
     documents (the procedure is in the module docstring).
+
+    ``lang`` is one language code (``"en"``, ``"zh"``); ``None`` finds the formulas of every
+    language of the table, each language on its own. ``**filters`` (:func:`analysis.select`)
+    restrict the rows searched (``voice="official"``).
 
     Returns one row per formula: ``lang``, ``formula`` (its commonest surface form, lower-cased;
     Chinese words joined without spaces), ``words`` (the space-separated key: English lemmas,
@@ -182,13 +193,21 @@ def formulas(tokens: pd.DataFrame, *, min_docs: int = 2, min_n: int = 3, max_n: 
     occurrence in reading order) and ``example`` (the surface words there). Sorted by n_docs,
     freq, n (descending), then formula.
     """
-    if not 1 <= min_n <= max_n:
-        raise QueryError(f"need 1 ≤ min_n ≤ max_n, got min_n={min_n}, max_n={max_n}")
-    if min_docs < 1:
-        raise QueryError(f"min_docs must be at least 1, got {min_docs}")
+    check_int(min_docs, "min_docs", minimum=1)
+    check_int(min_n, "min_n", minimum=1)
+    check_int(max_n, "max_n", minimum=1)
+    check_int(min_content, "min_content")
+    check_int(tolerance, "tolerance")
+    if min_n > max_n:
+        raise ParameterError(f"need min_n ≤ max_n, got min_n={min_n}, max_n={max_n}")
+    require_rows(tokens)
+    if filters:
+        tokens = tokens[filter_mask(tokens, filters)]
+        require_rows(tokens, "the filtered table")
+    codes = _lang_codes(tokens)
     tables = []
-    for lg in _languages(tokens, lang):
-        seq = _Seq(_select_lang(tokens, lg), lg)
+    for lg in _languages(codes, lang):
+        seq = _Seq(tokens[codes == lg], lg)
         occ: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for n in range(min_n, max_n + 1):
             starts = seq.spans(n)
@@ -223,14 +242,13 @@ def formula_occurrences(tokens: pd.DataFrame, table: pd.DataFrame) -> pd.DataFra
     ``formula, lang, doc_id, sent, start, end`` (word indices ``idx`` of the first and last word)
     and ``row`` (the Tokens row position of the first word). Formulas claim words in the order
     longest first, then by table order; an overlapping occurrence is skipped."""
-    missing = [c for c in ("lang", "words") if c not in table.columns]
-    if missing:
-        raise QueryError(f"the formula table lacks column(s) {missing}; pass the output of formulas()")
+    check_columns(table, ["lang", "words"], "find formulas (pass the output of formulas()) without")
     cols = ["formula", "lang", "doc_id", "sent", "start", "end", "row"]
     rows = []
     tokens = tokens.reset_index(drop=True)
-    for lg, group in table.groupby("lang", sort=True):
-        part = _select_lang(tokens, lg)
+    codes = _lang_codes(tokens)
+    for lg, group in table.groupby(table["lang"].astype(str).map(canonical), sort=True):
+        part = tokens[codes == lg]
         if part.empty:
             continue
         offset = part.index.to_numpy()
@@ -256,31 +274,21 @@ def formula_occurrences(tokens: pd.DataFrame, table: pd.DataFrame) -> pd.DataFra
     return out.sort_values("row", kind="stable").reset_index(drop=True)
 
 
-def formula_kwic(tokens: pd.DataFrame, table: pd.DataFrame, window: int = 8) -> pd.DataFrame:
-    """KWIC lines for every formula occurrence: ``formula, doc_id, sent, left, match, right``,
-    with up to ``window`` words of context on each side, within the sentence (Chinese joined
-    without spaces)."""
-    if window < 0:
-        raise QueryError(f"window must be ≥ 0, got {window}")
+def formula_kwic(tokens: pd.DataFrame, table: pd.DataFrame, *, window: int | tuple[int, int] = 8) -> pd.DataFrame:
+    """Concordance lines of every formula occurrence (:func:`formula_occurrences`).
+
+    Columns: ``formula``, then those of :func:`analysis.kwic` (``doc_id, par, sent, position,
+    left, match, right`` and the metadata columns): ``match`` is the occurrence, ``left`` and
+    ``right`` up to ``window`` words (an int or ``(left, right)``) within its sentence, cut by
+    :func:`analysis._core.concordance` (Chinese joined without spaces).
+    """
     occ = formula_occurrences(tokens, table)
     tokens = tokens.reset_index(drop=True)
-    forms = tokens["form"].astype(object).to_numpy()
-    docs = tokens["doc_id"].astype(object).to_numpy()
-    sents = tokens["sent"].to_numpy()
-    rows = []
-    for r in occ.itertuples(index=False):
-        n = r.end - r.start + 1
-        i, j = r.row, r.row + n
-        lo = i
-        while lo > 0 and i - lo < window and docs[lo - 1] == r.doc_id and sents[lo - 1] == r.sent:
-            lo -= 1
-        hi = j
-        while hi < len(forms) and hi - j < window and docs[hi] == r.doc_id and sents[hi] == r.sent:
-            hi += 1
-        sep = "" if str(r.lang).startswith("zh") else " "
-        rows.append({"formula": r.formula, "doc_id": r.doc_id, "sent": r.sent,
-                     "left": sep.join(forms[lo:i]), "match": sep.join(forms[i:j]), "right": sep.join(forms[j:hi])})
-    return pd.DataFrame(rows, columns=["formula", "doc_id", "sent", "left", "match", "right"])
+    starts = occ["row"].to_numpy(dtype=np.int64)
+    lengths = (occ["end"] - occ["start"] + 1).to_numpy(dtype=np.int64)
+    out = concordance(tokens, starts, starts + lengths, window=window, within="sentence")
+    out.insert(0, "formula", occ["formula"].to_numpy(dtype=object))
+    return out
 
 
 def formulas_by_document(occurrences: pd.DataFrame) -> pd.DataFrame:

@@ -215,19 +215,6 @@ class Parse:
         first = np.r_[True, self.sid[1:] != self.sid[:-1]]
         return np.flatnonzero(first)
 
-    def offsets(self) -> tuple[np.ndarray, np.ndarray]:
-        """``start_char`` and ``end_char`` as int arrays (-1 where unknown), computed once."""
-        if not hasattr(self, "_offsets"):
-            cols = []
-            for name in ("start_char", "end_char"):
-                if name in self.tokens.columns:
-                    v = pd.to_numeric(self.tokens[name], errors="coerce").astype("Float64")
-                    cols.append(v.fillna(-1).to_numpy(dtype=np.int64))
-                else:
-                    cols.append(np.full(self.n, -1, dtype=np.int64))
-            self._offsets = (cols[0], cols[1])
-        return self._offsets
-
     def words(self, positions: Iterable[int]) -> str:
         return " ".join(self.form[p] for p in sorted(set(int(p) for p in positions)))
 
@@ -646,7 +633,7 @@ FEATURES: dict[str, Feature] = {f.name: f for f in (
     Feature("parallel_series", parallel_series, ("en", "zh"), "count",
             "coordinations of ≥3 conjuncts sharing a head lemma or a modifier lemma"),
     Feature("sentence_length", sentence_length, ("en", "zh"), "sentence",
-            "words (non-punctuation) per sentence"),
+            "words (analysis.is_word: punctuation and symbols excluded) per sentence"),
     Feature("clause_depth", clause_depth, ("en", "zh"), "sentence",
             "max number of clausal relations (ccomp, xcomp, advcl, acl, csubj, parataxis) on a root-to-word path"),
 )}
@@ -656,125 +643,131 @@ def _feature(name: str) -> Feature:
     try:
         return FEATURES[name]
     except KeyError:
-        raise QueryError(f"unknown rhetoric feature {name!r}; choose from {sorted(FEATURES)}") from None
+        raise ParameterError(f"unknown rhetoric feature {name!r}; the features are: {', '.join(FEATURES)}") from None
 
 
-def _sentence_text(p: Parse, sid_rows: np.ndarray) -> str:
-    """Text of a sentence from its words: offsets decide spacing when known; otherwise English
-    words are joined by spaces (none before closing punctuation) and Chinese words by nothing."""
-    starts, ends = p.offsets()
-    out, prev_end = [], None
-    zh = p.lang[sid_rows[0]].startswith("zh") if len(sid_rows) else False
-    for q in sid_rows:
-        form = p.form[q]
-        s = None if starts[q] < 0 else int(starts[q])
-        e = None if ends[q] < 0 else int(ends[q])
-        if out:
-            if s is not None and prev_end is not None:
-                space = s > prev_end
-            else:
-                space = not zh and not (p.is_punct[q] and form in ",.;:!?)]}”’、，。；：！？）")
-                space = space and out[-1] not in ("(", "[", "“", "‘", "（")
-            if space:
-                out.append(" ")
-        out.append(form)
-        prev_end = e if e is not None else prev_end
-    return "".join(out)
+def _features(features: str | Sequence[str] | None) -> list[Feature]:
+    names = list(FEATURES) if features is None else as_list(features)
+    if not names:
+        raise ParameterError(f"features is empty; give some of: {', '.join(FEATURES)} (or None for all)")
+    return [_feature(n) for n in names]
 
 
-def feature_hits(tokens: pd.DataFrame | Parse, feature: str) -> pd.DataFrame:
-    """The audit table of one feature: one row per hit with ``feature, doc_id, sent, idx`` (the
-    anchor word), ``lang, voice``, ``evidence`` (the words that make the hit), ``value`` (1 for
-    counts; the measure for sentence features) and ``text`` (the whole sentence)."""
+def _selection(p: Parse, filters: dict[str, Any]) -> np.ndarray:
+    """Row mask of the ``**filters`` (:func:`analysis.select`); an error when it leaves no words."""
+    require_rows(p.tokens)
+    mask = filter_mask(p.tokens, filters)
+    if not (mask & p.word).any():
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items())
+        raise EmptySelectionError(f"the filters {shown} select no words" if filters else "this table holds no words")
+    return mask
+
+
+def feature_hits(tokens: pd.DataFrame | Parse, feature: str, **filters: Any) -> pd.DataFrame:
+    """The audit table of one feature: one concordance line per hit, its context the whole sentence.
+
+    Columns: ``feature``, ``doc_id, par, sent``, ``idx`` (the anchor word's index in its
+    sentence), ``position``, ``left, match, right`` (``match`` is the anchor word — the governed
+    predicate, the subject, the first word of the sentence for sentence features; ``left`` and
+    ``right`` the rest of its sentence), ``evidence`` (the words that make the hit), ``value``
+    (1 for counts; the measure for sentence features), then the table's metadata columns
+    (``lang``, ``voice``, ... or a corpus's own). The lines come from
+    :func:`analysis._core.concordance` with ``within="sentence"``, exactly as :func:`analysis.kwic`
+    cuts them. ``**filters`` (:func:`analysis.select`) keep hits whose anchor meets them.
+    """
     f = _feature(feature)
     p = _prepare(tokens)
+    mask = _selection(p, filters)
     hits = f.extract(p)
-    if hits.empty:
-        cols = ["feature", "doc_id", "sent", "idx", "lang", "voice", "evidence", "value", "text"]
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in cols})
-    pos = hits["_pos"].to_numpy()
-    hits = hits[np.isin([p.lang[q][:2] for q in pos], list(f.langs))]
-    pos = hits["_pos"].to_numpy()
-    text_of_sid: dict[int, str] = {}
-    texts = []
-    for q in pos:
-        s = int(p.sid[q])
-        if s not in text_of_sid:
-            text_of_sid[s] = _sentence_text(p, np.flatnonzero(p.sid == s))
-        texts.append(text_of_sid[s])
-    voice = p.tokens["voice"].astype(object).to_numpy()[pos] if "voice" in p.tokens.columns else ""
-    out = pd.DataFrame({"feature": feature, "doc_id": hits["doc_id"].to_numpy(), "sent": hits["sent"].to_numpy(),
-                        "idx": hits["idx"].to_numpy(), "lang": p.lang[pos], "voice": voice,
-                        "evidence": hits["evidence"].to_numpy(), "value": hits["value"].to_numpy(),
-                        "text": texts})
-    return out.reset_index(drop=True)
+    pos = hits["_pos"].to_numpy(dtype=np.int64)
+    keep = np.isin(p.lang[pos], f.langs) & mask[pos]
+    hits, pos = hits[keep], pos[keep]
+    longest = int(np.bincount(p.sid).max()) if p.n else 0
+    out = concordance(p.tokens, pos, pos + 1, window=longest, within="sentence")
+    out.insert(0, "feature", feature)
+    out.insert(out.columns.get_loc("sent") + 1, "idx", hits["idx"].to_numpy(dtype=np.int64))
+    at = out.columns.get_loc("right") + 1
+    out.insert(at, "evidence", hits["evidence"].to_numpy(dtype=object))
+    out.insert(at + 1, "value", hits["value"].to_numpy(dtype=float))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Profile and significance
 # ---------------------------------------------------------------------------------------------
 
-def _group_keys(p: Parse, by: str | Sequence[str]) -> tuple[list[str], np.ndarray]:
-    cols = [by] if isinstance(by, str) else list(by)
-    for c in cols:
-        if c not in p.tokens.columns:
-            raise QueryError(f"cannot group by {c!r}: not a Tokens column (try voice, doc_id, outlet, lang, kind)")
-    if len(cols) == 1:
-        key = p.tokens[cols[0]].astype(object).fillna("").astype(str).to_numpy(dtype=object)
-    else:
-        key = np.array([" | ".join(map(str, r)) for r in
-                        p.tokens[cols].astype(object).fillna("").itertuples(index=False)], dtype=object)
-    return cols, key
+def group_label(value: Any) -> str:
+    """How a group (a value of ``by``, a tuple for several columns) is named in column names and
+    figures: the value as text, several values joined by ``|`` (``en|official``)."""
+    if isinstance(value, tuple):
+        return "|".join(map(str, value)) if len(value) != 1 else str(value[0])
+    return str(value)
 
 
-def _profile_and_values(tokens, by, features):
-    p = _prepare(tokens)
-    names = list(FEATURES) if features is None else [features] if isinstance(features, str) else list(features)
-    feats = [_feature(n) for n in names]
-    cols, key = _group_keys(p, by)
-    groups = sorted(set(key[~p.is_punct])) if p.n else []
-    lang2 = np.array([str(x)[:2] for x in p.lang], dtype=object)
-    rows, values = [], {}
-    for f in feats:
-        in_lang = np.isin(lang2, list(f.langs))
-        words = pd.Series(key[~p.is_punct & in_lang]).value_counts()
-        hits = f.extract(p)
-        pos = hits["_pos"].to_numpy(dtype=np.int64)
-        pos = pos[in_lang[pos]]
-        hit_key = key[pos]
-        vals = hits.set_index("_pos").loc[pos, "value"].to_numpy(dtype=float) if len(pos) else np.zeros(0)
-        for g in groups:
-            n_words = int(words.get(g, 0))
-            sel = hit_key == g
-            v = vals[sel]
-            values[(g, f.name)] = v
-            if f.kind == "count":
-                count = int(sel.sum())
-                rate = 1000.0 * count / n_words if n_words else np.nan
-                mean = np.nan
-            else:
-                count = int(sel.sum())  # sentences
-                rate = np.nan
-                mean = float(v.mean()) if len(v) else np.nan
-            rows.append({"group": g, "feature": f.name, "kind": f.kind, "count": count, "words": n_words,
-                         "rate_per_1000": rate, "mean": mean})
-    prof = pd.DataFrame(rows, columns=["group", "feature", "kind", "count", "words", "rate_per_1000", "mean"])
-    prof.attrs["by"] = cols
-    return prof, values
+#: The columns of :func:`rhetoric_profile` after the grouping columns.
+PROFILE_COLUMNS = ("feature", "feature_kind", "count", "words", "per_1000", "mean")
 
 
-def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "voice",
-                     features: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Rates of each rhetoric feature per group (a tidy table).
+class _Profile:
+    """The profile table plus what the comparison needs: per-sentence values and group labels."""
 
-    Columns: ``group`` (the value of ``by``; several columns are joined with " | "), ``feature``,
-    ``kind``, ``count`` (hits; for sentence features, the number of sentences), ``words`` (words
-    of the group in the feature's languages, punctuation excluded: see the module docstring),
-    ``rate_per_1000`` (1000·count/words, count features) and ``mean`` (mean per-sentence value,
-    sentence features). Groups with words
-    but no hits get count 0. Only groups that contain words appear.
+    def __init__(self, tokens, by, features, filters):
+        p = _prepare(tokens)
+        feats = _features(features)
+        mask = _selection(p, filters)
+        codes, groups = group_keys(p.tokens, by)
+        self.by = list(groups.columns)
+        clash = [c for c in self.by if c in PROFILE_COLUMNS]
+        if clash:
+            raise ParameterError(f"cannot group by {', '.join(map(repr, clash))}: the profile has a column of that "
+                                 f"name ({', '.join(PROFILE_COLUMNS)}); rename the Tokens column first")
+        counted = p.word & mask & (codes >= 0)
+        present = np.unique(codes[counted]).tolist()  # group codes follow first appearance
+        if not present:
+            raise EmptySelectionError(f"no words with a value of {', '.join(self.by)} in this selection")
+        n_groups = len(groups)
+        values_of = list(groups.itertuples(index=False, name=None))
+        self.labels = {group_label(values_of[g]): g for g in present}
+        rows, self.values = [], {}
+        for f in feats:
+            in_lang = np.isin(p.lang, f.langs)
+            words = np.bincount(codes[counted & in_lang], minlength=n_groups)
+            hits = f.extract(p)
+            pos = hits["_pos"].to_numpy(dtype=np.int64)
+            keep = in_lang[pos] & mask[pos] & (codes[pos] >= 0)
+            hit_codes = codes[pos[keep]]
+            vals = hits["value"].to_numpy(dtype=float)[keep]
+            for g in present:
+                sel = hit_codes == g
+                v = vals[sel]
+                self.values[(g, f.name)] = v
+                count, n_words = int(sel.sum()), int(words[g])
+                if f.kind == "count":
+                    rate = 1000.0 * count / n_words if n_words else np.nan
+                    mean = np.nan
+                else:  # count = sentences
+                    rate = np.nan
+                    mean = float(v.mean()) if len(v) else np.nan
+                rows.append((*values_of[g], f.name, f.kind, count, n_words, rate, mean))
+        self.table = pd.DataFrame(rows, columns=[*self.by, *PROFILE_COLUMNS])
+        self.table.attrs["by"] = self.by
+
+
+def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] | None = "voice",
+                     features: str | Sequence[str] | None = None, **filters: Any) -> pd.DataFrame:
+    """Rates of each rhetoric feature per group (a tidy table, one row per group and feature).
+
+    Columns: the ``by`` column(s), by name (any Tokens column: ``voice``, ``doc_id``, a corpus's
+    own ``source``...), ``feature``, ``feature_kind`` (``count`` or ``sentence``: the
+    :class:`Feature`'s kind), ``count`` (hits; for sentence features, the number
+    of sentences), ``words`` (words of the group in the feature's languages, :func:`analysis.is_word`:
+    the module docstring), ``per_1000`` (1000·count/words, count features; NaN for sentence
+    features) and ``mean`` (mean per-sentence value, sentence features; NaN for counts). Groups
+    are in order of first appearance; only groups that contain words appear, and a group with
+    words but no hits gets count 0. ``**filters`` (:func:`analysis.select`) restrict the words
+    and hits counted (the parse itself is read whole, so a filter never cuts a sentence's tree).
     """
-    return _profile_and_values(tokens, by, features)[0]
+    return _Profile(tokens, by, features, filters).table
 
 
 #: Log-likelihood G² (4-cell form) and Hardie's log ratio come from :mod:`analysis.keywords`
@@ -783,52 +776,88 @@ def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
 log_likelihood = log_likelihood_4cell
 
 
+def _two_groups(prof: _Profile, groups) -> tuple[str, str]:
+    """The target and reference labels: ``groups`` if given, else the two values of ``by``."""
+    found = ", ".join(map(repr, prof.labels))
+    if groups is None:
+        if len(prof.labels) != 2:
+            raise ParameterError(f"compare_rhetoric contrasts two groups, and {', '.join(prof.by) or 'the table'} "
+                                 f"has {len(prof.labels)} with words: {found}; "
+                                 "choose two with groups=(target, reference)")
+        a, b = prof.labels
+        return a, b
+    chosen = as_list(groups)
+    if len(chosen) != 2:
+        raise ParameterError("groups is the two values of by to contrast, target first, "
+                             f"e.g. {tuple(prof.labels)[:2]}; got {groups!r}")
+    a, b = (group_label(tuple(g) if isinstance(g, (list, tuple)) else g) for g in chosen)
+    for g in (a, b):
+        if g not in prof.labels:
+            raise ParameterError(f"group {g!r} has no words in this selection; values of "
+                                 f"{', '.join(prof.by)}: {found}")
+    if a == b:
+        raise ParameterError(f"groups must be two different values, got {a!r} twice")
+    return a, b
+
+
 def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "voice",
-                     groups: tuple[str, str] = ("official", "framing"),
-                     features: str | Sequence[str] | None = None) -> pd.DataFrame:
+                     groups: Sequence[Any] | None = None, features: str | Sequence[str] | None = None,
+                     **filters: Any) -> pd.DataFrame:
     """Compare two groups feature by feature, with a significance test and an effect size.
+
+    ``groups`` names the two values of ``by`` to contrast, target first (a tuple of values for
+    several ``by`` columns); without it, ``by`` must have exactly two values with words, taken in
+    order of first appearance (any other number is a :class:`~analysis.errors.ParameterError`
+    listing the values found).
 
     Count features: log-likelihood G² in the 4-cell form (Rayson & Garside 2000; Dunning 1993;
     :func:`analysis.keywords.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the group's
     other words, and Hardie's (2014) log ratio (:func:`analysis.keywords.log_ratio`, zero → 0.5).
     Sentence features (length, depth): two-sided Mann–Whitney U test
     (``scipy.stats.mannwhitneyu``) of the per-sentence values, with ``log_ratio`` =
-    log2(mean_a / mean_b). Columns: feature, kind, count_a, words_a, value_a
-    (rate per 1,000 words, or mean), count_b, words_b, value_b, test, statistic, p_value,
-    log_ratio. With many features, read p-values with a multiple-testing correction in mind.
+    log2(mean_target / mean_reference).
+
+    One row per feature. Columns: ``feature``, ``feature_kind``, then for each group ``<g>`` (its value;
+    several ``by`` values joined by ``|``, :func:`group_label`) ``count_<g>``, ``words_<g>``,
+    ``per_1000_<g>`` (count features) and ``mean_<g>`` (sentence features), target first; then
+    ``test``, ``statistic``, ``p_value``, ``log_ratio`` (target over reference). ``attrs["groups"]``
+    holds the two labels, ``attrs["by"]`` the grouping columns. With many features, read
+    p-values with a multiple-testing correction in mind.
     """
-    prof, values = _profile_and_values(tokens, by, features)
-    a_name, b_name = (str(g) for g in groups)
-    present = set(prof["group"])
-    for g in (a_name, b_name):
-        if g not in present:
-            raise QueryError(f"group {g!r} has no words in this table; groups present: {sorted(present)}")
+    prof = _Profile(tokens, by, features, filters)
+    a, b = _two_groups(prof, groups)
+    ga, gb = prof.labels[a], prof.labels[b]
+    table = prof.table
+    keyed = table.assign(_g=[group_label(tuple(r)) for r in table[prof.by].itertuples(index=False)]) \
+        .set_index(["_g", "feature"])
     rows = []
-    for name in dict.fromkeys(prof["feature"]):
-        ra = prof[(prof.group == a_name) & (prof.feature == name)].iloc[0]
-        rb = prof[(prof.group == b_name) & (prof.feature == name)].iloc[0]
-        if ra["kind"] == "count":
-            stat = float(log_likelihood(ra["count"], rb["count"], ra["words"], rb["words"])) \
-                if ra["words"] and rb["words"] else np.nan
+    for name in dict.fromkeys(table["feature"]):
+        ra, rb = keyed.loc[(a, name)], keyed.loc[(b, name)]
+        if ra["feature_kind"] == "count":
+            both = ra["words"] and rb["words"]
+            stat = float(log_likelihood(ra["count"], rb["count"], ra["words"], rb["words"])) if both else np.nan
             p_val = float(chi2_sf(stat)) if not np.isnan(stat) else np.nan
             lr = float(log_ratio(ra["count"], rb["count"], ra["words"], rb["words"])) \
-                if ra["words"] and rb["words"] and (ra["count"] or rb["count"]) else np.nan  # 0 vs 0: undefined
-            test, va, vb = "G2", ra["rate_per_1000"], rb["rate_per_1000"]
+                if both and (ra["count"] or rb["count"]) else np.nan  # 0 vs 0: undefined
+            test = "G2"
         else:
-            xa, xb = values[(a_name, name)], values[(b_name, name)]
+            xa, xb = prof.values[(ga, name)], prof.values[(gb, name)]
             if len(xa) and len(xb):
                 res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
                 stat, p_val = float(res.statistic), float(res.pvalue)
                 lr = float(np.log2(xa.mean() / xb.mean())) if xa.mean() > 0 and xb.mean() > 0 else np.nan
             else:
                 stat = p_val = lr = np.nan
-            test, va, vb = "Mann-Whitney U", ra["mean"], rb["mean"]
-        rows.append({"feature": name, "kind": ra["kind"],
-                     "count_a": int(ra["count"]), "words_a": int(ra["words"]), "value_a": va,
-                     "count_b": int(rb["count"]), "words_b": int(rb["words"]), "value_b": vb,
-                     "test": test, "statistic": stat, "p_value": p_val, "log_ratio": lr})
+            test = "Mann-Whitney U"
+        row = {"feature": name, "feature_kind": ra["feature_kind"]}
+        for label, r in ((a, ra), (b, rb)):
+            row.update({f"count_{label}": int(r["count"]), f"words_{label}": int(r["words"]),
+                        f"per_1000_{label}": r["per_1000"], f"mean_{label}": r["mean"]})
+        row.update({"test": test, "statistic": stat, "p_value": p_val, "log_ratio": lr})
+        rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["groups"] = (a_name, b_name)
+    out.attrs["groups"] = (a, b)
+    out.attrs["by"] = prof.by
     return out
 
 

@@ -39,6 +39,11 @@ Sketch Engine documentation "logDice"): ``logDice = 14 + log2(2 f(X,R,Y) / (f(X,
 f(*,R,Y)))`` where ``f(X,R,*)`` is how often the node occurs in relation R with any collocate and
 ``f(*,R,Y)`` how often the collocate fills the collocate slot of R with any node — i.e. the
 collocate's frequency in the converse relation. Both are counted over the whole Tokens table.
+
+Only words take part (:func:`analysis.is_word`: punctuation and symbols, whatever their tag, are
+never a node or a collocate). Lemmas are lower-cased unless ``case_sensitive=True``.
+:func:`sketch_hits` shows the instances behind a cell as concordance lines cut by
+:func:`analysis._core.concordance` within the sentence, as :func:`analysis.kwic` cuts them.
 """
 
 from __future__ import annotations
@@ -48,8 +53,8 @@ import html
 import numpy as np
 import pandas as pd
 
-from .errors import QueryError
-from .keywords import punct_mask
+from ._core import check_columns, check_int, check_top, concordance, is_word
+from .errors import EmptySelectionError, ParameterError
 
 #: Fixed relations, in display order; prepositional relations follow, by frequency.
 RELATIONS = (
@@ -110,38 +115,37 @@ def _case_markers(tokens: pd.DataFrame, lemma: np.ndarray, heads: np.ndarray, de
     return {owner: " ".join(w for _, w in sorted(words)) for owner, words in items.items()}
 
 
-def _strings(col: pd.Series, lowercase: bool = False, transform=None) -> np.ndarray:
+def _strings(col: pd.Series, case_sensitive: bool = True, transform=None) -> np.ndarray:
     """Object array of a column's strings, built per category (fast on categorical columns)."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("string").fillna("").astype("category")
     names = [str(c) for c in col.cat.categories]
-    if lowercase:
+    if not case_sensitive:
         names = [c.lower() for c in names]
     if transform is not None:
         names = [transform(c) for c in names]
     return np.array(names + [""], dtype=object)[col.cat.codes.to_numpy()]
 
 
-def dependency_pairs(tokens: pd.DataFrame, *, lowercase: bool = True) -> pd.DataFrame:
+def dependency_pairs(tokens: pd.DataFrame, *, case_sensitive: bool = False) -> pd.DataFrame:
     """Every (relation, node, collocate) instance of the Tokens table, one row per instance.
 
     Relations are those of the module docstring; each dependency gives a row for each of its
-    two directions (X as node, and Y as node). Columns: ``relation``, ``node``, ``collocate``
-    (lemmas), ``doc_id``, ``sent``, ``node_idx``, ``collocate_idx`` (the KWIC keys), and the
-    row positions ``node_row``, ``collocate_row`` in ``tokens``.
+    two directions (X as node, and Y as node); both words are words (:func:`analysis.is_word`).
+    Columns: ``relation``, ``node``, ``collocate`` (lemmas, lower-cased unless
+    ``case_sensitive``), ``doc_id``, ``sent``, ``node_idx``, ``collocate_idx`` (the KWIC keys),
+    and the row positions ``node_row``, ``collocate_row`` in ``tokens``.
     """
-    missing = [c for c in ("doc_id", "sent", "idx", "lemma", "upos", "head", "deprel") if c not in tokens.columns]
-    if missing:
-        raise QueryError(f"word sketches need a parsed Tokens table; missing columns: {', '.join(missing)}")
+    check_columns(tokens, ("doc_id", "sent", "idx", "lemma", "upos", "head", "deprel"), "sketch words without")
     if len(tokens) == 0:
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
-    lemma = _strings(tokens["lemma"], lowercase)
+    lemma = _strings(tokens["lemma"], case_sensitive)
     deprel = _strings(tokens["deprel"])
     base = _strings(tokens["deprel"], transform=lambda c: c.split(":")[0])
     start, end = _sentence_bounds(tokens)
     heads = _head_rows(tokens, start, end)
     cases = _case_markers(tokens, lemma, heads, deprel, base)
-    punct = punct_mask(tokens)
+    punct = ~is_word(tokens)
     dep_rows = np.flatnonzero((heads >= 0) & ~punct & (lemma != ""))
 
     rel_names: list[str] = []
@@ -216,15 +220,25 @@ class WordSketch(pd.DataFrame):
     Columns: ``relation``, ``collocate``, ``freq``, ``log_dice``, ``freq_node_relation``
     (f(X,R,*)), ``freq_collocate_relation`` (f(*,R,Y)), ``hits`` (list of ``(doc_id, sent,
     node_idx, collocate_idx)`` keys; :func:`sketch_hits` turns them into KWIC lines).
-    :meth:`grid` gives the compact multi-column view, :meth:`to_text` the CLI text. Selecting
-    or transforming it gives a plain DataFrame.
+    :meth:`grid` gives the compact multi-column view, :meth:`to_text` the CLI text. Like
+    :class:`analysis.KWIC`, slices and selections stay a WordSketch (keeping ``node`` and
+    ``top``); :meth:`to_frame` gives a plain DataFrame.
     """
 
     _metadata = ["node", "top"]
 
     @property
     def _constructor(self):
-        return pd.DataFrame
+        return WordSketch
+
+    def to_frame(self) -> pd.DataFrame:
+        """The sketch as a plain :class:`pandas.DataFrame`."""
+        return pd.DataFrame(self)
+
+    def _shown(self, top: int | None) -> int:
+        """Collocates shown per relation: ``top``, else the sketch's own (``None`` = all)."""
+        top = top if top is not None else getattr(self, "top", 10)
+        return max(len(self), 1) if top is None else top
 
     def relations(self) -> list[str]:
         """Relations present, in display order."""
@@ -232,7 +246,7 @@ class WordSketch(pd.DataFrame):
 
     def grid(self, top: int | None = None) -> pd.DataFrame:
         """Compact view: one column per relation, its ``top`` collocates as ``word f logDice``."""
-        top = top or getattr(self, "top", 10) or 10
+        top = self._shown(top)
         cols = {}
         for rel in self.relations():
             sub = self[self["relation"] == rel].head(top)
@@ -242,7 +256,7 @@ class WordSketch(pd.DataFrame):
 
     def to_text(self, top: int | None = None) -> str:
         """Relation blocks: a heading per relation, then ``collocate  freq  logDice`` lines."""
-        top = top or getattr(self, "top", 10) or 10
+        top = self._shown(top)
         node = getattr(self, "node", "")
         lines = [f"word sketch of {node!r}: {len(self)} collocations in {len(self.relations())} relations"]
         for rel in self.relations():
@@ -255,7 +269,9 @@ class WordSketch(pd.DataFrame):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        top = getattr(self, "top", 10) or 10
+        if not {"relation", "collocate", "freq", "log_dice"}.issubset(self.columns):
+            return pd.DataFrame(self)._repr_html_()
+        top = self._shown(None)
         node = html.escape(str(getattr(self, "node", "")))
         if len(self) == 0:
             return f"<p>word sketch of <b>{node}</b>: no collocations</p>"
@@ -280,26 +296,30 @@ def _order_relations(labels) -> list[str]:
     return fixed + [r for r in present if r not in RELATIONS]
 
 
-def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, lowercase: bool = True,
-                top: int = 10) -> WordSketch:
+def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, case_sensitive: bool = False,
+                top: int | None = 10) -> WordSketch:
     """The word sketch of ``lemma``: collocates by grammatical relation, with freq and logDice.
 
     Returns a :class:`WordSketch` (a long DataFrame) with one row per (relation, collocate)
     seen at least ``min_freq`` times, ordered by relation (see :data:`RELATIONS`;
     prepositional relations after the fixed ones, by frequency) and within a relation by
     logDice, then frequency. logDice uses relation-specific frequencies (module docstring).
-    ``top`` is how many collocates per relation the Jupyter/text views show.
+    Lemmas are lower-cased unless ``case_sensitive``. ``top`` is how many collocates per
+    relation the Jupyter/text views show (``None``: all); the table holds them all.
+    A lemma that does not occur is an :class:`~analysis.errors.EmptySelectionError`.
     """
     if not isinstance(lemma, str) or not lemma.strip():
-        raise QueryError("give the lemma to sketch, e.g. word_sketch(tokens, 'security')")
-    pairs = dependency_pairs(tokens, lowercase=lowercase)
-    key = lemma.lower() if lowercase else lemma
+        raise ParameterError("give the lemma to sketch, e.g. word_sketch(tokens, 'security')")
+    check_int(min_freq, "min_freq")
+    check_top(top)
+    pairs = dependency_pairs(tokens, case_sensitive=case_sensitive)
+    key = lemma if case_sensitive else lemma.lower()
     mine = pairs[pairs["node"] == key]
     if len(mine) == 0:
-        known = (tokens["lemma"].astype(str).str.lower() if lowercase else tokens["lemma"].astype(str)) == key
-        if not known.any():
-            raise QueryError(f"lemma {lemma!r} does not occur in these tokens; check the spelling "
-                             "(word sketches match lemmas, e.g. 'security', '安全')")
+        known = (_strings(tokens["lemma"], case_sensitive) == key).any()
+        if not known:
+            raise EmptySelectionError(f"lemma {lemma!r} does not occur in these tokens; check the spelling "
+                                      "(word sketches match lemmas, e.g. 'security', '安全')")
     f_xr = mine.groupby("relation").size()
     coll_in_rel = pairs.groupby(["relation", "collocate"]).size()
     rows = []
@@ -330,36 +350,27 @@ def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, lowercas
     return sketch
 
 
-def sketch_hits(tokens: pd.DataFrame, lemma: str, relation: str, collocate: str, *, width: int = 8,
-                lowercase: bool = True) -> pd.DataFrame:
-    """The KWIC lines behind one cell of a word sketch.
+def sketch_hits(tokens: pd.DataFrame, lemma: str, relation: str, collocate: str, *,
+                window: int | tuple[int, int] = 8, case_sensitive: bool = False) -> pd.DataFrame:
+    """The concordance lines behind one cell of a word sketch.
 
-    One row per instance with ``doc_id``, ``par``, ``sent``, ``node_idx``, ``collocate_idx``,
-    and ``left`` / ``match`` / ``right``: ``match`` runs from the node to the collocate (whichever
-    comes first), ``left``/``right`` are up to ``width`` words of the same sentence. Chinese
-    (``lang == "zh"``) words are joined without spaces.
+    One row per instance with ``doc_id, par, sent``, ``node_idx``, ``collocate_idx``, then the
+    columns of :func:`analysis.kwic` (``position, left, match, right`` and the metadata
+    columns): ``match`` runs from the node to the collocate (whichever comes first),
+    ``left``/``right`` are up to ``window`` words (an int or ``(left, right)``) of the same
+    sentence, cut by :func:`analysis._core.concordance` (Chinese joined without spaces). No
+    instance is an :class:`~analysis.errors.EmptySelectionError` naming the lemma's relations.
     """
-    pairs = dependency_pairs(tokens, lowercase=lowercase)
-    key = (lemma.lower(), collocate.lower()) if lowercase else (lemma, collocate)
-    sel = pairs[(pairs["node"] == key[0]) & (pairs["relation"] == relation) & (pairs["collocate"] == key[1])]
+    pairs = dependency_pairs(tokens, case_sensitive=case_sensitive)
+    node, coll = (lemma, collocate) if case_sensitive else (lemma.lower(), collocate.lower())
+    sel = pairs[(pairs["node"] == node) & (pairs["relation"] == relation) & (pairs["collocate"] == coll)]
     if len(sel) == 0:
-        known = sorted(set(pairs.loc[pairs["node"] == key[0], "relation"]))
-        raise QueryError(f"no {relation!r} instances of {lemma!r} with {collocate!r}"
-                         + (f"; its relations are: {', '.join(known)}" if known else ""))
-    start, end = _sentence_bounds(tokens)
-    forms = tokens["form"].astype(str).to_numpy()
-    langs = tokens["lang"].astype(str).to_numpy() if "lang" in tokens.columns else np.array([""] * len(tokens))
-    pars = tokens["par"].to_numpy() if "par" in tokens.columns else np.ones(len(tokens), dtype=int)
-    out = []
-    for rec in sel.itertuples(index=False):
-        lo, hi = sorted((int(rec.node_row), int(rec.collocate_row)))
-        s, e = int(start[lo]), int(end[lo])
-        sep = "" if langs[lo] == "zh" else " "
-        out.append({
-            "doc_id": rec.doc_id, "par": int(pars[rec.node_row]), "sent": int(rec.sent),
-            "node_idx": int(rec.node_idx), "collocate_idx": int(rec.collocate_idx),
-            "left": sep.join(forms[max(s, lo - width):lo]),
-            "match": sep.join(forms[lo:hi + 1]),
-            "right": sep.join(forms[hi + 1:min(e, hi + 1 + width)]),
-        })
-    return pd.DataFrame(out)
+        known = sorted(set(pairs.loc[pairs["node"] == node, "relation"]))
+        raise EmptySelectionError(f"no {relation!r} instances of {lemma!r} with {collocate!r}"
+                                  + (f"; its relations are: {', '.join(known)}" if known else ""))
+    rows = np.sort(sel[["node_row", "collocate_row"]].to_numpy(dtype=np.int64), axis=1)
+    out = concordance(tokens, rows[:, 0], rows[:, 1] + 1, window=window, within="sentence")
+    at = out.columns.get_loc("sent") + 1
+    out.insert(at, "node_idx", sel["node_idx"].to_numpy(dtype=np.int64))
+    out.insert(at + 1, "collocate_idx", sel["collocate_idx"].to_numpy(dtype=np.int64))
+    return out

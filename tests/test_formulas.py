@@ -1,12 +1,13 @@
-"""Tests of analysis.formulas on a hand-built multi-document Tokens table."""
+"""Tests of analysis.formulas (analysis.phraseology) on a hand-built multi-document Tokens table."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+import analysis
 from analysis.cli import _common as cli_common
-from analysis.errors import QueryError
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.phraseology import formula_kwic, formula_occurrences, formulas, formulas_by_document
 from analysis.tokens import tokens_from_conllu
 
@@ -128,19 +129,60 @@ def test_kwic_lines_and_by_document():
     assert (first.formula, first.doc_id, first.left, first.match, first.right) == \
         ("persist in the correct orientation", "A", "we must", "persist in the correct orientation", ".")
     assert len(lines) == 4
+    assert list(lines.columns[:8]) == ["formula", "doc_id", "par", "sent", "position", "left", "match", "right"]
     by_doc = formulas_by_document(formula_occurrences(t, table))
     assert list(by_doc.itertuples(index=False, name=None)) == [
         ("persist in the correct orientation", "A", 1), ("two wings of one bird", "A", 1),
         ("persist in the correct orientation", "B", 1), ("two wings of one bird", "B", 1)]
 
 
+def test_formula_kwic_lines_come_from_the_shared_concordance():
+    # the same builder as analysis.kwic: the same left/match/right for the same words
+    t = corpus(A, B, C)
+    table = formulas(t)
+    for window in (2, (1, 3), 8):
+        lines = formula_kwic(t, table, window=window)
+        for formula in table.formula:
+            mine = lines[lines.formula == formula].drop(columns="formula").reset_index(drop=True)
+            ref = analysis.kwic(t, formula, window=window, within="sentence").to_frame()
+            pd.testing.assert_frame_equal(mine, ref, check_dtype=False, check_categorical=False)
+    zh = corpus(doc("z1", "加强 网络 安全 和 信息化 。", lang="zh"), doc("z2", "网络 安全 和 信息化 是 重要 。", lang="zh"))
+    line = formula_kwic(zh, formulas(zh), window=1).iloc[0]
+    assert (line.left, line.match, line.right) == ("加强", "网络安全和信息化", "。")
+
+
+def test_lang_is_one_language_read_through_the_registry():
+    z1 = doc("z1", "加强 网络 安全 和 信息化 。", lang="zh")
+    z2 = doc("z2", "网络 安全 和 信息化 是 重要 。", lang="zh-hans")  # an alias of zh
+    t = corpus(A, B, z1, z2)
+    zh = formulas(t, lang="zh")
+    assert list(zh.formula) == ["网络安全和信息化"] and list(zh.lang) == ["zh"]
+    assert list(formulas(t, lang="zh-Hans").formula) == ["网络安全和信息化"]
+    assert set(formulas(t).lang) == {"en", "zh"}  # every language, each on its own
+    assert list(formula_kwic(t, zh).match) == ["网络安全和信息化"] * 2
+    # filters restrict the rows searched
+    assert formulas(t, lang="en", doc_id=["A", "C"]).empty
+
+
 def test_bad_arguments():
-    with pytest.raises(QueryError):
+    with pytest.raises(ParameterError):
         formulas(corpus(A, B), min_n=4, max_n=3)
-    with pytest.raises(QueryError):
+    with pytest.raises(ParameterError):
+        formulas(corpus(A, B), min_docs=0)
+    with pytest.raises(ParameterError):
+        formulas(corpus(A, B), min_n=2.5)
+    with pytest.raises(ParameterError):
+        formulas(corpus(A, B), tolerance=-1)
+    with pytest.raises(EmptySelectionError, match="en"):  # lists the languages there are
         formulas(corpus(A, B), lang="fr")
+    with pytest.raises(EmptySelectionError):
+        formulas(corpus(A, B).iloc[:0])
+    with pytest.raises(EmptySelectionError):
+        formulas(corpus(A, B), doc_id="Z")
     with pytest.raises(QueryError):
         formula_occurrences(corpus(A, B), pd.DataFrame({"formula": ["x"]}))
+    with pytest.raises(ParameterError):
+        formula_kwic(corpus(A, B), formulas(corpus(A, B)), window=-1)
 
 
 def test_plot_formulas_across_documents():
@@ -166,6 +208,28 @@ def test_cli_formulas(monkeypatch, capsys):
     assert "persist in the correct orientation,persist in the correct orientation,5,2,A; B,2" in out
     assert main(["formulas", "--kwic", "--window", "2"]) == 0
     assert "we must" in capsys.readouterr().out
+    assert main(["formulas", "--kwic", "--window", "0,1", "--format", "csv"]) == 0
+    lines = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert set(lines.left) == {""} and len(lines) == 4
+    assert main(["formulas", "--top", "1", "--format", "csv"]) == 0
+    assert len(pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))) == 1
+    assert main(["formulas", "--where", "doc_id=A,C", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip() == ",".join(["lang", "formula", "words", "n", "n_docs", "doc_ids",
+                                                        "freq", "first_doc", "first_sent", "example"])
+    assert main(["formulas", "--lang", "fr"]) == 2
+
+
+@pytest.mark.parametrize("option,value", [("--min-docs", "0"), ("--min-n", "x"), ("--max-n", "-2"),
+                                          ("--min-content", "-1"), ("--tolerance", "1.5"), ("--window", "a"),
+                                          ("--top", "0")])
+def test_cli_formulas_numeric_options_are_validated(option, value, monkeypatch, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: corpus(A, B, C))
+    with pytest.raises(SystemExit) as exc:
+        main(["formulas", option, value])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
 def test_ascii_punctuation_mis_tagged_still_breaks():
@@ -193,21 +257,6 @@ def test_formula_does_not_end_in_a_modifier_of_a_later_word():
     table = formulas(t, min_n=2)
     assert list(table.formula) == ["correct orientation"]
     assert table.iloc[0].doc_ids == "A; C"
-
-
-@pytest.fixture(scope="module")
-def seed_tokens():
-    from analysis.errors import TifaError
-
-    try:
-        import analysis
-        from analysis.tokens import load_tokens
-
-        return load_tokens(analysis.load_corpus())
-    except (ImportError, AttributeError) as exc:
-        pytest.skip(f"seed Tokens unavailable in this installation ({exc})")
-    except TifaError as exc:
-        pytest.skip(f"seed Tokens unavailable: the seed is not annotated ({type(exc).__name__}: {exc})")
 
 
 def test_seed_formulas(seed_tokens):

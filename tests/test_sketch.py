@@ -7,8 +7,9 @@ import math
 import pandas as pd
 import pytest
 
+import analysis
 from analysis.cli import _common as cli_common
-from analysis.errors import QueryError
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.sketch import WordSketch, dependency_pairs, sketch_hits, word_sketch
 from analysis.tokens import tokens_from_conllu
 
@@ -164,10 +165,26 @@ def test_hits_link_back_to_kwic(en):
     assert list(kwic.left) == ["We must safeguard", "We protect"]
     assert kwic.loc[0, "right"].startswith("and development")
     assert list(zip(kwic.doc_id, kwic.sent, kwic.node_idx, kwic.collocate_idx)) == sorted(nat.hits)
-    pp = sketch_hits(en, "security", "pp_obj_to", "threat", width=2)
+    pp = sketch_hits(en, "security", "pp_obj_to", "threat", window=2)
     assert pp.loc[0, "match"] == "Threats to the security" and pp.loc[0, "right"] == "of the"
-    with pytest.raises(QueryError, match="its relations are"):
+    with pytest.raises(EmptySelectionError, match="its relations are"):
         sketch_hits(en, "security", "object of", "cabbage")
+    with pytest.raises(ParameterError):
+        sketch_hits(en, "security", "modifier (amod)", "national", window=-1)
+
+
+def test_sketch_hits_lines_come_from_the_shared_concordance(en, zh):
+    # the same builder as analysis.kwic: same left/match/right for the same words
+    for window in (8, 2, (1, 0)):
+        mine = sketch_hits(en, "security", "modifier (amod)", "national", window=window)
+        ref = analysis.kwic(en, "national security", window=window, within="sentence")
+        cols = ["doc_id", "par", "sent", "position", "left", "match", "right"]
+        pd.testing.assert_frame_equal(mine[cols], ref.to_frame()[cols], check_dtype=False, check_categorical=False)
+    assert list(mine.columns[:5]) == ["doc_id", "par", "sent", "node_idx", "collocate_idx"]
+    assert {"lang", "voice"} <= set(mine.columns)
+    z = sketch_hits(zh, "安全", "nmod", "网络", window=1)
+    ref = analysis.kwic(zh, "网络 安全", window=1, within="sentence")
+    assert list(zip(z.left, z.match, z.right)) == list(zip(ref.left, ref.match, ref.right)) == [("保障", "网络安全", "和")]
 
 
 def test_min_freq_and_views(en):
@@ -180,16 +197,43 @@ def test_min_freq_and_views(en):
     assert grid.iloc[0, 0].startswith("national 2")
     text = s.to_text()
     assert text.splitlines()[2].startswith("modifier (amod)") and "national" in text
-    # a selection is a plain DataFrame again
-    assert type(s[s.freq > 1]) is pd.DataFrame
+
+
+def test_word_sketch_keeps_its_class_when_sliced(en):
+    s = word_sketch(en, "security", top=3)
+    for part in (s[s.freq > 1], s.head(2), s.iloc[1:], s.sort_values("freq"), s.loc[s.relation == "compound"]):
+        assert type(part) is WordSketch
+        assert (part.node, part.top) == ("security", 3)
+    sub = s[s.relation == "modifier (amod)"]
+    assert sub.relations() == ["modifier (amod)"] and "national" in sub.to_text()
+    assert "<table" in sub._repr_html_()
+    plain = s.to_frame()
+    assert type(plain) is pd.DataFrame and plain.equals(pd.DataFrame(s))
+    assert type(s["relation"]) is pd.Series
+    assert "<table" in s[["collocate", "freq"]]._repr_html_()  # no relation column: a plain table view
+    everything = word_sketch(en, "security", top=None)
+    assert len(everything.grid()) == 3  # all collocates of the fullest relation (coordinated: 3)
 
 
 def test_case_sensitivity_and_errors(en):
     assert cell(word_sketch(en, "Security"), "modifier (amod)", "national").freq == 2
-    with pytest.raises(QueryError, match="does not occur"):
+    # case_sensitive: lemmas as they are ("Security" is lemmatised "security", "Information" "information")
+    assert cell(word_sketch(en, "security", case_sensitive=True), "modifier (amod)", "national").freq == 2
+    with pytest.raises(EmptySelectionError, match="does not occur"):
+        word_sketch(en, "Security", case_sensitive=True)
+    pairs = dependency_pairs(en.assign(lemma=en.lemma.astype(str).str.replace("information", "Information")),
+                             case_sensitive=True)
+    assert "Information" in set(pairs.collocate) and "information" not in set(pairs.collocate)
+    with pytest.raises(EmptySelectionError, match="does not occur"):
         word_sketch(en, "cabbage")
-    with pytest.raises(QueryError):
+    with pytest.raises(ParameterError):
         word_sketch(en, "")
+    with pytest.raises(ParameterError):
+        word_sketch(en, "security", top=0)
+    with pytest.raises(ParameterError):
+        word_sketch(en, "security", min_freq=-1)
+    with pytest.raises(QueryError):  # not a parsed table
+        word_sketch(en.drop(columns="deprel"), "security")
     # a lemma that occurs but has no relations gives an empty sketch, not an error
     assert len(word_sketch(en, "the")) == 0
 
@@ -228,3 +272,31 @@ def test_mistagged_punctuation_is_not_a_collocate():
 """), lang="zh")
     s = word_sketch(toks, "安全")
     assert list(s.collocate) == ["网络"]
+
+
+def test_symbols_are_not_collocates_whatever_their_form():
+    # analysis.is_word: a SYM is never a word, even with a letter form
+    toks = tokens_from_conllu(conllu("""
+1 网络 网络 NOUN 3 nmod
+2 X X SYM 3 nmod
+3 安全 安全 NOUN 0 root
+"""), lang="zh")
+    assert list(word_sketch(toks, "安全").collocate) == ["网络"]
+
+
+def test_plot_word_sketch(en):
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.sketch import plot_word_sketch
+
+    s = word_sketch(en, "security")
+    fig = plot_word_sketch(s, relations=["modifier (amod)", "object of"], top=1, ncols=2)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title(loc="left") for ax in panels] == ["modifier (amod)", "object of"]
+    assert len(panels[0].patches) == 1 and panels[0].patches[0].get_width() == pytest.approx(
+        cell(s, "modifier (amod)", "national").log_dice)
+    plt.close(fig)
+    with pytest.raises(ParameterError):
+        plot_word_sketch(s, top=0)
+    with pytest.raises(EmptySelectionError):
+        plot_word_sketch(s, relations=["no such relation"])

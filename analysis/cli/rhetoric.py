@@ -2,45 +2,34 @@
 
 Mirrors :mod:`analysis.rhetoric` (``compare_rhetoric`` by default; ``rhetoric_profile`` with
 ``--profile``; ``feature_hits`` with ``--hits FEATURE``) and :mod:`analysis.phraseology`
-(``formulas``; ``formula_kwic`` with ``--kwic``).
+(``formulas``; ``formula_kwic`` with ``--kwic``). Option names are the Python argument names.
 """
 
 from __future__ import annotations
 
-
-from ..errors import TifaError
 from . import _common
 from ._common import add_format_option, print_table
-
-
-def _by_lang(tokens, lang):
-    if not lang or lang == "all":
-        return tokens
-    keep = tokens["lang"].astype(str).str.startswith(lang)
-    if not keep.any():
-        raise TifaError(f"no words in language {lang!r}; try --lang en, --lang zh or --lang all")
-    return tokens[keep].reset_index(drop=True)
 
 
 def _rhetoric(args) -> int:
     from .. import rhetoric
 
-    tokens = _by_lang(_common.load_tokens_from_args(args), args.lang)
+    tokens = _common.restrict(_common.load_tokens_from_args(args), args)
     by = args.by if len(args.by) > 1 else args.by[0]
     if args.hits:
         table = rhetoric.feature_hits(tokens, args.hits)
-        if args.limit:
-            table = table.head(args.limit)
     elif args.profile:
         table = rhetoric.rhetoric_profile(tokens, by=by, features=args.features)
     else:
-        table = rhetoric.compare_rhetoric(tokens, by=by, groups=tuple(args.groups), features=args.features)
+        table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features)
         if args.format == "text":
+            a, b = table.attrs["groups"]
             table = table.assign(sig=rhetoric.significance_marks(table["p_value"]))
-            a, b = args.groups
-            print(f"# {a} (a) vs {b} (b), grouped by {', '.join(args.by)}; value = rate per 1,000 words "
-                  "(punctuation excluded) or mean per sentence; G2 = log-likelihood (1 d.f.), "
-                  "log_ratio = log2 of the ratio (Hardie 2014); * p<.05 ** p<.01 *** p<.001 (uncorrected)")
+            print(f"# {a} (target) vs {b} (reference), grouped by {', '.join(args.by)}; per_1000 = rate per "
+                  "1,000 words (punctuation and symbols excluded), mean = per sentence; G2 = log-likelihood "
+                  "(1 d.f.), log_ratio = log2 of the ratio (Hardie 2014); * p<.05 ** p<.01 *** p<.001 (uncorrected)")
+    if args.top is not None:
+        table = table.head(args.top)
     print_table(table, args.format)
     return 0
 
@@ -48,16 +37,15 @@ def _rhetoric(args) -> int:
 def _formulas(args) -> int:
     from ..phraseology import formula_kwic, formulas
 
-    tokens = _common.load_tokens_from_args(args)
-    lang = None if args.lang in (None, "all") else args.lang
-    table = formulas(tokens, min_docs=args.min_docs, min_n=args.min_n, max_n=args.max_n, lang=lang,
-                        min_content=args.min_content, tolerance=args.tolerance)
+    tokens = _common.restrict(_common.load_tokens_from_args(args), args)
+    table = formulas(tokens, min_docs=args.min_docs, min_n=args.min_n, max_n=args.max_n, lang=args.lang,
+                     min_content=args.min_content, tolerance=args.tolerance)
     if args.kwic:
         table = formula_kwic(tokens, table, window=args.window)
     elif args.format == "text":
         table = table.drop(columns=["words"])
-    if args.limit:
-        table = table.head(args.limit)
+    if args.top is not None:
+        table = table.head(args.top)
     print_table(table, args.format)
     return 0
 
@@ -67,22 +55,23 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser(
         "rhetoric", help="rhetoric profile from the parse; compare two groups (G2, log ratio)",
-        description="Compare two groups (default: official vs framing voice) on parse-based rhetoric "
-                    "features: " + "; ".join(f"{f.name} = {f.definition}" for f in FEATURES.values())
+        description="Compare two values of --by on parse-based rhetoric features: "
+                    + "; ".join(f"{f.name} = {f.definition}" for f in FEATURES.values())
                     + ". Count features: log-likelihood G2 and log ratio; sentence features: Mann-Whitney U.")
     _common.add_tokens_options(p)
     p.add_argument("--by", type=_common.comma_list, default=["voice"], metavar="COLUMN[,COLUMN]",
-                   help="Tokens column(s) to group by (default: voice; e.g. doc_id, outlet, lang)")
-    p.add_argument("--groups", nargs=2, default=["official", "framing"], metavar=("A", "B"),
-                   help="the two groups to compare (default: official framing)")
+                   help="Tokens column(s) to group by (default: voice; any column, e.g. doc_id, outlet, lang)")
+    p.add_argument("--groups", type=_common.comma_list, default=None, metavar="A,B",
+                   help="the two values of --by to compare, target first (default: the two values there are; "
+                        "for several --by columns write each value as a|b)")
     p.add_argument("--features", type=_common.comma_list, default=None, metavar="NAME[,NAME]",
                    help=f"features to use (default: all: {', '.join(FEATURES)})")
-    _common.add_option(p, "--lang", default="all", help="keep only this language: en, zh or all (default)")
+    _common.add_where_option(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--profile", action="store_true", help="print the rates of every group instead")
     mode.add_argument("--hits", metavar="FEATURE", choices=list(FEATURES),
-                      help="print the audit table of one feature (sentence, evidence words)")
-    p.add_argument("--limit", type=int, default=0, help="print at most this many rows (0: all)")
+                      help="print the audit lines of one feature (sentence, evidence words)")
+    _common.add_top_option(p)
     add_format_option(p)
     p.set_defaults(func=_rhetoric)
 
@@ -90,17 +79,21 @@ def register(subparsers) -> None:
         "formulas", help="recurring formulas (tifa): word sequences repeated across documents",
         description="Maximal, non-overlapping sequences of MIN_N..MAX_N words (English lemmas; Chinese "
                     "words) without punctuation, found in at least MIN_DOCS documents "
-                    "(analysis.formulas.formulas).")
+                    "(analysis.formulas).")
     _common.add_tokens_options(f)
-    f.add_argument("--min-docs", type=int, default=2, help="minimum number of documents (default 2)")
-    f.add_argument("--min-n", type=int, default=3, help="shortest formula in words (default 3)")
-    f.add_argument("--max-n", type=int, default=8, help="longest formula in words (default 8)")
-    f.add_argument("--min-content", type=int, default=2, help="minimum content words per formula (default 2)")
-    f.add_argument("--tolerance", type=int, default=0,
+    f.add_argument("--min-docs", type=_common.positive_int, default=2, help="minimum number of documents (default 2)")
+    f.add_argument("--min-n", type=_common.positive_int, default=3, help="shortest formula in words (default 3)")
+    f.add_argument("--max-n", type=_common.positive_int, default=8, help="longest formula in words (default 8)")
+    f.add_argument("--min-content", type=_common.nonnegative_int, default=2,
+                   help="minimum content words per formula (default 2)")
+    f.add_argument("--tolerance", type=_common.nonnegative_int, default=0,
                    help="drop a formula inside a longer one missing at most this many of its documents (default 0)")
-    _common.add_option(f, "--lang", default="all", help="en, zh or all (default)")
-    f.add_argument("--kwic", action="store_true", help="print KWIC lines of every formula occurrence")
-    f.add_argument("--window", type=int, default=8, help="KWIC context in words (default 8)")
-    f.add_argument("--limit", type=int, default=0, help="print at most this many rows (0: all)")
+    _common.add_option(f, "--lang", default=None, metavar="CODE",
+                       help="one language, e.g. en or zh (default: every language, each on its own)")
+    _common.add_where_option(f)
+    f.add_argument("--kwic", action="store_true", help="print concordance lines of every formula occurrence")
+    _common.add_option(f, "--window", type=_common.window_value, default=8, metavar="N|L,R",
+                       help="--kwic context in words, either side or LEFT,RIGHT (default 8)")
+    _common.add_top_option(f)
     add_format_option(f)
     f.set_defaults(func=_formulas)

@@ -1,4 +1,4 @@
-"""Figures of the rhetoric analysis: the profile by voice, and formulas across documents.
+"""Figures of the rhetoric analysis: the profile by any grouping column, and formulas across documents.
 
 Each function takes a table from :mod:`analysis.rhetoric` or :mod:`analysis.phraseology` and returns
 a matplotlib Figure; none computes a statistic.
@@ -12,49 +12,54 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..errors import QueryError
-from ..rhetoric import significance_marks
+from .._core import check_columns, check_int, group_columns
+from ..errors import EmptySelectionError, ParameterError
+from ..rhetoric import group_label, significance_marks
 from .style import PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
 
 __all__ = ["plot_rhetoric_profile", "plot_formulas_across_documents"]
 
 
-def _require(df: pd.DataFrame, cols: set[str], what: str, source: str) -> None:
-    missing = cols - set(df.columns)
-    if missing:
-        raise QueryError(f"{what} needs columns {sorted(missing)}; pass the table returned by {source}")
+def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    check_columns(df, cols, f"draw {what} without")
     if df.empty:
-        raise QueryError(f"{what}: the table is empty, nothing to plot")
+        raise EmptySelectionError(f"{what}: the table is empty, nothing to plot")
 
 
 def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None = None, *,
-                          groups: Sequence[str] | None = None, ncols: int = 4,
+                          by: str | Sequence[str] = "voice", groups: Sequence | None = None, ncols: int = 4,
                           title: str | None = "Rhetoric profile: rate per 1,000 words") -> plt.Figure:
     """Small multiples, one panel per count feature (each with its own scale): the rate per 1,000
-    words of every group as a horizontal bar (voices in their shared colours), the rate written
-    at the bar's end. With ``comparison`` (a :func:`analysis.rhetoric.compare_rhetoric` table)
-    each panel's title carries the significance mark of the G² test (* p<.05, ** p<.01,
-    *** p<.001, uncorrected) and the log ratio (LR) between its two groups.
+    words (``per_1000``) of every group as a horizontal bar, the rate written at the bar's end.
 
-    ``profile`` is a :func:`analysis.rhetoric.rhetoric_profile` table; sentence features (length,
-    depth: no rate) are left out of this figure.
+    ``profile`` is a :func:`analysis.rhetoric.rhetoric_profile` table and ``by`` the grouping it
+    was computed with (any column or columns; voices get their shared colours). ``groups``
+    picks and orders the groups shown (values of ``by``; tuples, or labels ``a|b``, for several
+    columns; default: all, in the profile's order). With ``comparison`` (a
+    :func:`analysis.rhetoric.compare_rhetoric` table) each panel's title carries the significance
+    mark of its test (* p<.05, ** p<.01, *** p<.001, uncorrected) and the log ratio (LR) of the
+    two groups compared. Sentence features (length, depth: no rate) are left out of this figure.
     """
-    _require(profile, {"group", "feature", "kind", "rate_per_1000"}, "plot_rhetoric_profile",
-             "analysis.rhetoric.rhetoric_profile")
-    counts = profile[profile["kind"] == "count"]
+    cols = group_columns(by)
+    _require(profile, [*cols, "feature", "feature_kind", "per_1000"], "plot_rhetoric_profile")
+    ncols = check_int(ncols, "ncols", minimum=1)
+    counts = profile[profile["feature_kind"] == "count"]
     if counts.empty:
-        raise QueryError("plot_rhetoric_profile: no count features in the profile")
-    groups = list(groups) if groups is not None else list(dict.fromkeys(counts["group"]))
+        raise EmptySelectionError("plot_rhetoric_profile: no count features in the profile")
+    labels = [group_label(tuple(r)) for r in counts[cols].itertuples(index=False)]
+    counts = counts.assign(_group=labels)
+    shown = list(dict.fromkeys(labels)) if groups is None else \
+        [group_label(tuple(g) if isinstance(g, (list, tuple)) else g) for g in groups]
     features = list(dict.fromkeys(counts["feature"]))
-    wide = counts.pivot(index="feature", columns="group", values="rate_per_1000").reindex(index=features)
-    missing = [g for g in groups if g not in wide.columns]
+    wide = counts.pivot(index="feature", columns="_group", values="per_1000").reindex(index=features)
+    missing = [g for g in shown if g not in wide.columns]
     if missing:
-        raise QueryError(f"plot_rhetoric_profile: groups {missing} are not in the profile; present: {list(wide.columns)}")
+        raise ParameterError(f"plot_rhetoric_profile: groups {missing} are not in the profile (by={by!r}); "
+                             f"present: {list(wide.columns)}")
     titles = {f: f.replace("_", " ") for f in features}
     footer = None
     if comparison is not None:
-        _require(comparison, {"feature", "p_value", "log_ratio"}, "plot_rhetoric_profile",
-                 "analysis.rhetoric.compare_rhetoric")
+        _require(comparison, ["feature", "p_value", "log_ratio"], "plot_rhetoric_profile (comparison)")
         marks = dict(zip(comparison["feature"], significance_marks(comparison["p_value"])))
         lrs = dict(zip(comparison["feature"], comparison["log_ratio"]))
         for f in features:
@@ -64,16 +69,18 @@ def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None
         if "groups" in comparison.attrs:
             a, b = comparison.attrs["groups"]
             footer = (f"Marks: log-likelihood G² test, {a} vs {b} (* p<.05, ** p<.01, *** p<.001, uncorrected); "
-                      f"LR = log2 ratio of {a} to {b} rates (Hardie 2014). Punctuation excluded from words.")
-    ncols = max(1, min(ncols, len(features)))
+                      f"LR = log2 ratio of {a} to {b} rates (Hardie 2014). "
+                      "Punctuation and symbols excluded from words.")
+    ncols = min(ncols, len(features))
     nrows = int(np.ceil(len(features) / ncols))
     with tifa_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH, (0.35 * len(groups) + 0.9) * nrows + 0.5),
+        fig, axes = plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH, (0.35 * len(shown) + 0.9) * nrows + 0.5),
                                  squeeze=False)
-        y = np.arange(len(groups))[::-1]
-        colors = [VOICE_COLORS.get(g, PALETTE[i % len(PALETTE)]) for i, g in enumerate(groups)]
+        y = np.arange(len(shown))[::-1]
+        named = VOICE_COLORS if cols == ["voice"] else {}
+        colors = [named.get(g, PALETTE[i % len(PALETTE)]) for i, g in enumerate(shown)]
         for k, (ax, f) in enumerate(zip(axes.flat, features)):
-            vals = wide.loc[f, groups].to_numpy(dtype=float)
+            vals = wide.loc[f, shown].to_numpy(dtype=float)
             ax.barh(y, np.nan_to_num(vals), color=colors, height=0.7)
             top = float(np.nanmax(vals)) if np.isfinite(vals).any() and np.nanmax(vals) > 0 else 1.0
             for yy, v in zip(y, vals):
@@ -81,7 +88,7 @@ def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None
                     ax.annotate(f"{v:.1f}", (v, yy), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
             ax.set_xlim(0, top * 1.3)
             ax.set_yticks(y)
-            ax.set_yticklabels(groups if k % ncols == 0 else [])
+            ax.set_yticklabels(shown if k % ncols == 0 else [])
             ax.tick_params(axis="y", length=0)
             ax.set_title(titles[f], fontsize=7)
         for ax in list(axes.flat)[len(features):]:
@@ -103,8 +110,7 @@ def plot_formulas_across_documents(by_document: pd.DataFrame, *, documents: Sequ
     ``by_document`` is a :func:`analysis.phraseology.formulas_by_document` table (``formula, doc_id,
     freq``). ``documents``/``formulas`` fix the order (default: order of appearance).
     """
-    _require(by_document, {"formula", "doc_id", "freq"}, "plot_formulas_across_documents",
-             "analysis.formulas.formulas_by_document")
+    _require(by_document, ["formula", "doc_id", "freq"], "plot_formulas_across_documents")
     docs = list(documents) if documents is not None else list(dict.fromkeys(by_document["doc_id"]))
     forms = list(formulas) if formulas is not None else list(dict.fromkeys(by_document["formula"]))
     xi = {d: i for i, d in enumerate(docs)}
