@@ -1,41 +1,42 @@
 """Window collocates of a node word, and collocation networks (GraphColl style).
 
-Co-occurrence is *surface* co-occurrence in a span of ``L`` words to the left and ``R`` words
-to the right of each occurrence of the node, not crossing paragraph boundaries by default
-(Evert 2008, "Corpora and collocations", §3 and §5). For each candidate collocate ``y`` the
-2×2 contingency table is::
+Co-occurrence is *surface* co-occurrence in a window of ``L`` words to the left and ``R`` words
+to the right of each occurrence of the node (``window=(L, R)``), not crossing paragraph
+boundaries by default (Evert 2008, "Corpora and collocations", §3 and §5). Only words count
+(:func:`analysis.is_word`): non-words are left out of the stream, so they neither count nor
+take window slots. For each candidate collocate ``y`` the 2×2 contingency table is::
 
                           y            not y
     in node windows      O11 = O       O12 = R1 - O       R1 = window size
     elsewhere            O21           O22                R2 = N - R1
-                         C1 = f(y)     C2 = N - C1        N  = tokens
+                         C1 = f(y)     C2 = N - C1        N  = words
 
-where ``R1`` is the total size of the node's windows: the number of token positions inside
+where ``R1`` is the total size of the node's windows: the number of word positions inside
 the union of the windows of all node occurrences (a window cut by a paragraph edge is smaller;
-overlapping windows are merged so that every token is counted at most once, which keeps
+overlapping windows are merged so that every word is counted at most once, which keeps
 ``O <= C1`` and the table valid — Evert 2008, §5.2), ``C1`` the collocate's frequency and
-``N`` the number of tokens (punctuation left out by default).
-Expected frequencies are ``E_ij = R_i C_j / N`` (so ``E11 = R1 C1 / N``). With span (0, 1) this
-is the bigram table of NLTK's ``BigramAssocMeasures`` (``n_ii = O``, ``n_ix = R1 = f(node)``,
+``N`` the number of words.
+Expected frequencies are ``E_ij = R_i C_j / N`` (so ``E11 = R1 C1 / N``). With ``window=(0, 1)``
+this is the bigram table of NLTK's ``BigramAssocMeasures`` (``n_ii = O``, ``n_ix = R1 = f(node)``,
 ``n_xi = f(y)``, ``n_xx = N``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._core import (as_list, check_choice, check_columns, check_int, check_top, check_within, field_name, is_word,
+                    require_rows, select, single_word_mask, term_codes, unit_keys, window_sides)
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
-from .errors import QueryError
-from .keywords import punct_mask, term_codes
+from .errors import EmptySelectionError, ParameterError
 
-#: Measures :func:`collocates` computes (column names), usable as ``sort``/``measure``.
+#: Measures :func:`collocates` computes (column names), usable as ``measure``.
 MEASURES = ("observed", "mi", "mi3", "t_score", "log_dice", "g2", "chi2",
             "delta_p_collocate_given_node", "delta_p_node_given_collocate")
-#: Context units a window may not cross.
-WITHIN = ("par", "sent", "doc")
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,76 +118,84 @@ def delta_p(o, r1, c1, n):
 # the token stream
 # --------------------------------------------------------------------------------------------
 
+_QUERY_SYNTAX = frozenset(':*?/&|()"\\')
+
+
+def _node_query(node: str, field: str) -> str:
+    """The query a ``node`` stands for: a bare word is read from ``field``; any other query as written.
+
+    A *bare word* is a node with no query syntax (no ``field:``, glob, regex, ``&``, ``|``,
+    parentheses or quotes): ``"security"`` becomes ``"lemma:security"`` when ``field="lemma"``.
+    Everything else follows the query language (``docs/query-language.md``): ``"secur*"`` is a
+    glob on the form, ``"lemma:secur*|secur*"`` either, ``"form:Security"`` a form.
+    """
+    if not isinstance(node, str) or not node.strip():
+        raise ParameterError(f"node is a one-word query such as 'security', 'lemma:security' or 'secur*', not {node!r}")
+    node = node.strip()
+    if any(ch in _QUERY_SYNTAX or ch.isspace() for ch in node):
+        return node
+    return f"{field_name(field)}:{node}"
+
+
 class CollocationStream:
     """A Tokens table prepared once for many :meth:`collocates` queries (e.g. a network).
 
-    Holds the term code of each kept token, the context unit it belongs to, and which tokens
-    may count as collocates (``upos``/``stopwords`` filters).
+    The stream is the table's words (:func:`analysis.is_word`) in reading order: non-words
+    neither count nor take window slots. Holds each word's term code (terms read from
+    ``field``), the ``within`` unit it belongs to, and which words may count as collocates
+    (``upos``/``stopwords``).
     """
 
-    def __init__(self, tokens: pd.DataFrame, *, by: str = "lemma", lowercase: bool = True,
-                 exclude_punct: bool = True, within: str | None = "par",
-                 stopwords: Iterable[str] | None = None, upos: Iterable[str] | None = None):
-        if len(tokens) == 0:
-            raise QueryError("the Tokens table is empty; load or annotate a corpus first")
-        if within is not None and within not in WITHIN:
-            raise QueryError(f"within must be one of {', '.join(WITHIN)} or None, not {within!r}")
-        self.lowercase = lowercase
-        codes, vocab = term_codes(tokens, by, lowercase)
-        keep = codes >= 0
-        if exclude_punct:
-            keep &= ~punct_mask(tokens)
-        rows = np.flatnonzero(keep)
-        self.codes = codes[rows]
-        self.vocab = vocab
-        self.n = len(rows)
+    def __init__(self, tokens: pd.DataFrame, *, field: str = "lemma", case_sensitive: bool = False,
+                 within: str = "paragraph", stopwords: Iterable[str] | None = None,
+                 upos: Iterable[str] | None = None):
+        require_rows(tokens, "the Tokens table")
+        within = check_within(within)
+        codes, vocab = term_codes(tokens, field, case_sensitive=case_sensitive)
+        self.tokens = tokens
+        self.field = field
+        self.case_sensitive = case_sensitive
+        self.rows = np.flatnonzero(is_word(tokens))
+        self.n = len(self.rows)
         if self.n == 0:
-            raise QueryError("no words left after dropping punctuation")
-        # context unit id: changes whenever doc (and par/sent) changes between consecutive rows
-        change = np.zeros(self.n, dtype=bool)
-        if within is not None:
-            keys = ["doc_id"] + ([] if within == "doc" else [within])
-            for key in keys:
-                col = tokens[key]
-                arr = (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else col).to_numpy()[rows]
-                change[1:] |= arr[1:] != arr[:-1]
-        self.unit = np.cumsum(change)
-        eligible = np.ones(self.n, dtype=bool)
+            raise EmptySelectionError("the table holds no words (only punctuation)")
+        self.codes = codes[self.rows]
+        self.vocab = vocab
+        self.unit = unit_keys(tokens, within)[self.rows]
+        eligible = self.codes >= 0
         if upos is not None:
-            wanted = [upos] if isinstance(upos, str) else list(upos)
-            eligible &= np.asarray(tokens["upos"].isin(wanted), dtype=bool)[rows]
+            check_columns(tokens, ["upos"], "filter on")
+            eligible &= tokens["upos"].isin(as_list(upos)).to_numpy(dtype=bool)[self.rows]
         if stopwords is not None:
-            words = [stopwords] if isinstance(stopwords, str) else list(stopwords)
-            stop = {w.lower() if lowercase else w for w in words}
-            stop_codes = np.flatnonzero(np.asarray(vocab.isin(list(stop)), dtype=bool))
-            eligible &= ~np.isin(self.codes, stop_codes)
+            stop = {w if case_sensitive else w.lower() for w in as_list(stopwords)}
+            eligible &= ~np.isin(self.codes, np.flatnonzero(pd.Index(vocab).isin(list(stop))))
         self.eligible = eligible
-        self.freq = np.bincount(self.codes, minlength=len(vocab))
         self.freq_eligible = np.bincount(self.codes[eligible], minlength=len(vocab))
         self._index = {term: i for i, term in enumerate(vocab)}
 
-    def node_codes(self, node: str | Iterable[str]) -> np.ndarray:
-        terms = [node] if isinstance(node, str) else list(node)
-        if not terms:
-            raise QueryError("give a node word")
-        found = []
-        for term in terms:
-            key = term.lower() if self.lowercase else term
-            if key in self._index and self.freq[self._index[key]] > 0:
-                found.append(self._index[key])
-        if not found:
-            raise QueryError(f"node {', '.join(map(repr, terms))} does not occur in these tokens; "
-                             "check the spelling, or try by='form' / by='lemma'")
-        return np.array(sorted(set(found)), dtype=np.int64)
+    def node_positions(self, node: str) -> np.ndarray:
+        """Stream positions of the words matching ``node`` (a bare word is read from ``field``, see :func:`collocates`)."""
+        mask = single_word_mask(self.tokens, _node_query(node, self.field), case_sensitive=self.case_sensitive)
+        positions = np.flatnonzero(mask[self.rows])
+        if not len(positions):
+            raise EmptySelectionError(f"node {node!r} does not occur in these words; check the spelling, "
+                                      "or try field='form' / field='lemma' or a query such as 'secur*'")
+        return positions
 
-    def collocates(self, node: str | Iterable[str], span: tuple[int, int] = (5, 5), min_freq: int = 1,
-                   sort: str = "log_dice") -> pd.DataFrame:
-        """See :func:`collocates`."""
-        left, right = _check_span(span)
-        if sort not in MEASURES:
-            raise QueryError(f"sort must be one of {', '.join(MEASURES)}, not {sort!r}")
-        node_codes = self.node_codes(node)
-        positions = np.flatnonzero(np.isin(self.codes, node_codes))
+    def term_positions(self, term: str) -> np.ndarray:
+        """Stream positions of one term of the vocabulary (a collocate, as :meth:`collocates` labels it)."""
+        code = self._index.get(term)
+        return np.flatnonzero(self.codes == code) if code is not None else np.array([], dtype=np.int64)
+
+    def collocates(self, node: str, *, window=5, min_freq: int = 1, measure: str = "log_dice",
+                   positions: np.ndarray | None = None) -> pd.DataFrame:
+        """See :func:`collocates`; ``positions`` (stream positions of the node) replaces ``node``'s matching."""
+        left, right = window_sides(window)
+        if left + right == 0:
+            raise ParameterError(f"window must include at least one word on one side, not {window!r}")
+        check_choice(measure, "measure", MEASURES)
+        min_freq = check_int(min_freq, "min_freq", minimum=1)
+        positions = self.node_positions(node) if positions is None else positions
         f_node = len(positions)
         v = len(self.vocab)
         in_left = np.zeros(self.n, dtype=bool)
@@ -198,14 +207,14 @@ class CollocationStream:
             q = q[self.unit[q] == self.unit[p]]
             (in_left if offset < 0 else in_right)[q] = True
         in_window = in_left | in_right
-        window = int(in_window.sum())
+        window_size = int(in_window.sum())
         observed = np.bincount(self.codes[in_window & self.eligible], minlength=v)
         obs_left = np.bincount(self.codes[in_left & self.eligible], minlength=v)
         obs_right = np.bincount(self.codes[in_right & self.eligible], minlength=v)
-        idx = np.flatnonzero(observed >= max(int(min_freq), 1))
+        idx = np.flatnonzero(observed >= min_freq)
         o = observed[idx].astype(float)
         c1 = self.freq_eligible[idx].astype(float)
-        r1, n = float(window), float(self.n)
+        r1, n = float(window_size), float(self.n)
         e = expected_frequency(r1, c1, n)
         dp_cn, dp_nc = delta_p(o, r1, c1, n)
         out = pd.DataFrame({
@@ -216,7 +225,7 @@ class CollocationStream:
             "expected": e,
             "freq_node": f_node,
             "freq_collocate": self.freq_eligible[idx],
-            "window_size": int(window),
+            "window_size": window_size,
             "n": int(self.n),
             "mi": mutual_information(o, e),
             "mi3": mi3(o, e),
@@ -227,51 +236,49 @@ class CollocationStream:
             "delta_p_collocate_given_node": dp_cn,
             "delta_p_node_given_collocate": dp_nc,
         })
-        order = np.lexsort((idx, -out["observed"].to_numpy(), -out[sort].to_numpy()))
+        order = np.lexsort((idx, -out["observed"].to_numpy(), -out[measure].to_numpy()))
         out = out.iloc[order].reset_index(drop=True)
-        out.attrs = {"node": node, "span": (left, right), "freq_node": f_node, "window_size": int(window),
-                     "n": int(self.n), "sort": sort}
+        out.attrs = {"node": node, "window": (left, right), "freq_node": f_node, "window_size": window_size,
+                     "n": int(self.n), "measure": measure, "field": self.field}
         return out
-
-
-def _check_span(span) -> tuple[int, int]:
-    try:
-        left, right = (int(x) for x in span)
-    except (TypeError, ValueError) as exc:
-        raise QueryError(f"span must be a pair (left, right) of word counts, e.g. (5, 5); got {span!r}") from exc
-    if left < 0 or right < 0 or left + right == 0:
-        raise QueryError(f"span must be two non-negative word counts, not both 0; got {span!r}")
-    return left, right
 
 
 def collocates(
     tokens: pd.DataFrame,
-    node: str | Iterable[str],
+    node: str,
     *,
-    span: tuple[int, int] = (5, 5),
-    by: str = "lemma",
-    lowercase: bool = True,
+    window: int | tuple[int, int] = 5,
+    field: str = "lemma",
+    case_sensitive: bool = False,
     min_freq: int = 1,
     stopwords: Iterable[str] | None = None,
     upos: Iterable[str] | None = None,
-    within: str | None = "par",
-    exclude_punct: bool = True,
-    sort: str = "log_dice",
+    within: str = "paragraph",
+    measure: str = "log_dice",
+    top: int | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
-    """Window collocates of ``node`` (a lemma or form, or a list of them), with association measures.
+    """Window collocates of ``node``, with association measures.
 
-    ``span=(L, R)`` counts words left and right of each node occurrence; windows stay inside
-    one paragraph (``within="par"``; ``"sent"``, ``"doc"`` or ``None`` for none). Punctuation
-    is left out of the token stream (so it neither counts nor takes window slots) unless
-    ``exclude_punct=False``. ``stopwords`` and ``upos`` restrict which words count as
-    collocates; with ``upos`` the collocate's frequency ``C1`` counts only its occurrences with
-    those tags, so the contingency table stays consistent. ``min_freq`` is the minimum
-    co-occurrence frequency.
+    ``node`` is a one-word query (``docs/query-language.md``). A bare word (no query syntax) is
+    read from ``field``: with the default ``field="lemma"``, ``"security"`` means
+    ``"lemma:security"``; any other query is taken as written: ``"secur*"`` (a glob on the form),
+    ``"lemma:development"``, ``"form:Security"``, ``"lemma:secur*|secur*"``. Collocates are the
+    terms of ``field`` (lower-cased unless ``case_sensitive``).
 
-    One row per collocate, ordered by ``sort`` (descending), with columns ``collocate``,
-    ``observed`` (co-occurrences in the merged windows), ``left``/``right`` (of those, how many
-    lie in a left / right window; a token in a left window of one occurrence and a right window
-    of another counts on both sides), ``expected`` (``R1·C1/N``), ``freq_node``,
+    ``window`` counts words either side of each node occurrence: an int or ``(left, right)``;
+    windows never cross the ``within`` unit (``"paragraph"``, default; ``"sentence"`` or
+    ``"document"``). Only words count (:func:`analysis.is_word`): non-words neither count nor
+    take window slots, and ``N`` is the number of words. ``stopwords`` and ``upos`` restrict
+    which words count as collocates (they still take window slots); with ``upos`` the
+    collocate's frequency ``C1`` counts only its occurrences with those tags, so the contingency
+    table stays consistent. ``min_freq`` is the minimum co-occurrence frequency. ``**filters``
+    restrict the corpus first (:func:`analysis.select`; ``N`` counts the selected words).
+
+    One row per collocate (at most ``top``), ordered by ``measure`` (descending), with columns
+    ``collocate``, ``observed`` (co-occurrences in the merged windows), ``left``/``right`` (of
+    those, how many lie in a left / right window; a word in a left window of one occurrence and
+    a right window of another counts on both sides), ``expected`` (``R1·C1/N``), ``freq_node``,
     ``freq_collocate``, ``window_size`` (R1), ``n`` (N) and the measures (definitions in Evert
     2008 unless stated): ``mi`` (log2 O/E), ``mi3`` (log2 O³/E), ``t_score`` ((O-E)/√O),
     ``log_dice`` (Rychlý 2008, from ``observed``, ``freq_node`` and ``freq_collocate``),
@@ -279,9 +286,18 @@ def collocates(
     ``delta_p_collocate_given_node`` and ``delta_p_node_given_collocate`` (Gries 2013).
     See the module docstring for the contingency table.
     """
-    stream = CollocationStream(tokens, by=by, lowercase=lowercase, exclude_punct=exclude_punct, within=within,
+    top = check_top(top)
+    if filters:
+        tokens = select(tokens, **filters).reset_index(drop=True)
+        require_rows(tokens, "the selection")
+    stream = CollocationStream(tokens, field=field, case_sensitive=case_sensitive, within=within,
                                stopwords=stopwords, upos=upos)
-    return stream.collocates(node, span=span, min_freq=min_freq, sort=sort)
+    out = stream.collocates(node, window=window, min_freq=min_freq, measure=measure)
+    if top is not None:
+        attrs = out.attrs
+        out = out.head(top)
+        out.attrs = attrs
+    return out
 
 
 def collocation_network(
@@ -291,31 +307,37 @@ def collocation_network(
     depth: int = 2,
     top: int = 8,
     measure: str = "log_dice",
-    span: tuple[int, int] = (5, 5),
+    window: int | tuple[int, int] = 5,
     min_freq: int = 3,
-    by: str = "lemma",
-    lowercase: bool = True,
+    field: str = "lemma",
+    case_sensitive: bool = False,
     stopwords: Iterable[str] | None = None,
     upos: Iterable[str] | None = ("NOUN", "PROPN", "VERB", "ADJ"),
-    within: str | None = "par",
+    within: str = "paragraph",
 ) -> pd.DataFrame:
     """Edges of a collocation network (GraphColl, Brezina, McEnery & Wattam 2015).
 
-    Starting from ``node``, takes its ``top`` collocates by ``measure`` (level 1), then the
-    ``top`` collocates of each of those (level 2), and so on to ``depth``. Every word is
-    expanded once; an edge already present in the other direction is not repeated. Content
-    words only by default (``upos``).
+    Starting from ``node`` (a one-word query, read as in :func:`collocates`), takes its ``top``
+    collocates by ``measure`` (level 1), then the ``top`` collocates of each of those (level 2),
+    and so on to ``depth``. Every word is expanded once; an edge already present in the other
+    direction is not repeated; the node's own terms are not its collocates. Content words only
+    by default (``upos``).
 
     Returns one row per edge: ``source``, ``target``, ``level`` (1 = edge from the node),
     ``measure`` (its name), ``value`` (the measure), ``observed`` (co-occurrence frequency).
-    Input for :func:`analysis.plots.collocation.plot_collocation_network`.
+    The node's label is the bare word (lower-cased unless ``case_sensitive``) or the query as
+    written. Input for :func:`analysis.plot_collocation_network`.
     """
-    if measure not in MEASURES:
-        raise QueryError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
-    if depth < 1 or top < 1:
-        raise QueryError("depth and top must be at least 1")
-    stream = CollocationStream(tokens, by=by, lowercase=lowercase, within=within, stopwords=stopwords, upos=upos)
-    root = node.lower() if lowercase else node
+    check_choice(measure, "measure", MEASURES)
+    depth = check_int(depth, "depth", minimum=1)
+    top = check_int(top, "top", minimum=1)
+    stream = CollocationStream(tokens, field=field, case_sensitive=case_sensitive, within=within,
+                               stopwords=stopwords, upos=upos)
+    root_positions = stream.node_positions(node)
+    bare = _node_query(node, field) != node.strip()
+    root = node.strip().lower() if bare and not case_sensitive else node.strip()
+    root_codes = np.unique(stream.codes[root_positions])
+    root_terms = {str(t) for t in stream.vocab[root_codes[root_codes >= 0]]}
     rows: list[dict] = []
     seen_edges: set[frozenset] = set()
     expanded: set[str] = set()
@@ -326,14 +348,19 @@ def collocation_network(
             if word in expanded:
                 continue
             expanded.add(word)
-            try:
-                table = stream.collocates(word, span=span, min_freq=min_freq, sort=measure)
-            except QueryError:
-                if level == 1:
-                    raise
-                continue
-            table = table[table["collocate"] != word].head(top)
-            for rec in table.itertuples(index=False):
+            if level == 1:
+                table = stream.collocates(node, window=window, min_freq=min_freq, measure=measure,
+                                          positions=root_positions)
+                table = table[~table["collocate"].isin(root_terms)]
+                expanded |= root_terms
+            else:
+                positions = stream.term_positions(word)
+                if not len(positions):
+                    continue
+                table = stream.collocates(word, window=window, min_freq=min_freq, measure=measure,
+                                          positions=positions)
+                table = table[table["collocate"] != word]
+            for rec in table.head(top).itertuples(index=False):
                 edge = frozenset((word, rec.collocate))
                 if edge in seen_edges:
                     continue

@@ -19,19 +19,21 @@ DP_norm
     adjusted frequencies in corpora'", *IJCL* 17(1): 147–149: ``DP_norm = DP / (1 - min s_i)``,
     which reaches 1 when all occurrences fall in the smallest part.
 
-Part sizes count non-punctuation words (UPOS ``PUNCT`` excluded), as :mod:`analysis.wordlist`
-does. A hit of a phrase query counts once, in the part of its first word.
+Part sizes count words (:func:`analysis.is_word`: not punctuation or symbols), as every count
+in Tifa does. A hit of a phrase query counts once, in the part of its first word; a hit on a
+non-word is not counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import QueryError
-from .query import match_spans, take_values, token_index
+from ._core import as_list, group_keys, is_word, match, require_rows, select
+from .errors import EmptySelectionError, ParameterError
 
 DISPERSION_COLUMNS = ("term", "freq", "range", "parts", "juilland_d", "dp", "dp_norm")
 
@@ -91,35 +93,28 @@ def _validate(freqs, sizes) -> tuple[np.ndarray, np.ndarray]:
     v = np.asarray(freqs, dtype=float)
     n_i = np.asarray(sizes, dtype=float)
     if v.shape != n_i.shape or v.ndim != 1:
-        raise QueryError(f"frequencies and part sizes must be two lists of the same length ({v.shape} vs {n_i.shape})")
+        raise ParameterError("frequencies and part sizes must be two lists of the same length "
+                             f"({v.shape} vs {n_i.shape})")
     if len(v) == 0:
-        raise QueryError("no corpus parts: the table is empty or the partition column has no values")
+        raise EmptySelectionError("no corpus parts: the table is empty or the partition column has no values")
     if (n_i <= 0).any() or (v < 0).any():
-        raise QueryError("part sizes must be > 0 and frequencies >= 0")
+        raise ParameterError("part sizes must be > 0 and frequencies >= 0")
     if (v > n_i).any():
-        raise QueryError("a part holds more occurrences than words; check the part sizes")
+        raise ParameterError("a part holds more occurrences than words; check the part sizes")
     return v, n_i
 
 
-def _part_codes(tokens: pd.DataFrame, by: str | Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    cols = [by] if isinstance(by, str) else list(by)
-    for col in cols:
-        if col not in tokens.columns:
-            raise QueryError(f"cannot partition by {col!r}: no such column; columns: {', '.join(map(str, tokens.columns))}")
-    if len(cols) == 1 and isinstance(tokens[cols[0]].dtype, pd.CategoricalDtype):
-        col = tokens[cols[0]]  # codes as they are; unobserved categories get size 0 and are dropped later
-        return col.array.codes.astype(np.int64), pd.DataFrame({cols[0]: np.asarray(col.cat.categories, dtype=object)})
-    frame = pd.DataFrame({c: tokens[c].astype(object).to_numpy() for c in cols}, index=pd.RangeIndex(len(tokens)))
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame)) if len(cols) > 1 else pd.factorize(frame[cols[0]])
-    parts = (uniques.to_frame(index=False) if len(cols) > 1 else pd.DataFrame({cols[0]: np.asarray(uniques, dtype=object)}))
-    return codes, parts
-
-
 def _terms_list(terms: str | Sequence[str]) -> list[str]:
-    items = [terms] if isinstance(terms, str) else list(terms)
+    items = as_list(terms)
     if not items:
-        raise QueryError("give at least one term (a query such as 'security' or 'lemma:security')")
+        raise ParameterError("give at least one term (a query such as 'security' or 'lemma:security')")
     return items
+
+
+def _word_hits(tokens: pd.DataFrame, term: str, word: np.ndarray, case_sensitive: bool) -> np.ndarray:
+    """Rows where a hit of ``term`` starts, kept only where that row is a word."""
+    starts, _ = match(tokens, term, case_sensitive=case_sensitive)
+    return starts[word[starts]]
 
 
 def dispersion(
@@ -128,30 +123,36 @@ def dispersion(
     *,
     by: str | Sequence[str] = "doc_id",
     case_sensitive: bool = False,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Dispersion of each term over the parts given by ``by`` (documents by default).
 
-    ``terms`` are queries (``"security"``, ``"lemma:security"``, ``"public opinion"``, see
-    :mod:`analysis.query`). Returns one row per term, in the order given: ``term, freq, range,
-    parts, juilland_d, dp, dp_norm`` (definitions and references in the module docstring).
-    Parts are every value of ``by`` present in ``tokens``; sizes are their non-punctuation
-    word counts.
+    ``terms`` are queries (``"security"``, ``"lemma:security"``, ``"ideolog*"``, ``"public
+    opinion"``, see ``docs/query-language.md``). ``by`` is a column or a list of columns
+    (``"voice"``, ``["lang", "voice"]``, a corpus's own ``"source"``): each of its values
+    present in the table is a part; rows with no value belong to no part. Part sizes are their
+    numbers of words (:func:`analysis.is_word`); a hit counts once, in the part of its first
+    word. ``**filters`` restrict the table first (:func:`analysis.select`).
+
+    Returns one row per term, in the order given: ``term, freq, range, parts, juilland_d, dp,
+    dp_norm`` (definitions and references in the module docstring).
     """
     items = _terms_list(terms)
-    codes, parts = _part_codes(tokens, by)
-    punct = (tokens["upos"].astype(object) == "PUNCT").to_numpy(dtype=bool) if "upos" in tokens.columns \
-        else np.zeros(len(tokens), dtype=bool)
-    valid = codes >= 0  # rows with no value in the partition column belong to no part
-    sizes = np.bincount(codes[~punct & valid], minlength=len(parts)).astype(float)
+    if filters:
+        tokens = select(tokens, **filters).reset_index(drop=True)
+    require_rows(tokens, "the selection" if filters else "the Tokens table")
+    codes, parts = group_keys(tokens, by)
+    word = is_word(tokens)
+    valid = codes >= 0
+    sizes = np.bincount(codes[word & valid], minlength=len(parts)).astype(float)
     present = sizes > 0
     rows = []
     for term in items:
-        starts, _ = match_spans(tokens, term, case_sensitive=case_sensitive)
+        starts = _word_hits(tokens, term, word, case_sensitive)
         freqs = np.bincount(codes[starts][valid[starts]], minlength=len(parts)).astype(float)
         row = {"term": term}
-        if len(parts) and present.any():
+        if present.any():
             row.update(dispersion_measures(freqs[present], sizes[present]))
-            row["freq"] = int(freqs.sum())
         else:
             row.update({"freq": 0, "range": 0, "parts": 0, "juilland_d": np.nan, "dp": np.nan, "dp_norm": np.nan})
         rows.append(row)
@@ -169,28 +170,33 @@ def dispersion_positions(
 
     Returns one row per hit: ``doc_id`` (categorical; its categories are every document, in
     ``order`` or else in the order of the Tokens table, so documents without hits keep their
-    row), ``term`` (categorical, in the order given), ``position`` (0-based word index in the
-    document), ``doc_words`` (the document's number of words) and ``relative``
+    row), ``term`` (categorical, in the order given), ``position`` (0-based index of the hit's
+    first word among the document's words, :func:`analysis.is_word`: punctuation is not
+    counted), ``doc_words`` (the document's number of words) and ``relative``
     (``position / doc_words``, in [0, 1)).
     """
     items = _terms_list(terms)
-    index = token_index(tokens)
-    docs_in_table = take_values(tokens, "doc_id", index.doc_bounds[:-1]).tolist()
+    require_rows(tokens, "the Tokens table")
+    codes, docs = group_keys(tokens, "doc_id")
+    docs_in_table = docs["doc_id"].tolist()
     if order is None:
-        doc_order = list(dict.fromkeys(docs_in_table))
+        doc_order = docs_in_table
     else:
         doc_order = list(order)
-        unknown = [d for d in doc_order if d not in set(docs_in_table)]
+        known = set(docs_in_table)
+        unknown = [d for d in doc_order if d not in known]
         if unknown:
-            raise QueryError(f"order names documents not in the table: {', '.join(map(str, unknown[:5]))}")
-    lengths = np.diff(index.doc_bounds)
+            raise ParameterError(f"order names documents not in the table: {', '.join(map(str, unknown[:5]))}")
+    word = is_word(tokens)
+    doc_words = np.bincount(codes[word], minlength=len(docs))
+    # index of each row among the words of its document (words before it in the document)
+    rank = pd.Series(word.astype(np.int64)).groupby(codes).cumsum().to_numpy() - word
     frames = []
     for term in items:
-        starts, _ = match_spans(tokens, term, case_sensitive=case_sensitive)
-        docs = index.doc_row[starts]
-        pos = starts - index.doc_bounds[docs]
-        frames.append(pd.DataFrame({"doc_id": take_values(tokens, "doc_id", starts), "term": term, "position": pos.astype(np.int64),
-                                    "doc_words": lengths[docs].astype(np.int64)}))
+        starts = _word_hits(tokens, term, word, case_sensitive)
+        frames.append(pd.DataFrame({"doc_id": docs["doc_id"].to_numpy()[codes[starts]], "term": term,
+                                    "position": rank[starts].astype(np.int64),
+                                    "doc_words": doc_words[codes[starts]].astype(np.int64)}))
     out = pd.concat(frames, ignore_index=True)
     out["relative"] = out["position"] / out["doc_words"]
     if order is not None:

@@ -10,7 +10,8 @@ import pytest
 from nltk.collocations import BigramAssocMeasures, BigramCollocationFinder
 
 from analysis.collocation import (CollocationStream, collocates, collocation_network, delta_p, log_dice)
-from analysis.errors import QueryError
+from analysis import is_word
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.tokens import tokens_from_conllu
 
 TEXT = ("we safeguard national security and we guarantee network security because national "
@@ -42,7 +43,7 @@ def test_adjacent_bigrams_equal_nltk(tokens):
     finder = BigramCollocationFinder.from_words(words)
     bam = BigramAssocMeasures
     node = "national"  # never the last word, so its window size equals its frequency
-    table = collocates(tokens, node, span=(0, 1), by="form").set_index("collocate")
+    table = collocates(tokens, node, window=(0, 1), field="form").set_index("collocate")
     assert set(table.index) == {w2 for (w1, w2) in finder.ngram_fd if w1 == node}
     for coll, row in table.iterrows():
         assert row.observed == finder.ngram_fd[(node, coll)]
@@ -59,7 +60,7 @@ def test_adjacent_bigrams_equal_nltk(tokens):
 
 def test_measures_equal_nltk_from_same_counts(tokens):
     # any span: feed our own O, R1, C1, N to NLTK's scoring functions
-    table = collocates(tokens, "security", span=(3, 2))
+    table = collocates(tokens, "security", window=(3, 2))
     bam = BigramAssocMeasures
     for row in table.itertuples():
         marg = (row.observed, (row.window_size, row.freq_collocate), row.n)
@@ -83,7 +84,7 @@ def test_log_dice_and_delta_p_by_hand():
 
 
 def test_counts_by_hand(tokens):
-    table = collocates(tokens, "security", span=(1, 1), by="form").set_index("collocate")
+    table = collocates(tokens, "security", window=1, field="form").set_index("collocate")
     # "security" occurs 7 times; left neighbours: national x3, network x2, the, protect;
     # right neighbours: and x2, because, is x2, of, too
     assert table.attrs["freq_node"] == 7
@@ -98,60 +99,75 @@ def test_counts_by_hand(tokens):
 
 
 def test_overlapping_windows_are_merged():
-    # x N y N z with span (1, 1): windows {x, y} and {y, z} share y -> R1 = 3, O(y) = 1
+    # x N y N z with window 1: windows {x, y} and {y, z} share y -> R1 = 3, O(y) = 1
     toks = tokens_from_conllu(flat_conllu(["x", "node", "y", "node", "z"]))
-    t = collocates(toks, "node", span=(1, 1)).set_index("collocate")
+    t = collocates(toks, "node", window=1).set_index("collocate")
     assert t.attrs["window_size"] == 3
     assert t.loc["y", "observed"] == 1 and t.loc["y", "left"] == 1 and t.loc["y", "right"] == 1
     assert (t.observed <= t.freq_collocate).all()
-    # with (2, 2) the two node occurrences lie in each other's window
-    t = collocates(toks, "node", span=(2, 2)).set_index("collocate")
+    # with window 2 the two node occurrences lie in each other's window
+    t = collocates(toks, "node", window=(2, 2)).set_index("collocate")
     assert t.attrs["window_size"] == 5 and t.loc["node", "observed"] == 2
 
 
 def test_windows_stop_at_paragraph_boundaries():
     toks = tokens_from_conllu(paragraphs_conllu([["a", "b", "node"], ["c", "d"]]))
-    within = collocates(toks, "node", span=(2, 2)).set_index("collocate")
+    within = collocates(toks, "node", window=2).set_index("collocate")
     assert set(within.index) == {"a", "b"} and within.attrs["window_size"] == 2
-    across = collocates(toks, "node", span=(2, 2), within=None).set_index("collocate")
+    across = collocates(toks, "node", window=2, within="document").set_index("collocate")
     assert set(across.index) == {"a", "b", "c", "d"} and across.attrs["window_size"] == 4
 
 
 def test_filters_and_punctuation():
     words = ["the", "state", "safeguards", "the", "security", ",", "the", "state", "acts"]
     toks = tokens_from_conllu(flat_conllu(words, {",": "PUNCT", "the": "DET", "safeguards": "VERB", "acts": "VERB"}))
-    t = collocates(toks, "security", span=(2, 2)).set_index("collocate")
+    t = collocates(toks, "security", window=2).set_index("collocate")
     # punctuation is out of the stream: the right window is "the state"
     assert set(t.index) == {"safeguards", "the", "state"} and t.attrs["n"] == 8
-    t = collocates(toks, "security", span=(2, 2), stopwords=["the"]).set_index("collocate")
+    t = collocates(toks, "security", window=2, stopwords=["the"]).set_index("collocate")
     assert set(t.index) == {"safeguards", "state"}
     assert t.attrs["window_size"] == 4  # stopwords still take window slots
-    t = collocates(toks, "security", span=(2, 2), upos=["VERB"]).set_index("collocate")
+    t = collocates(toks, "security", window=2, upos=["VERB"]).set_index("collocate")
     assert list(t.index) == ["safeguards"] and t.loc["safeguards", "freq_collocate"] == 1
-    t = collocates(toks, "security", span=(4, 4), min_freq=2)
+    t = collocates(toks, "security", window=4, min_freq=2)
     assert set(t.collocate) == {"the", "state"}
 
 
 def test_sorting_and_errors(tokens):
-    t = collocates(tokens, "security", sort="mi")
+    t = collocates(tokens, "security", measure="mi")
     assert list(t.mi) == sorted(t.mi, reverse=True)
-    with pytest.raises(QueryError, match="does not occur"):
+    assert len(collocates(tokens, "security", top=3)) == 3
+    with pytest.raises(EmptySelectionError, match="does not occur"):
         collocates(tokens, "cabbage")
-    with pytest.raises(QueryError):
-        collocates(tokens, "security", span=(0, 0))
-    with pytest.raises(QueryError):
-        collocates(tokens, "security", sort="dice-ish")
-    with pytest.raises(QueryError):
+    with pytest.raises(QueryError, match="phrase"):
+        collocates(tokens, "national security")
+    with pytest.raises(ParameterError, match="window"):
+        collocates(tokens, "security", window=(0, 0))
+    with pytest.raises(ParameterError, match="window"):
+        collocates(tokens, "security", window=-1)
+    with pytest.raises(ParameterError, match="window"):
+        collocates(tokens, "security", window=(1, 2, 3))
+    with pytest.raises(ParameterError, match="measure"):
+        collocates(tokens, "security", measure="dice-ish")
+    with pytest.raises(ParameterError, match="within"):
         collocates(tokens, "security", within="chapter")
+    with pytest.raises(ParameterError, match="top"):
+        collocates(tokens, "security", top=0)
+    with pytest.raises(ParameterError, match="min_freq"):
+        collocates(tokens, "security", min_freq=0)
+    with pytest.raises(ParameterError, match="field"):
+        collocates(tokens, "security", field="colour")
+    with pytest.raises(EmptySelectionError):
+        collocates(tokens, "security", voice="nobody")
 
 
 def test_collocation_network(tokens):
-    edges = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, span=(2, 2))
+    edges = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, window=2)
     assert list(edges.columns) == ["source", "target", "level", "measure", "value", "observed"]
     first = edges[edges.level == 1]
     assert (first.source == "security").all() and len(first) == 3
     stream = CollocationStream(tokens)
-    direct = stream.collocates("security", span=(2, 2))
+    direct = stream.collocates("security", window=2)
     direct = direct[direct.collocate != "security"]
     assert list(first.target) == list(direct.collocate.head(3))
     np.testing.assert_allclose(first.value, direct.log_dice.head(3))
@@ -159,7 +175,7 @@ def test_collocation_network(tokens):
     assert len(second) and set(second.source) <= set(first.target)
     pairs = [frozenset(p) for p in zip(edges.source, edges.target)]
     assert len(pairs) == len(set(pairs))  # no edge twice
-    again = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, span=(2, 2))
+    again = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, window=2)
     pd.testing.assert_frame_equal(edges, again)
 
 
@@ -174,16 +190,106 @@ def _png(fig) -> bytes:
 def test_network_plot_is_deterministic(tokens):
     import matplotlib.pyplot as plt
 
-    from analysis.plots.collocation import network_layout, plot_collocation_network
+    from analysis import plot_collocation_network
+    from analysis.plots.collocation import _network_layout
 
-    edges = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, span=(2, 2))
+    edges = collocation_network(tokens, "security", depth=2, top=3, min_freq=1, upos=None, window=2)
     fig1, fig2 = plot_collocation_network(edges, seed=3), plot_collocation_network(edges, seed=3)
     assert _png(fig1) == _png(fig2)
     labels = {t.get_text() for t in fig1.axes[0].texts}
     assert labels == set(edges.source) | set(edges.target)
     plt.close("all")
-    pos_a = network_layout(["a", "b", "c"], [(0, 1, 1.0), (1, 2, 0.5)], seed=1)
-    pos_b = network_layout(["a", "b", "c"], [(0, 1, 1.0), (1, 2, 0.5)], seed=2)
+    pos_a = _network_layout(["a", "b", "c"], [(0, 1, 1.0), (1, 2, 0.5)], seed=1)
+    pos_b = _network_layout(["a", "b", "c"], [(0, 1, 1.0), (1, 2, 0.5)], seed=2)
     assert np.allclose(pos_a[0], 0) and not np.allclose(pos_a, pos_b)
-    with pytest.raises(QueryError):
+    with pytest.raises(EmptySelectionError):
         plot_collocation_network(edges.iloc[0:0])
+    with pytest.raises(ParameterError, match="columns"):
+        plot_collocation_network(edges[["source", "target"]])
+
+
+# ---------------------------------------------------------------- the node is a query
+
+
+def node_tokens() -> pd.DataFrame:
+    """Forms differ from lemmas: secures/secure, Security/security, securely/securely, develop/development."""
+    rows = [("we", "we"), ("secures", "secure"), ("the", "the"), ("Security", "security"), ("of", "of"),
+            ("development", "development"), ("and", "and"), ("securely", "securely"), ("develop", "develop"),
+            ("plans", "plan")]
+    text = "\n".join(f"{i}\t{f}\t{lem}\tNOUN\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}\t_\t_"
+                     for i, (f, lem) in enumerate(rows, 1)) + "\n"
+    return tokens_from_conllu(text, lang="en")
+
+
+def test_bare_word_node_is_read_from_field():
+    toks = node_tokens()
+    # "security" is a lemma (field="lemma", the default): the row "Security"/security
+    t = collocates(toks, "security", window=1).set_index("collocate")
+    assert t.attrs["freq_node"] == 1 and set(t.index) == {"the", "of"}
+    # with field="form" the bare word is a form, case-insensitive
+    t = collocates(toks, "security", window=1, field="form").set_index("collocate")
+    assert t.attrs["freq_node"] == 1 and set(t.index) == {"the", "of"}
+    assert collocates(toks, "secures", window=1, field="form").attrs["freq_node"] == 1
+    with pytest.raises(EmptySelectionError, match="does not occur"):
+        collocates(toks, "secures", window=1)  # not a lemma
+    with pytest.raises(EmptySelectionError, match="does not occur"):
+        collocates(toks, "security", window=1, field="form", case_sensitive=True)
+
+
+def test_glob_node_follows_the_query_language():
+    toks = node_tokens()
+    # secur* is a glob on the form: secures (row 2), Security (row 4), securely (row 8)
+    t = collocates(toks, "secur*", window=1).set_index("collocate")
+    # windows (1 left, 1 right): {we, the}, {the, of}, {and, develop}; "the" lies in two windows,
+    # counted once: R1 = 5
+    assert t.attrs["freq_node"] == 3 and t.attrs["window_size"] == 5
+    assert t["observed"].to_dict() == {"we": 1, "the": 1, "of": 1, "and": 1, "develop": 1}
+    assert t.loc["the", "left"] == 1 and t.loc["the", "right"] == 1
+    n = int(is_word(toks).sum())
+    assert t.attrs["n"] == n == 10
+    # logDice from observed, f(node) = 3 and f(collocate) = 1
+    assert t.loc["we", "log_dice"] == pytest.approx(14 + math.log2(2 * 1 / (3 + 1)))
+    assert t.loc["we", "expected"] == pytest.approx(5 * 1 / 10)
+
+
+def test_lemma_node():
+    toks = node_tokens()
+    t = collocates(toks, "lemma:development", window=2, field="form").set_index("collocate")
+    # "development" (row 6): left "Security of", right "and securely"; collocates are forms, lower-cased
+    assert t.attrs["freq_node"] == 1 and t.attrs["window_size"] == 4
+    assert t["observed"].to_dict() == {"security": 1, "of": 1, "and": 1, "securely": 1}
+    # a lemma: node whose lemma is not a form: lemma:secure matches "secures"
+    t = collocates(toks, "lemma:secure", window=(0, 1)).set_index("collocate")
+    assert list(t.index) == ["the"]
+    # alternatives: lemma:develop* or the form plans
+    t = collocates(toks, "lemma:develop*|plans", window=(1, 0))
+    assert t.attrs["freq_node"] == 3
+
+
+def test_network_from_a_query_node():
+    toks = node_tokens()
+    edges = collocation_network(toks, "secur*", depth=1, top=10, min_freq=1, upos=None, window=1, field="form")
+    assert set(edges.source) == {"secur*"}
+    # the node's own terms are not its collocates
+    assert not {"secures", "security", "securely"} & set(edges.target)
+    assert set(edges.target) == {"we", "the", "of", "and", "develop"}
+
+
+def test_denominator_is_is_word():
+    words = ["the", "state", ",", "guards", "security", "%", "and", "$", "security", "."]
+    upos = {",": "PART", "%": "SYM", "$": "NOUN", ".": "PUNCT"}
+    toks = tokens_from_conllu(flat_conllu(words, upos))
+    t = collocates(toks, "security", window=1)
+    assert t.attrs["n"] == int(is_word(toks).sum()) == 6
+    # non-words take no window slot: around the two "security": {guards, and} and {and}
+    assert t.attrs["window_size"] == 2
+    assert dict(zip(t.collocate, t.observed)) == {"guards": 1, "and": 1}
+
+
+def test_seed_query_nodes(seed_en):
+    glob = collocates(seed_en, "secur*", min_freq=2)
+    lemma = collocates(seed_en, "lemma:development", min_freq=2)
+    bare = collocates(seed_en, "development", min_freq=2)
+    assert len(glob) and len(lemma)
+    assert glob.attrs["freq_node"] >= collocates(seed_en, "security").attrs["freq_node"]
+    pd.testing.assert_frame_equal(lemma, bare)  # a bare word is read from field="lemma"

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 
 from analysis.distribution import (dispersion, dispersion_measures, dispersion_positions, dp_norm, gries_dp,
                                  juilland_d)
-from analysis.errors import QueryError
-from analysis.plots.dispersion import dispersion_plot
+from analysis import is_word, plot_dispersion
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.tokens import tokens_from_conllu
 
 # Gries (2008: 415-416): a corpus of 50 words in five parts of 9, 10, 10, 10 and 11 words; the
@@ -80,11 +80,11 @@ def test_degenerate_inputs():
     assert math.isnan(gries_dp([0, 0], [5, 5]))
     assert math.isnan(juilland_d([0, 0], [5, 5]))
     assert math.isnan(juilland_d([3], [5]))  # one part: undefined
-    with pytest.raises(QueryError, match="same length"):
+    with pytest.raises(ParameterError, match="same length"):
         gries_dp([1, 2], [3])
-    with pytest.raises(QueryError, match="> 0"):
+    with pytest.raises(ParameterError, match="> 0"):
         gries_dp([1, 0], [3, 0])
-    with pytest.raises(QueryError, match="no corpus parts"):
+    with pytest.raises(EmptySelectionError, match="no corpus parts"):
         gries_dp([], [])
 
 
@@ -136,8 +136,14 @@ def test_dispersion_by_other_partition(gries_tokens):
     assert got["dp"] == pytest.approx(0.5 * (abs(6 / 15 - 29 / 50) + abs(9 / 15 - 21 / 50)))
     with pytest.raises(QueryError, match="no such column"):
         dispersion(gries_tokens, "a", by="colour")
-    with pytest.raises(QueryError, match="at least one term"):
+    with pytest.raises(ParameterError, match="at least one term"):
         dispersion(gries_tokens, [])
+    with pytest.raises(EmptySelectionError):
+        dispersion(gries_tokens, "a", voice="nobody")
+    # filters restrict the table first: official = parts 1-3
+    official = dispersion(gries_tokens, "a", voice="official").iloc[0]
+    assert (official["freq"], official["parts"]) == (6, 3)
+    assert official["dp"] == pytest.approx(gries_dp([1, 2, 3], [9, 10, 10]))
 
 
 def test_dispersion_positions(gries_tokens):
@@ -148,24 +154,60 @@ def test_dispersion_positions(gries_tokens):
     assert a.groupby("doc_id", observed=False).size().tolist() == FREQ_A
     first = a[a["doc_id"] == "p2"]
     assert first["position"].tolist() == [0, 1]
-    assert first["doc_words"].tolist() == [11, 11]  # 10 words + "."
-    assert first["relative"].tolist() == [0.0, 1 / 11]
+    assert first["doc_words"].tolist() == [10, 10]  # 10 words; "." is not a word
+    assert first["relative"].tolist() == [0.0, 1 / 10]
     ordered = dispersion_positions(gries_tokens, "a", order=["p5", "p1"])
     assert list(ordered["doc_id"].cat.categories) == ["p5", "p1"]
     assert set(ordered["doc_id"]) == {"p5", "p1"}
-    with pytest.raises(QueryError, match="not in the table"):
+    with pytest.raises(ParameterError, match="not in the table"):
         dispersion_positions(gries_tokens, "a", order=["nope"])
 
 
-def test_dispersion_plot_returns_figure(gries_tokens):
+def test_plot_dispersion_returns_figure(gries_tokens):
     pos = dispersion_positions(gries_tokens, ["a", "x", "absent"])
-    fig = dispersion_plot(pos)
+    fig = plot_dispersion(pos)
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3  # one facet per term, the empty one included
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["p1", "p2", "p3", "p4", "p5"]
     assert len(ax.collections[0].get_segments()) == 15  # one tick per hit of "a"
-    single = dispersion_plot(pos, facet=False, labels={"p1": "first"})
+    single = plot_dispersion(pos, facet=False, labels={"p1": "first"})
     assert len(single.axes) == 1 and single.axes[0].get_yticklabels()[0].get_text() == "first"
-    with pytest.raises(QueryError, match="needs the columns"):
-        dispersion_plot(pd.DataFrame({"doc_id": ["a"]}))
+    with pytest.raises(ParameterError, match="needs the columns"):
+        plot_dispersion(pd.DataFrame({"doc_id": ["a"]}))
+
+
+# ---------------------------------------------------------------- words only, and a corpus's own columns
+
+
+def test_positions_count_words_only():
+    # "The state , the % party : security ." -- ",", "%" (SYM), ":" and "." are not words
+    words = ["The", "state", ",", "the", "%", "party", ":", "security", "."]
+    lines = ["# newpar id = d-p1"]
+    for i, w in enumerate(words, 1):
+        upos = {",": "PUNCT", "%": "SYM", ":": "PART", ".": "PUNCT"}.get(w, "X")
+        lines.append(f"{i}\t{w}\t{w.lower()}\t{upos}\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}\t_\t_")
+    t = tokens_from_conllu("\n".join(lines), doc_id="d", lang="en")
+    pos = dispersion_positions(t, ["security", "the", "party"])
+    got = {(r.term, r.position) for r in pos.itertuples()}
+    # words: The(0) state(1) the(2) party(3) security(4)
+    assert got == {("security", 4), ("the", 0), ("the", 2), ("party", 3)}
+    assert int(is_word(t).sum()) == 5 and (pos["doc_words"] == 5).all()
+    assert pos.loc[pos["term"] == "security", "relative"].tolist() == [4 / 5]
+    # punctuation never counts as a hit either
+    assert dispersion_positions(t, "upos:PUNCT").empty
+    assert dispersion(t, "upos:PUNCT").iloc[0]["freq"] == 0
+
+
+def test_dispersion_by_own_column():
+    parts = [doc("s1", ["a", "x", "x", "."], voice=""), doc("s2", ["a", "a", "x", "x", "x", "x"], voice=""),
+             doc("s3", ["x", "x"], voice="")]
+    for t, source in zip(parts, ["ministry", "ministry", "press"]):
+        t["source"] = pd.Categorical([source] * len(t))
+    t = concat(parts).drop(columns=["voice"])
+    got = dispersion(t, "a", by="source").iloc[0]
+    # ministry: 3 + 6 = 9 words, 3 hits; press: 2 words, 0 hits
+    assert (got["freq"], got["range"], got["parts"]) == (3, 1, 2)
+    assert got["dp"] == pytest.approx(gries_dp([3, 0], [9, 2]))
+    by_two = dispersion(t, "a", by=["source", "doc_id"]).iloc[0]
+    assert by_two["parts"] == 3 and by_two["dp"] == pytest.approx(gries_dp([1, 2, 0], [3, 6, 2]))

@@ -9,7 +9,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from analysis.errors import QueryError
+from analysis import is_word
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.wordlist import clusters, frequency, ngrams
 from analysis.tokens import tokens_from_conllu
 
@@ -73,15 +74,15 @@ def test_frequency_matches_counter(corpus):
 def test_frequency_by_form_case(corpus):
     docs, tokens = corpus
     words = [w for pars, _ in docs for w in words_of(pars) if w[2] != "PUNCT"]
-    got = frequency(tokens, by="form", lowercase=False)
+    got = frequency(tokens, field="form", case_sensitive=True)
     assert dict(zip(got["term"], got["freq"])) == dict(Counter(w[0] for w in words))
-    got = frequency(tokens, by="form")
+    got = frequency(tokens, field="form")
     assert dict(zip(got["term"], got["freq"])) == dict(Counter(w[0].lower() for w in words))
 
 
-def test_frequency_upos_and_groupby(corpus):
+def test_frequency_upos_and_by(corpus):
     docs, tokens = corpus
-    got = frequency(tokens, upos="NOUN", groupby="voice")
+    got = frequency(tokens, upos="NOUN", by="voice")
     for voice in ("official", "framing"):
         words = [w for (pars, t) in docs if t["voice"].iloc[0] == voice for w in words_of(pars) if w[2] != "PUNCT"]
         nouns = Counter(w[1] for w in words if w[2] == "NOUN")
@@ -101,10 +102,16 @@ def test_frequency_with_upos_column():
 
 def test_frequency_errors(corpus):
     _, tokens = corpus
-    with pytest.raises(QueryError, match="by must be"):
-        frequency(tokens, by="colour")
+    with pytest.raises(ParameterError, match="field must be"):
+        frequency(tokens, field="colour")
     with pytest.raises(QueryError, match="no such column"):
-        frequency(tokens, groupby="colour")
+        frequency(tokens, by="colour")
+    with pytest.raises(ParameterError, match="top"):
+        frequency(tokens, top=0)
+    with pytest.raises(EmptySelectionError):
+        frequency(tokens, voice="nobody")
+    with pytest.raises(EmptySelectionError):
+        frequency(tokens.iloc[:0])
 
 
 def reference_ngrams(docs, n, by=0):
@@ -141,7 +148,7 @@ def test_ngrams_match_nltk(corpus, n):
 def test_ngrams_lemma_min_freq_and_several_sizes(corpus):
     docs, tokens = corpus
     freq, _ = reference_ngrams(docs, 2, by=1)
-    got = ngrams(tokens, 2, by="lemma", min_freq=3)
+    got = ngrams(tokens, 2, field="lemma", min_freq=3)
     assert dict(zip(got["ngram"], got["freq"])) == {k: v for k, v in freq.items() if v >= 3}
     both = ngrams(tokens, [2, 3])
     assert set(both["n"]) == {2, 3}
@@ -170,12 +177,84 @@ def test_clusters_left_right_any(corpus):
 
 def test_ngram_errors(corpus):
     _, tokens = corpus
-    with pytest.raises(QueryError, match="n must be"):
+    with pytest.raises(ParameterError, match="n must be"):
         ngrams(tokens, 0)
-    with pytest.raises(QueryError, match="min_freq"):
+    with pytest.raises(ParameterError, match="min_freq"):
         ngrams(tokens, 2, min_freq=0)
-    with pytest.raises(QueryError, match="position"):
+    with pytest.raises(ParameterError, match="position"):
         clusters(tokens, "security", 3, position=4)
-    with pytest.raises(QueryError, match="one word"):
+    with pytest.raises(ParameterError, match="top"):
+        ngrams(tokens, 2, top=0)
+    with pytest.raises(QueryError, match="phrase"):
         clusters(tokens, "the security", 3)
+    with pytest.raises(EmptySelectionError):
+        ngrams(tokens, 2, voice="nobody")
     assert re.match(r"ngram", ngrams(tokens, 9)["ngram"].name)
+
+
+def test_frequency_top_is_per_group(corpus):
+    _, tokens = corpus
+    full = frequency(tokens, by="voice")
+    top = frequency(tokens, by="voice", top=2)
+    assert top.groupby("voice").size().to_dict() == {"framing": 2, "official": 2}
+    expected = full.groupby("voice").head(2).reset_index(drop=True)
+    pd.testing.assert_frame_equal(top, expected)
+    assert len(frequency(tokens, top=3)) == 3
+
+
+def test_frequency_filters(corpus):
+    docs, tokens = corpus
+    words = [w for (pars, t) in docs if t["voice"].iloc[0] == "official" for w in words_of(pars) if w[2] != "PUNCT"]
+    got = frequency(tokens, voice="official")
+    assert dict(zip(got["term"], got["freq"])) == dict(Counter(w[1].lower() for w in words))
+    assert (got["per_1000"] == got["freq"] / len(words) * 1000).all()
+
+
+# ---------------------------------------------------------------- a corpus with its own metadata, and what a word is
+
+
+def own_corpus() -> pd.DataFrame:
+    """Two documents with a ``source`` column and no ``voice``; PUNCT, SYM and a punctuation-only PART."""
+    a = build([[[("Data", "data", "NOUN"), ("flows", "flow", "VERB"), (",", ",", "PART"), ("data", "data", "NOUN"),
+                 ("grows", "grow", "VERB"), ("%", "%", "SYM"), (".", ".", "PUNCT")]]],
+              "a", lang="en", source="ministry")
+    b = build([[[("Data", "data", "NOUN"), ("$", "$", "NOUN"), ("rules", "rule", "VERB"), ("!", "!", "PUNCT")]]],
+              "b", lang="en", source="press")
+    return concat([a, b]).drop(columns=["voice"])
+
+
+def test_frequency_by_own_column():
+    t = own_corpus()
+    assert "voice" not in t.columns
+    got = frequency(t, by="source")
+    assert list(got.columns) == ["source", "term", "freq", "per_1000", "per_million"]
+    rows = {(s, term): (f, p) for s, term, f, p in got[["source", "term", "freq", "per_1000"]].itertuples(index=False)}
+    # ministry: Data flows data grows = 4 words (",", "%", "." are not words); press: Data rules = 2 words
+    assert rows[("ministry", "data")] == (2, pytest.approx(2 / 4 * 1000))
+    assert rows[("press", "data")] == (1, pytest.approx(1 / 2 * 1000))
+    assert set(got["term"]) == {"data", "flow", "grow", "rule"}
+    both = frequency(t, by=["lang", "source"])
+    assert list(both.columns[:2]) == ["lang", "source"]
+    assert frequency(t, by="source", source="press")["source"].unique().tolist() == ["press"]
+
+
+def test_denominators_are_is_word():
+    t = own_corpus()
+    n_words = int(is_word(t).sum())
+    assert n_words == 6  # not ",", "%" (SYM), ".", "$" (a symbol tagged NOUN), "!"
+    assert frequency(t)["freq"].sum() == n_words
+    got = frequency(t)
+    assert (got["per_1000"] == got["freq"] / n_words * 1000).all()
+    unigrams = ngrams(t, 1)
+    assert unigrams["freq"].sum() == n_words
+    # n-grams break at every non-word: "flows , data" is no bigram, nor "Data $ rules" a trigram
+    assert set(ngrams(t, 2)["ngram"]) == {"data flows", "data grows"}
+    assert ngrams(t, 3).empty
+
+
+def test_ngrams_case_sensitive_applies_to_terms_and_node():
+    t = own_corpus()
+    assert set(ngrams(t, 2, case_sensitive=True)["ngram"]) == {"Data flows", "data grows"}
+    assert clusters(t, "Data", 2, case_sensitive=True)["ngram"].tolist() == ["Data flows"]
+    assert set(clusters(t, "Data", 2)["ngram"]) == {"data flows", "data grows"}
+    assert clusters(t, "lemma:flow|grow*", 2, position="right")["ngram"].tolist() == ["data flows", "data grows"]

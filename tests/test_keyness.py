@@ -11,7 +11,8 @@ from scipy import stats
 
 from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
-from analysis.errors import QueryError
+from analysis import is_word
+from analysis.errors import EmptySelectionError, ParameterError, QueryError
 from analysis.keywords import (chi2_sf, chi_squared, corrected_alpha, keyness, log_likelihood_2term,
                               log_likelihood_4cell, log_ratio, percent_diff, simple_maths)
 from analysis.tokens import tokens_from_sentences
@@ -97,9 +98,9 @@ def test_corrections():
     assert corrected_alpha(0.05, 10, "bonferroni") == pytest.approx(0.005)
     assert corrected_alpha(0.05, 10, "sidak") == pytest.approx(1 - 0.95 ** 0.1)  # 0.0051162
     assert corrected_alpha(0.05, 10, "sidak") == pytest.approx(0.0051162, abs=1e-7)
-    with pytest.raises(QueryError):
+    with pytest.raises(ParameterError, match="correction"):
         corrected_alpha(0.05, 10, "holm")
-    with pytest.raises(QueryError):
+    with pytest.raises(ParameterError, match="alpha"):
         corrected_alpha(1.5, 10, None)
 
 
@@ -111,7 +112,7 @@ def test_chi2_sf_matches_scipy():
 
 def test_keyness_rows(toy):
     k = keyness(toy, {"voice": "official"})
-    assert k.attrs["n_target"] == 6 and k.attrs["n_reference"] == 7  # "." left out
+    assert k.attrs["n_target"] == 6 and k.attrs["n_reference"] == 7  # "." is not a word
     row = k.set_index("term").loc["security"]
     assert (row.freq_target, row.freq_reference) == (3, 1)  # lowercased lemmas
     table = np.array([[3, 1], [3, 6]])
@@ -139,8 +140,8 @@ def test_mask_and_dict_agree_and_reference_default_is_rest(toy):
     pd.testing.assert_frame_equal(by_dict, explicit)
 
 
-def test_by_form_keeps_case(toy):
-    k = keyness(toy, {"voice": "official"}, by="form", lowercase=False).set_index("term")
+def test_field_form_keeps_case(toy):
+    k = keyness(toy, {"voice": "official"}, field="form", case_sensitive=True).set_index("term")
     assert k.loc["Security", "freq_target"] == 2 and k.loc["security", "freq_target"] == 1
     assert k.loc["Security", "freq_reference"] == 0
 
@@ -151,7 +152,7 @@ def test_filters(toy):
     assert (np.abs(big.log_ratio) >= 1.5).all() and len(big) < 8
 
 
-def test_p_threshold_with_correction():
+def test_alpha_with_correction():
     # 2,000 tokens each side. "key" 30 vs 5: p ~ 8e-6, passes any correction. "mid" 9 vs 2:
     # p ~ 0.028, significant at 0.05 but not at 0.05 / 12 (12 terms tested). Ten filler words
     # ~196 vs ~199 times: p > 0.8.
@@ -163,9 +164,9 @@ def test_p_threshold_with_correction():
     full = keyness(toks, {"voice": "official"}).set_index("term")
     assert len(full) == 12
     assert 0.05 / 12 < full.loc["mid", "p_g2_4cell"] < 0.05
-    plain = keyness(toks, {"voice": "official"}, p=0.05)
-    bonf = keyness(toks, {"voice": "official"}, p=0.05, correction="bonferroni")
-    sidak = keyness(toks, {"voice": "official"}, p=0.05, correction="sidak")
+    plain = keyness(toks, {"voice": "official"}, alpha=0.05)
+    bonf = keyness(toks, {"voice": "official"}, alpha=0.05, correction="bonferroni")
+    sidak = keyness(toks, {"voice": "official"}, alpha=0.05, correction="sidak")
     assert set(plain.term) == {"key", "mid"}
     assert set(bonf.term) == {"key"} and set(sidak.term) == {"key"}
     assert bonf.attrs["alpha_per_test"] == pytest.approx(0.05 / 12)
@@ -174,18 +175,28 @@ def test_p_threshold_with_correction():
 
 
 def test_user_errors(toy):
-    with pytest.raises(QueryError, match="unknown column"):
+    with pytest.raises(QueryError, match="no such column"):
         keyness(toy, {"register": "x"})
-    with pytest.raises(QueryError, match="target selects no tokens"):
+    with pytest.raises(EmptySelectionError, match="target selects no words"):
         keyness(toy, {"voice": "nobody"})
-    with pytest.raises(QueryError, match="reference selects no tokens"):
+    with pytest.raises(EmptySelectionError, match="reference selects no words"):
         keyness(toy, {"voice": "official"}, {"voice": "nobody"})
-    with pytest.raises(QueryError):
+    with pytest.raises(EmptySelectionError, match="empty"):
+        keyness(toy.iloc[:0], {"voice": "official"})
+    with pytest.raises(ParameterError, match="mask"):
         keyness(toy, [True, False])
-    with pytest.raises(QueryError):
-        keyness(toy, {"voice": "official"}, statistic="zeta")
-    with pytest.raises(QueryError):
-        keyness(toy, {"voice": "official"}, by="upos")
+    with pytest.raises(ParameterError, match="measure"):
+        keyness(toy, {"voice": "official"}, measure="zeta")
+    with pytest.raises(ParameterError, match="field"):
+        keyness(toy, {"voice": "official"}, field="colour")
+    with pytest.raises(ParameterError, match="alpha"):
+        keyness(toy, {"voice": "official"}, alpha=5)
+    with pytest.raises(ParameterError, match="correction"):
+        keyness(toy, {"voice": "official"}, alpha=0.05, correction="holm")
+    with pytest.raises(ParameterError, match="top"):
+        keyness(toy, {"voice": "official"}, top=0)
+    with pytest.raises(ParameterError, match="min_freq"):
+        keyness(toy, {"voice": "official"}, min_freq=0)
 
 
 def test_cli_keyness(toy, monkeypatch, capsys):
@@ -206,7 +217,18 @@ def test_cli_keyness(toy, monkeypatch, capsys):
     assert main(["keyness", "--target", "voice=official"]) == 0
     assert "security" in capsys.readouterr().out
     assert main(["keyness", "--target", "voice=nobody"]) == 2
-    assert "target selects no tokens" in capsys.readouterr().err
+    assert "target selects no words" in capsys.readouterr().err
+    # --target values parse like --where: a,b = any of; --measure, --alpha, --field
+    assert main(["keyness", "--target", "voice=official,framing", "--reference", "voice=framing",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    api = keyness(toy, {"voice": ["official", "framing"]}, {"voice": "framing"})
+    assert [r["term"] for r in rows] == list(api.term)
+    assert main(["keyness", "--target", "voice=official", "--measure", "chi2", "--alpha", "0.5",
+                 "--field", "form", "--case-sensitive", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    api = keyness(toy, {"voice": "official"}, measure="chi2", alpha=0.5, field="form", case_sensitive=True)
+    assert [r["term"] for r in rows] == list(api.term)
 
 
 def test_cli_collocates(monkeypatch, capsys):
@@ -218,22 +240,66 @@ def test_cli_collocates(monkeypatch, capsys):
     toks = make_tokens([("a", "official", "we safeguard national security and national security matters"),
                         ("b", "framing", "the blog discusses national security")])
     monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: toks)
-    assert main(["collocates", "security", "--span", "1", "1", "--min-freq", "1", "--format", "json"]) == 0
+    assert main(["collocates", "security", "--window", "1", "--min-freq", "1", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    api = collocates(toks, "security", span=(1, 1))
+    api = collocates(toks, "security", window=1)
     assert [r["collocate"] for r in rows] == list(api.collocate)
+    assert main(["collocates", "secur*", "--window", "1,0", "--min-freq", "1", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["collocate"]: r["observed"] for r in rows} == {"national": 3}
     assert main(["collocates", "security", "--where", "voice=official", "--min-freq", "1", "--format", "csv"]) == 0
     assert "blog" not in capsys.readouterr().out
+    assert main(["collocates", "security", "--min-freq", "1", "--measure", "mi", "--top", "2", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["collocates", "cabbage"]) == 2
 
 
-def test_punctuation_by_form_even_when_mistagged():
-    from analysis.keywords import punct_mask
-
-    # an ASCII comma in Chinese text tagged PART by the parser, and a real particle 的
+def test_denominators_are_words_punctuation_symbols_and_mistagged_commas():
+    # an ASCII comma in Chinese text tagged PART by the parser, a real particle 的, a SYM and a PUNCT
     text = ("1\t网络\t网络\tNOUN\t_\t_\t3\tnmod\t_\t_\n2\t,\t,\tPART\t_\t_\t3\tcompound\t_\t_\n"
-            "3\t安全\t安全\tNOUN\t_\t_\t0\troot\t_\t_\n4\t的\t的\tPART\t_\t_\t3\tcase\t_\t_\n")
+            "3\t安全\t安全\tNOUN\t_\t_\t0\troot\t_\t_\n4\t的\t的\tPART\t_\t_\t3\tcase\t_\t_\n"
+            "5\t%\t%\tSYM\t_\t_\t3\tdep\t_\t_\n6\t。\t。\tPUNCT\t_\t_\t3\tpunct\t_\t_\n")
     toks = tokens_from_sentences([("z", parse_conllu(text), {"voice": "original", "lang": "zh"}, {})])
-    assert list(punct_mask(toks)) == [False, True, False, False]
-    k = keyness(toks, np.array([True, True, False, False]))
-    assert "," not in set(k.term) and k.attrs["n_target"] == 1
+    word = is_word(toks)
+    assert list(word) == [True, False, True, True, False, False]
+    target = np.array([True, True, False, False, True, True])
+    k = keyness(toks, target)
+    assert not {",", "%", "。"} & set(k.term)
+    assert k.attrs["n_target"] == int((word & target).sum()) == 1
+    assert k.attrs["n_reference"] == int((word & ~target).sum()) == 2
+
+
+# ---------------------------------------------------------------- a corpus with its own metadata
+
+
+def test_keyness_on_own_column():
+    """A corpus with a ``source`` column and no ``voice``: target/reference are any filters."""
+    toks = tokens_from_sentences([
+        ("d1", parse_conllu(_conllu("Data flows and data grows .".split())), {"source": "a", "lang": "en"}, {}),
+        ("d2", parse_conllu(_conllu("Rules bind data".split())), {"source": "b", "lang": "en"}, {}),
+        ("d3", parse_conllu(_conllu("Rules rule".split())), {"source": "c", "lang": "en"}, {}),
+    ]).drop(columns=["voice"])
+    k = keyness(toks, {"source": "a"})
+    # target: 5 words (data x2, flows, and, grows); reference: the rest, 5 words (rules x2, bind, data, rule)
+    assert (k.attrs["n_target"], k.attrs["n_reference"]) == (5, 5)
+    row = k.set_index("term").loc["data"]
+    assert (row.freq_target, row.freq_reference) == (2, 1)
+    table = np.array([[2, 1], [3, 4]])
+    assert row.g2_4cell == pytest.approx(stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")[0])
+    # a list is any of; a slice an inclusive range (here over text values)
+    anyof = keyness(toks, {"source": "a"}, {"source": ["b", "c"]})
+    pd.testing.assert_frame_equal(anyof, k)
+    ranged = keyness(toks, {"source": "a"}, {"source": slice("b", "c")})
+    pd.testing.assert_frame_equal(ranged, k)
+    only_b = keyness(toks, {"source": "a"}, {"source": "b"})
+    assert only_b.attrs["n_reference"] == 3
+    assert len(keyness(toks, {"source": "a"}, top=2)) == 2
+
+
+def test_cli_choices_equal_the_api():
+    from analysis import collocation, keywords
+    from analysis.cli import keyness as cli_keyness
+
+    assert cli_keyness.KEYNESS_MEASURES == keywords.MEASURES
+    assert (None, *cli_keyness.CORRECTIONS) == keywords.CORRECTIONS
+    assert cli_keyness.COLLOCATION_MEASURES == collocation.MEASURES

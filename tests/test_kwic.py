@@ -309,7 +309,10 @@ def cli(tokens, monkeypatch, capsys):
     monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: tokens)
 
     def run(*argv):
-        status = main(list(argv))
+        try:
+            status = main(list(argv))
+        except SystemExit as exc:  # argparse rejects a bad option value: status 2
+            status = exc.code
         out = capsys.readouterr()
         return status, out.out, out.err
     return run
@@ -319,7 +322,7 @@ def test_cli_kwic_text_csv_json(cli):
     import io
     import json
 
-    status, out, _ = cli("kwic", "security", "--window", "2", "--voice", "official")
+    status, out, _ = cli("kwic", "security", "--window", "2", "--where", "voice=official")
     assert status == 0
     lines = out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("d1 ¶1") and "[security]" in lines[0]
@@ -338,13 +341,17 @@ def test_cli_errors_exit_2(cli):
     status, _, err = cli("kwic", "lema:security")
     assert status == 2 and "unknown field 'lema'" in err
     status, _, err = cli("ngrams", "--position", "middle")
-    assert status == 2 and "--position" in err
+    assert status == 2 and "--position" in err and err.count("\n") == 1
+    status, _, err = cli("kwic", "security", "--where", "colour=red")
+    assert status == 2 and "no such column" in err
+    status, _, err = cli("freq", "--where", "voice=nobody")
+    assert status == 2 and "no words" in err
 
 
 def test_cli_freq_ngrams_dispersion(cli):
     import io
 
-    status, out, _ = cli("freq", "--lang", "en", "--format", "csv", "--top", "0")
+    status, out, _ = cli("freq", "--where", "lang=en", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert frame.iloc[0].tolist()[:2] == ["security", 4]
     status, out, _ = cli("ngrams", "-n", "2", "--node", "security", "--position", "right", "--format", "csv")
@@ -353,6 +360,63 @@ def test_cli_freq_ngrams_dispersion(cli):
     status, out, _ = cli("dispersion", "security", "安全", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert frame["term"].tolist() == ["security", "安全"] and frame["freq"].tolist() == [4, 3]
+
+
+def test_cli_options_mirror_the_api(cli, tokens):
+    import io
+    import json
+
+    from analysis import dispersion, frequency, ngrams
+
+    # freq: --field is the term column, --by groups (one list per group), --top per group
+    status, out, _ = cli("freq", "--field", "form", "--by", "lang,voice", "--top", "2", "--case-sensitive",
+                         "--format", "csv")
+    frame = pd.read_csv(io.StringIO(out), keep_default_na=False)
+    api = frequency(tokens, "form", by=["lang", "voice"], top=2, case_sensitive=True)
+    assert status == 0 and list(frame.columns[:3]) == ["lang", "voice", "term"]
+    assert frame["term"].tolist() == api["term"].tolist() and frame["freq"].tolist() == api["freq"].tolist()
+    # ngrams: several lengths, --field, --min-freq, --top
+    status, out, _ = cli("ngrams", "-n", "2", "3", "--field", "lemma", "--top", "4", "--format", "json")
+    api = ngrams(tokens, [2, 3], field="lemma", top=4)
+    assert [r["ngram"] for r in json.loads(out)] == api["ngram"].tolist()
+    # dispersion: --by is the partition, --where restricts the table (a range of dates)
+    status, out, _ = cli("dispersion", "security", "--by", "voice", "--where", "date=2014-01-01..2014-12-31",
+                         "--format", "json")
+    api = dispersion(tokens, "security", by="voice", date=slice("2014-01-01", "2014-12-31"))
+    assert json.loads(out)[0]["parts"] == api.iloc[0]["parts"] == 3
+    # kwic: --window L,R, --within, --top; --where any-of and range
+    status, out, _ = cli("kwic", "security", "--window", "0,1", "--within", "sentence", "--top", "2",
+                         "--where", "voice=official,framing", "--format", "json")
+    rows = json.loads(out)
+    assert len(rows) == 2 and rows[0]["left"] == "" and rows[0]["right"] == "."
+    status, out, _ = cli("kwic", "security", "--where", "date=..2014-06-30", "--format", "json")
+    assert {r["doc_id"] for r in json.loads(out)} == {"d1"}
+
+
+@pytest.mark.parametrize("command", ["kwic", "freq", "ngrams", "dispersion", "keyness", "collocates", "sketch"])
+def test_cli_every_numeric_option_is_validated(command, capsys):
+    """Every numeric option of these commands uses a validated type and rejects a bad value: exit 2, one line."""
+    from analysis.cli import build_parser, main
+
+    numeric = set(cli_common.NUMERIC_TYPES) | {cli_common.window_value}
+    sub = next(a for a in build_parser()._actions if a.choices and command in a.choices).choices[command]
+    required = {"kwic": ["security"], "dispersion": ["security"], "collocates": ["security"], "sketch": ["security"],
+                "keyness": ["--target", "voice=official"]}.get(command, [])
+    checked = 0
+    for action in sub._actions:
+        if not action.option_strings or action.type in (None, str) or action.nargs == 0:
+            continue
+        if action.type in (int, float):
+            pytest.fail(f"tifa {command} {action.option_strings[-1]} uses an unvalidated {action.type.__name__}")
+        if action.type not in numeric:
+            continue
+        checked += 1
+        for bad in ("-1", "abc", "0.5.5"):
+            with pytest.raises(SystemExit) as exc:
+                main([command, *required, action.option_strings[-1], bad])
+            err = capsys.readouterr().err
+            assert exc.value.code == 2 and err.count("\n") == 1, (command, action.option_strings, bad, err)
+    assert checked or command == "dispersion", command
 
 
 def test_kwic_stays_a_kwic_through_pandas_operations(tokens):

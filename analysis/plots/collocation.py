@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..errors import QueryError
+from ..errors import EmptySelectionError, ParameterError
 from .style import PAGE_WIDTH, tifa_style
 
 _NEEDED = ("source", "target", "level", "value")
@@ -22,7 +22,7 @@ _NEEDED = ("source", "target", "level", "value")
 LEVEL_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7")
 
 
-def network_layout(nodes: list[str], edges: list[tuple[int, int, float]], *, seed: int = 0,
+def _network_layout(nodes: list[str], edges: list[tuple[int, int, float]], *, seed: int = 0,
                    iterations: int = 300, fixed: int | None = 0) -> np.ndarray:
     """Fruchterman–Reingold positions (n × 2) for ``nodes``; ``edges`` = (i, j, weight in (0, 1]).
 
@@ -67,7 +67,7 @@ def plot_collocation_network(
     width: float = PAGE_WIDTH,
     iterations: int = 300,
 ) -> Figure:
-    """Draw a collocation network from the edges of :func:`analysis.collocation.collocation_network`.
+    """Draw a collocation network from the edges of :func:`analysis.collocation_network`.
 
     ``edges`` has columns ``source``, ``target``, ``level`` and ``value`` (the measure; its name
     in ``measure`` if present). The first ``source`` is the node, drawn in the centre. Edge width
@@ -76,10 +76,10 @@ def plot_collocation_network(
     """
     missing = [c for c in _NEEDED if c not in edges.columns]
     if missing:
-        raise QueryError(f"plot_collocation_network needs the columns {', '.join(_NEEDED)} "
-                         f"(from collocation_network); missing: {', '.join(missing)}")
+        raise ParameterError(f"plot_collocation_network needs the columns {', '.join(_NEEDED)} "
+                             f"(from collocation_network); missing: {', '.join(missing)}")
     if len(edges) == 0:
-        raise QueryError("no edges to draw: lower min_freq or widen the span in collocation_network")
+        raise EmptySelectionError("no edges to draw: lower min_freq or widen the window in collocation_network")
     root = str(edges["source"].iloc[0])
     names: dict[str, int] = {root: 0}
     level_of: dict[str, int] = {root: 0}
@@ -94,7 +94,7 @@ def plot_collocation_network(
     scaled = np.where(finite, (values - lo) / (hi - lo) if hi > lo else 1.0, 0.0)
     pairs = [(names[str(s)], names[str(t)], 0.3 + 0.7 * float(x))
              for s, t, x in zip(edges["source"], edges["target"], scaled)]
-    pos = network_layout(list(names), pairs, seed=seed, iterations=iterations)
+    pos = _network_layout(list(names), pairs, seed=seed, iterations=iterations)
     measure = str(edges["measure"].iloc[0]) if "measure" in edges.columns else "value"
 
     with tifa_style():

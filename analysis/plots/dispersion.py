@@ -6,13 +6,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..errors import QueryError
+from ..errors import EmptySelectionError, ParameterError
 from .style import PAGE_WIDTH, PALETTE, tifa_style
 
 _NEEDED = ("doc_id", "term", "relative")
 
 
-def dispersion_plot(
+def plot_dispersion(
     positions: pd.DataFrame,
     *,
     facet: bool = True,
@@ -23,7 +23,7 @@ def dispersion_plot(
 ) -> Figure:
     """One row per document, one tick per hit at its relative position in the document.
 
-    ``positions`` is the DataFrame of :func:`analysis.distribution.dispersion_positions`
+    ``positions`` is the DataFrame of :func:`analysis.dispersion_positions`
     (``doc_id``, ``term``, ``relative``). Rows follow the order of its ``doc_id`` categories
     (documents without hits keep an empty row); terms follow its ``term`` categories.
     ``facet=True`` draws one panel per term side by side (quanteda's x-ray layout);
@@ -33,14 +33,14 @@ def dispersion_plot(
     """
     missing = [c for c in _NEEDED if c not in positions.columns]
     if missing:
-        raise QueryError(f"dispersion_plot needs the columns {', '.join(_NEEDED)} (from dispersion_positions); "
-                         f"missing: {', '.join(missing)}")
+        raise ParameterError(f"plot_dispersion needs the columns {', '.join(_NEEDED)} (from dispersion_positions); "
+                             f"missing: {', '.join(missing)}")
     docs = (list(positions["doc_id"].cat.categories) if isinstance(positions["doc_id"].dtype, pd.CategoricalDtype)
             else list(dict.fromkeys(positions["doc_id"])))
     terms = (list(positions["term"].cat.categories) if isinstance(positions["term"].dtype, pd.CategoricalDtype)
              else list(dict.fromkeys(positions["term"])))
     if not docs or not terms:
-        raise QueryError("nothing to plot: no documents or no terms in the positions table")
+        raise EmptySelectionError("nothing to plot: no documents or no terms in the positions table")
     row_of = {d: i for i, d in enumerate(docs)}
     labels = labels or {}
     ytick = [str(labels.get(d, d)) for d in docs]
