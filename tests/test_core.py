@@ -163,3 +163,51 @@ def test_concordance_html_links_resolve(own):
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(links) == len(k) == 5 and set(links) <= set(ids) and len(set(ids)) == 2  # a ¶1, b ¶1
     assert html == analysis.kwic(own, "security|安全", window=2)._repr_html_()  # deterministic ids
+
+
+# -- the same selection has the same number of words in every analysis ---------------------------
+
+
+@pytest.mark.parametrize("voice", ["official", "framing"])
+def test_every_analysis_has_the_same_denominator(seed_tokens, voice):
+    """One definition of a word: frequency, keyness, collocation, dispersion, themes and rhetoric
+    all divide by the same number of words for the same selection (the seed's English by voice)."""
+    en = analysis.select(seed_tokens, lang="en", voice=["official", "framing"])
+    sel = analysis.select(en, voice=voice)
+    n = int(analysis.is_word(sel).sum())
+    # by hand: rows that are neither PUNCT/SYM nor made only of punctuation/symbol characters
+    by_hand = sum(1 for f, u in zip(sel["form"].astype(str), sel["upos"].astype(str))
+                  if u not in ("PUNCT", "SYM") and not all(unicodedata_category(ch)[0] in "PS" for ch in f))
+    assert n == by_hand
+
+    f = analysis.frequency(sel)
+    assert f["freq"].iloc[0] * 1000 / f["per_1000"].iloc[0] == pytest.approx(n)
+    grouped = analysis.frequency(en, by="voice")
+    row = grouped[grouped["voice"] == voice].iloc[0]
+    assert row["freq"] * 1000 / row["per_1000"] == pytest.approx(n)
+
+    other = "framing" if voice == "official" else "official"
+    k = analysis.keyness(en, target={"voice": voice}, reference={"voice": other})
+    assert k.attrs["n_target"] == n
+
+    assert analysis.collocates(sel, "security").attrs["n"] == n
+
+    rates = analysis.theme_rates(en, by="voice")
+    assert set(rates.loc[rates["voice"] == voice, "words"]) == {n}
+
+    profile = analysis.rhetoric_profile(en, by="voice")
+    assert set(profile.loc[profile["voice"] == voice, "words"]) == {n}
+
+    # dispersion: Gries's DP over the two voices, from the same part sizes
+    sizes = {v: int(analysis.is_word(analysis.select(en, voice=v)).sum()) for v in ("official", "framing")}
+    freqs = {v: int(analysis.kwic(en, "lemma:security", voice=v).shape[0]) for v in ("official", "framing")}
+    total_f, total_n = sum(freqs.values()), sum(sizes.values())
+    dp = 0.5 * sum(abs(freqs[v] / total_f - sizes[v] / total_n) for v in sizes)
+    d = analysis.dispersion(en, ["lemma:security"], by="voice")
+    assert d["dp"].iloc[0] == pytest.approx(dp, abs=1e-12)
+
+
+def unicodedata_category(ch: str) -> str:
+    import unicodedata
+
+    return unicodedata.category(ch)
