@@ -532,7 +532,7 @@ def annotations_current(corpus: Corpus, **kwargs: Any) -> bool:
 
 
 def ensure_annotations(corpus: Corpus, *, model_set: ModelSet | None = None, root: str | os.PathLike | None = None,
-                       **annotate_options: Any) -> AnnotationReport:
+                       **options: Any) -> AnnotationReport:
     """Use up-to-date annotations when there are any (committed ones included); else annotate.
 
     This is what ``tifa reproduce`` calls: on a machine without Stanza models the committed
@@ -549,7 +549,7 @@ def ensure_annotations(corpus: Corpus, *, model_set: ModelSet | None = None, roo
         pass
     if model_set is None:
         model_set = resolve_model_set(require=_corpus_languages(list(corpus)))
-    return annotate(corpus, model_set=model_set, out_dir=root_path / model_set.id, **annotate_options)
+    return annotate(corpus, model_set=model_set, out_dir=root_path / model_set.id, **options)
 
 
 def load_sentences(corpus: Corpus, directory: str | os.PathLike) -> dict[str, list[Sentence]]:

@@ -272,7 +272,7 @@ class Corpus:
         return pd.concat([df, pd.DataFrame([total])], ignore_index=True)
 
     # -- subsetting ----------------------------------------------------------------------
-    def subset(self, *, voice: str | Iterable[str] | None = None, **metadata: Any) -> "Corpus":
+    def subset(self, *, voice: str | Iterable[str] | None = None, **filters: Any) -> "Corpus":
         """A new corpus with the documents whose metadata match, and only the paragraphs of ``voice``.
 
         Each keyword names a metadata field and filters as :func:`analysis.select` does (one value,
@@ -285,12 +285,12 @@ class Corpus:
         from ._core import filter_mask
 
         docs = list(self._docs)
-        if metadata and docs:
+        if filters and docs:
             table = pd.DataFrame([d.metadata() for d in docs])
-            unknown = [k for k in metadata if k not in table.columns]
+            unknown = [k for k in filters if k not in table.columns]
             if unknown:
                 raise CorpusError(f"unknown metadata field {unknown[0]!r}; known fields: {', '.join(table.columns)}")
-            keep = filter_mask(table, metadata)
+            keep = filter_mask(table, filters)
             docs = [d for d, k in zip(docs, keep.tolist()) if k]
         if voice is not None:
             voices = {voice} if isinstance(voice, str) else set(voice)
