@@ -1,9 +1,11 @@
-"""Bilingual analysis: Chinese originals against their English translations.
+"""Bilingual analysis: originals against their translations (the seed: Chinese originals, English translations).
 
 Every function here works on the aligned paragraph pairs of a :class:`~analysis.corpus.Corpus`
-(:attr:`Corpus.alignment`: one row per English paragraph whose ``aligned_par`` names a paragraph
-of the Chinese original that its document's ``translation_of`` points to) and on the Tokens table
-of both languages.
+(:attr:`Corpus.alignment`: one row per paragraph of a translation whose ``aligned_par`` names a
+paragraph of the original its document's ``translation_of`` points to; the original's columns are
+``zh_*``, the translation's ``en_*``) and on the Tokens table of both languages. The languages of
+the two sides are read from the Tokens table (or the documents); what depends on a language
+(word separators, Chinese word-spanning matches) comes from :mod:`analysis.languages`.
 
 * :func:`alignment_scores` — a Gale & Church (1993) length-based check of every aligned pair, with
   a flag for pairs whose length ratio is implausible (a misaligned pair).
@@ -11,21 +13,23 @@ of both languages.
   each paragraph pair (:func:`gale_church_align`); the sentence beads are the default units of
   the co-occurrence statistics.
 * :func:`translation_candidates`, :func:`term_translations` — a term-translation table: for a
-  Chinese term (one word or several consecutive words of the parse), English candidate lemmas and
-  lemma bigrams from the aligned units, scored by the Dice coefficient and by Dunning's
-  log-likelihood G² over the 2×2 table of aligned units, next to the seed glossary
-  (``analysis/data/glossary.yaml``).
+  term of the original (a query of the query language: one word, several consecutive words of the
+  parse, a glob, ``lemma:...``), candidate lemmas and lemma bigrams of the translation from the
+  aligned units, scored by the Dice coefficient and by Dunning's log-likelihood G² over the 2×2
+  table of aligned units, next to the seed glossary (``analysis/data/glossary.yaml``).
 * :func:`translation_hits`, :func:`translation_precision` — precision@k of the table against a
   hand-checked list (``analysis/data/translation_gold.tsv``).
 * :func:`parallel_kwic` — a parallel concordance: each hit with its aligned paragraph in the other
   language, the likely equivalent highlighted.
-* :func:`compare_pair_features` — theme rates or rhetoric features of each Chinese original beside
-  those of its translation: does the translation amplify or soften them? (:func:`aligned_tokens`
-  restricts Tokens to the aligned paragraphs first.)
+* :func:`compare_pair_features` — theme rates or rhetoric features of each original beside those of
+  its translation: does the translation amplify or soften them? (:func:`aligned_tokens` restricts
+  Tokens to the aligned paragraphs first.)
 
-Chinese words follow UD GSD segmentation (网络安全 → 网络 + 安全), so a Chinese term is matched as a
-run of consecutive words of one sentence whose forms, joined, spell the term; a term never matches
-part of a word. English terms are matched word by word on lowercased lemma or form.
+Terms are matched by the one matcher, :func:`analysis._core.match` (``docs/query-language.md``):
+a bare word matches the word form, case-insensitively; in a language written without spaces a
+literal also matches a run of consecutive words that spell it (UD GSD splits 网络安全 into 网络 +
+安全), never part of a word; ``lemma:...``, globs and phrases work as everywhere else. A match
+never crosses the co-occurrence unit (``within``).
 """
 
 from __future__ import annotations
@@ -43,12 +47,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .corpus import Corpus
+from ._core import (check_choice, check_columns, check_int, check_top, check_within, concordance, is_word, match,
+                    window_sides)
 from .contingency import log_likelihood_2x2
-from .errors import CorpusError, DictionaryError, GlossaryError, QueryError
+from .corpus import Corpus
+from .errors import CorpusError, EmptySelectionError, GlossaryError, ParameterError
+from .languages import canonical, find_language, is_spaced, joiner
+from .query import Constraint, Pattern, Query, Term, parse_query
 
 __all__ = [
-    "GlossaryError",
     "gale_church_delta",
     "gale_church_probability",
     "estimate_length_model",
@@ -77,8 +84,6 @@ KEY_TERMS = ("网络安全", "意识形态", "话语权", "信息化", "舆论",
 _CHI2_1_MEDIAN = 0.454936423119572
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # Alignment check (Gale & Church 1993)
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +106,7 @@ def gale_church_delta(l1: Any, l2: Any, c: float, s2: float) -> np.ndarray:
     l1 = np.asarray(l1, dtype=float)
     l2 = np.asarray(l2, dtype=float)
     if c <= 0 or s2 <= 0:
-        raise ValueError(f"c and s2 must be positive (got c={c}, s2={s2})")
+        raise ParameterError(f"c and s2 must be positive (got c={c}, s2={s2})")
     with np.errstate(divide="ignore", invalid="ignore"):
         delta = (l2 - l1 * c) / np.sqrt(l1 * s2)
     delta = np.where((l1 == 0) & (l2 == 0), 0.0, delta)
@@ -162,8 +167,8 @@ def alignment_scores(corpus: Corpus, *, c: float | None = None, s2: float | None
         raise CorpusError("the corpus has no aligned paragraph pairs: an English document needs "
                           "`translation_of` naming a Chinese document of the corpus, and its paragraphs "
                           "`aligned_par`")
-    if threshold <= 0:
-        raise ValueError(f"threshold must be positive, got {threshold}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+        raise ParameterError(f"threshold must be a number > 0, not {threshold!r}")
     table["zh_chars"] = [_n_chars(t) for t in table["zh_text"]]
     table["en_chars"] = [_n_chars(t) for t in table["en_text"]]
     if c is None or s2 is None:
@@ -231,7 +236,7 @@ def gale_church_align(l1: Sequence[int], l2: Sequence[int], c: float, s2: float,
                 if d < dist[i][j]:
                     dist[i][j], back[i][j] = d, (n, m)
     if dist[n1][n2] == inf:
-        raise ValueError("no alignment possible with these bead types")
+        raise ParameterError("no alignment possible with these bead types")
     beads = []
     i, j = n1, n2
     while i > 0 or j > 0:
@@ -364,23 +369,42 @@ def _resolve_glossary(glossary: Any) -> pd.DataFrame:
 # The parallel index: aligned pairs with their words and candidate sets
 # ---------------------------------------------------------------------------------------------
 
-#: Content-word tags whose lemmas are translation candidates.
+#: The two sides of an aligned pair and the prefix of their columns in :attr:`Corpus.alignment`.
+_SIDES = {"original": "zh", "translation": "en"}
+#: Units of co-occurrence (``within=``): Gale–Church sentence beads inside the aligned paragraph pairs, or the pairs.
+_UNITS = ("sentence", "paragraph")
+#: Ranking measures of candidates (``measure=``).
+_MEASURES = ("dice", "g2")
+
+#: Content-word tags whose words are translation candidates.
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "AUX"})
-#: Auxiliaries and copulas that are never candidates (modals such as "must" are kept).
-_EN_FUNCTION_LEMMAS = frozenset({"be", "have", "do", "get"})
-_ZH_FUNCTION_FORMS = frozenset({"是", "有", "为", "在", "会", "能", "被"})
+#: Auxiliaries, copulas and light verbs that are never candidates, per language (modals such as "must" are kept).
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"be", "have", "do", "get"}),
+    "zh": frozenset({"是", "有", "为", "在", "会", "能", "被"}),
+}
 #: Bigram candidates are nominal: (ADJ | NOUN | PROPN) + (NOUN | PROPN), e.g. "public opinion",
 #: "discourse power", 舆论导向.
 _BIGRAM_FIRST = frozenset({"ADJ", "NOUN", "PROPN"})
 _BIGRAM_SECOND = frozenset({"NOUN", "PROPN"})
-_LATIN = re.compile(r"[a-z]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _other(side: str) -> str:
+    return "translation" if side == "original" else "original"
+
+
+def _check_unit(within: Any) -> str:
+    return check_choice(check_within(within), "within", _UNITS)
+
+
+def _check_measure(measure: Any) -> str:
+    return check_choice(measure, "measure", _MEASURES)
 
 
 @dataclass(frozen=True)
 class _Word:
     form: str
-    key: str  # lowercased lemma (en) or form (zh): what candidates are made of
+    key: str  # what candidates are made of (see _word_key)
     upos: str
     content: bool
 
@@ -393,30 +417,29 @@ class _Paragraph:
     sents: list[list[_Word]]
     candidates: frozenset[str]
     sent_ids: list[int] = field(default_factory=list)
-    lookup: Any = None  # cache of _contains: joined sentences (zh) or set of word keys and forms (en)
 
 
 def _join_words(sents: list[list[_Word]], lang: str) -> str:
-    sep = "" if lang == "zh" else " "
-    return sep.join(w.form for s in sents for w in s)
+    return joiner(lang).join(w.form for s in sents for w in s)
 
 
 def _word_key(form: str, lemma: str, lang: str) -> str:
-    if lang == "zh":
-        return form
-    return (lemma or form).lower()
+    """A word as a candidate: its lower-cased lemma, or, in a language written without spaces, its
+    form (UD Chinese lemmas strip affixes, 我们 → 我, 不断 → 断, merging different words)."""
+    if is_spaced(lang) and lemma not in ("", "_"):
+        return lemma.lower()
+    return form.lower()
 
 
-def _is_content(word_key: str, upos: str, lang: str) -> bool:
-    if upos not in CONTENT_UPOS:
-        return False
-    if lang == "zh":
-        return bool(_CJK.search(word_key)) and word_key not in _ZH_FUNCTION_FORMS
-    return bool(_LATIN.search(word_key)) and word_key not in _EN_FUNCTION_LEMMAS
+def _is_content(key: str, upos: str, lang: str, word: bool) -> bool:
+    """A candidate word: a word (:func:`analysis.is_word`) of a content part of speech, with a letter,
+    not a function word of its language (:data:`FUNCTION_WORDS`)."""
+    return (word and upos in CONTENT_UPOS and any(ch.isalpha() for ch in key)
+            and key not in FUNCTION_WORDS.get(lang, ()))
 
 
 def _paragraph_candidates(sents: list[list[_Word]], lang: str) -> frozenset[str]:
-    joiner = "" if lang == "zh" else " "
+    sep = joiner(lang)
     out: set[str] = set()
     for sent in sents:
         for i, w in enumerate(sent):
@@ -425,181 +448,199 @@ def _paragraph_candidates(sents: list[list[_Word]], lang: str) -> frozenset[str]
             out.add(w.key)
             if (i + 1 < len(sent) and sent[i + 1].content and w.upos in _BIGRAM_FIRST
                     and sent[i + 1].upos in _BIGRAM_SECOND):
-                out.add(w.key + joiner + sent[i + 1].key)
+                out.add(w.key + sep + sent[i + 1].key)
     return frozenset(out)
 
 
-class _ParallelIndex:
-    """Aligned pairs of a corpus with the words and candidate sets of both sides."""
+def _mode(values: Iterable[str]) -> str:
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else ""
 
-    def __init__(self, tokens: pd.DataFrame, corpus: Corpus, unit: str = "paragraph"):
-        if unit not in _UNITS:
-            raise QueryError(f"unit must be one of {', '.join(_UNITS)}, got {unit!r}")
+
+class _ParallelIndex:
+    """Aligned pairs of a corpus with the words and candidate sets of both sides.
+
+    ``alignment``/``paragraphs``: the aligned paragraph pairs and, per side, the paragraph of each
+    pair. ``pairs``/``side``: the co-occurrence units (``within``): the paragraph pairs, or the
+    Gale–Church sentence beads inside them. ``tokens``: the Tokens rows of the aligned documents,
+    where terms are matched; ``langs``: the language of each side.
+    """
+
+    def __init__(self, tokens: pd.DataFrame, corpus: Corpus, within: str = "paragraph"):
+        within = _check_unit(within)
         pairs = corpus.alignment
         if pairs.empty:
-            raise CorpusError("the corpus has no aligned paragraph pairs (no English document with "
-                              "`translation_of` and `aligned_par`): nothing to compare")
-        missing = {"doc_id", "par", "sent", "idx", "form", "lemma", "upos"} - set(tokens.columns)
-        if missing:
-            raise QueryError(f"the tokens table lacks columns {sorted(missing)}: pass a Tifa Tokens table")
-        self.pairs = pairs.reset_index(drop=True)
-        wanted = {(d, int(p)) for d, p in zip(pairs["en_doc"], pairs["en_par"])}
-        wanted |= {(d, int(p)) for d, p in zip(pairs["zh_doc"], pairs["zh_par"])}
-        lang_of = {d.doc_id: d.lang for d in corpus}
-        docs = set(pairs["en_doc"]) | set(pairs["zh_doc"])
-        sub = tokens[tokens["doc_id"].astype(str).isin(docs)]
-        self.paragraphs: dict[tuple[str, int], _Paragraph] = {}
-        if not sub.empty:
-            doc = sub["doc_id"].astype(str).to_numpy()
-            par = sub["par"].to_numpy()
-            sent = sub["sent"].to_numpy()
-            form = sub["form"].astype(str).to_numpy()
-            lemma = sub["lemma"].astype(str).to_numpy()
-            upos = sub["upos"].astype(str).to_numpy()
-            langs = sub["lang"].astype(str).to_numpy() if "lang" in sub.columns else None
-            order = np.lexsort((sub["idx"].to_numpy(), sent, doc))
-            current: _Paragraph | None = None
-            last_sent = None
-            for i in order:
-                key = (doc[i], int(par[i]))
-                if key not in wanted:
-                    continue
-                if current is None or (current.doc_id, current.par) != key:
-                    current = self.paragraphs.get(key)
-                    if current is None:
-                        lang = langs[i] if langs is not None and langs[i] else lang_of.get(doc[i], "en")
-                        lang = "zh" if lang.startswith("zh") else lang
-                        current = _Paragraph(doc[i], int(par[i]), lang, [], frozenset())
-                        self.paragraphs[key] = current
-                    last_sent = None
-                if sent[i] != last_sent:
-                    current.sents.append([])
-                    current.sent_ids.append(int(sent[i]))
-                    last_sent = sent[i]
-                k = _word_key(form[i], lemma[i], current.lang)
-                current.sents[-1].append(_Word(form[i], k, upos[i], _is_content(k, upos[i], current.lang)))
-        for p in self.paragraphs.values():
-            p.candidates = _paragraph_candidates(p.sents, p.lang)
-        if not self.paragraphs:
-            raise QueryError("the tokens table has no words of the aligned paragraphs: annotate the parallel "
-                             "documents (both languages) first")
-        empty = _Paragraph("", 0, "", [], frozenset())
-        self.side: dict[str, list[_Paragraph]] = {
-            "zh": [self.paragraphs.get((d, int(p)), empty) for d, p in zip(self.pairs["zh_doc"], self.pairs["zh_par"])],
-            "en": [self.paragraphs.get((d, int(p)), empty) for d, p in zip(self.pairs["en_doc"], self.pairs["en_par"])],
-        }
-        self.unit = unit
-        if unit == "sentence":
+            raise CorpusError("the corpus has no aligned paragraph pairs (no document with `translation_of` and "
+                              "paragraphs with `aligned_par`): nothing to compare")
+        check_columns(tokens, ("doc_id", "par", "sent", "idx", "form", "lemma", "upos", "head"),
+                      "compare aligned paragraphs without")
+        self.alignment = pairs.reset_index(drop=True)
+        docs = {side: list(dict.fromkeys(self.alignment[f"{p}_doc"].astype(str))) for side, p in _SIDES.items()}
+        sub = tokens[tokens["doc_id"].astype(str).isin(set(docs["original"]) | set(docs["translation"]))]
+        sub = sub.reset_index(drop=True)
+        doc_lang = {d.doc_id: canonical(d.lang) for d in corpus}
+        doc = sub["doc_id"].astype(str).to_numpy(dtype=object)
+        if "lang" not in sub.columns:  # the matcher reads each word's language
+            sub = sub.assign(lang=[doc_lang.get(d, "") for d in doc])
+        lang = np.array([canonical(x) for x in sub["lang"].astype(str)], dtype=object)
+        self.tokens = sub
+        self.doc, self.par, self.sent = doc, sub["par"].to_numpy(np.int64), sub["sent"].to_numpy(np.int64)
+        self.langs = {side: _mode(lang[np.isin(doc, d)]) or _mode(doc_lang.get(x, "") for x in d)
+                      for side, d in docs.items()}
+        self.within = within
+        self._read_paragraphs(sub, lang)
+        self.pairs, self.side = self.alignment, self.paragraphs
+        if within == "sentence":
             self._to_sentence_beads()
         self.n = len(self.pairs)
+        self.units_of: dict[str, dict[tuple[str, int], list[int]]] = {}
+        for side, units in self.side.items():
+            where: dict[tuple[str, int], list[int]] = {}
+            for u, p in enumerate(units):
+                for s in p.sent_ids:
+                    where.setdefault((p.doc_id, s), []).append(u)
+            self.units_of[side] = where
         self._cand_pairs: dict[str, Counter] = {}
         self._unigrams: dict[str, frozenset[str]] = {}
 
+    def _read_paragraphs(self, sub: pd.DataFrame, lang: np.ndarray) -> None:
+        """Words of every aligned paragraph, sentence by sentence (``self.paragraphs``: per side, one per pair)."""
+        wanted = {(str(d), int(p)) for prefix in _SIDES.values()
+                  for d, p in zip(self.alignment[f"{prefix}_doc"], self.alignment[f"{prefix}_par"])}
+        found: dict[tuple[str, int], _Paragraph] = {}
+        if len(sub):
+            form = sub["form"].astype(str).to_numpy()
+            lemma = sub["lemma"].astype(str).to_numpy()
+            upos = sub["upos"].astype(str).to_numpy()
+            words = is_word(sub)
+            order = np.lexsort((sub["idx"].to_numpy(), self.sent, self.doc))
+            current: _Paragraph | None = None
+            last_sent = None
+            for i in order:
+                key = (self.doc[i], int(self.par[i]))
+                if key not in wanted:
+                    continue
+                if current is None or (current.doc_id, current.par) != key:
+                    current = found.get(key)
+                    if current is None:
+                        current = found[key] = _Paragraph(key[0], key[1], lang[i], [], frozenset())
+                    last_sent = None
+                if self.sent[i] != last_sent:
+                    current.sents.append([])
+                    current.sent_ids.append(int(self.sent[i]))
+                    last_sent = self.sent[i]
+                k = _word_key(form[i], lemma[i], current.lang)
+                current.sents[-1].append(_Word(form[i], k, upos[i], _is_content(k, upos[i], current.lang, words[i])))
+        for p in found.values():
+            p.candidates = _paragraph_candidates(p.sents, p.lang)
+        if not found:
+            raise EmptySelectionError("the tokens table has no words of the aligned paragraphs: annotate the parallel "
+                                      "documents (both languages) first")
+        empty = _Paragraph("", 0, "", [], frozenset())
+        self.paragraphs: dict[str, list[_Paragraph]] = {
+            side: [found.get((str(d), int(p)), empty)
+                   for d, p in zip(self.alignment[f"{prefix}_doc"], self.alignment[f"{prefix}_par"])]
+            for side, prefix in _SIDES.items()}
+
     def _to_sentence_beads(self) -> None:
         """Replace the paragraph pairs by Gale–Church sentence beads inside each pair."""
-        z_len = [sum(_n_chars(w.form) for w in s) for p in self.side["zh"] for s in p.sents]
-        e_len = [sum(_n_chars(w.form) for w in s) for p in self.side["en"] for s in p.sents]
-        zp = [sum(_n_chars(w.form) for s in p.sents for w in s) for p in self.side["zh"]]
-        ep = [sum(_n_chars(w.form) for s in p.sents for w in s) for p in self.side["en"]]
+        orig, trans = self.paragraphs["original"], self.paragraphs["translation"]
+        z_len = [sum(_n_chars(w.form) for w in s) for p in orig for s in p.sents]
+        e_len = [sum(_n_chars(w.form) for w in s) for p in trans for s in p.sents]
+        zp = [sum(_n_chars(w.form) for s in p.sents for w in s) for p in orig]
+        ep = [sum(_n_chars(w.form) for s in p.sents for w in s) for p in trans]
         if not z_len or not e_len:
-            raise QueryError("no sentences on one side of the aligned pairs: annotate both languages")
+            raise EmptySelectionError("no sentences on one side of the aligned pairs: annotate both languages")
         try:
             c, s2 = estimate_length_model(zp, ep)
         except CorpusError:  # fewer than 3 pairs: the ratio of totals, and Gale & Church's s² = 6.8 scaled by c
             c = max(sum(ep), 1) / max(sum(zp), 1)
             s2 = 6.8 * c
         rows, zh_side, en_side = [], [], []
-        for i, (z, e) in enumerate(zip(self.side["zh"], self.side["en"])):
-            pair = self.pairs.iloc[i]
+        for i, (z, e) in enumerate(zip(orig, trans)):
+            pair = self.alignment.iloc[i]
             zl = [sum(_n_chars(w.form) for w in s) for s in z.sents]
             el = [sum(_n_chars(w.form) for w in s) for s in e.sents]
             for b, (zi, ei, cost) in enumerate(gale_church_align(zl, el, c, s2), 1):
                 zs = [z.sents[k] for k in zi]
                 es = [e.sents[k] for k in ei]
-                zh_side.append(_Paragraph(z.doc_id, z.par, "zh", zs, _paragraph_candidates(zs, "zh"),
+                zh_side.append(_Paragraph(z.doc_id, z.par, z.lang, zs, _paragraph_candidates(zs, z.lang),
                                           [z.sent_ids[k] for k in zi]))
                 en_side.append(_Paragraph(e.doc_id, e.par, e.lang, es, _paragraph_candidates(es, e.lang),
                                           [e.sent_ids[k] for k in ei]))
                 rows.append({"en_doc": pair["en_doc"], "en_par": pair["en_par"], "zh_doc": pair["zh_doc"],
                              "zh_par": pair["zh_par"], "bead": b,
                              "en_sents": tuple(e.sent_ids[k] for k in ei), "zh_sents": tuple(z.sent_ids[k] for k in zi),
-                             "en_text": _join_words(es, e.lang), "zh_text": _join_words(zs, "zh"),
+                             "en_text": _join_words(es, e.lang), "zh_text": _join_words(zs, z.lang),
                              "type": f"{len(zi)}-{len(ei)}", "cost": cost})
         self.pairs = pd.DataFrame(rows, columns=["en_doc", "en_par", "zh_doc", "zh_par", "bead", "en_sents",
                                                  "zh_sents", "en_text", "zh_text", "type", "cost"])
-        self.side = {"zh": zh_side, "en": en_side}
+        self.side = {"original": zh_side, "translation": en_side}
 
-    def unigrams(self, lang: str) -> frozenset[str]:
-        """Content-word keys of the ``lang`` side (to tell a unigram candidate from a bigram)."""
-        if lang not in self._unigrams:
-            self._unigrams[lang] = frozenset(w.key for p in self.side[lang] for s in p.sents for w in s if w.content)
-        return self._unigrams[lang]
+    def side_of(self, lang: Any) -> str:
+        """The side (``"original"`` or ``"translation"``) written in language ``lang``."""
+        code = canonical(lang) if isinstance(lang, str) else None
+        for side, side_lang in self.langs.items():
+            if code and code == side_lang:
+                return side
+        raise ParameterError(f"lang must be a language of the aligned pairs ({self.langs['original']} for the "
+                             f"originals, {self.langs['translation']} for the translations), not {lang!r}")
 
-    def candidate_pairs(self, lang: str) -> Counter:
-        """Number of aligned pairs whose ``lang`` paragraph contains each candidate."""
-        if lang not in self._cand_pairs:
+    def presence(self, query: str | Query, side: str) -> np.ndarray:
+        """One bool per unit: does its ``side`` hold a match of ``query`` (:func:`analysis._core.match`)?"""
+        starts, _ = match(self.tokens, query, within=self.within)
+        return self.units_with(starts, side)
+
+    def units_with(self, rows: np.ndarray, side: str) -> np.ndarray:
+        """One bool per unit: does its ``side`` hold any of the Tokens ``rows``?"""
+        present = np.zeros(self.n, dtype=bool)
+        where = self.units_of[side]
+        for d, s in set(zip(self.doc[rows].tolist(), self.sent[rows].tolist())):
+            present[where.get((d, s), [])] = True
+        return present
+
+    def unigrams(self, side: str) -> frozenset[str]:
+        """Content-word keys of ``side`` (to tell a unigram candidate from a bigram)."""
+        if side not in self._unigrams:
+            self._unigrams[side] = frozenset(w.key for p in self.side[side] for s in p.sents for w in s if w.content)
+        return self._unigrams[side]
+
+    def candidate_pairs(self, side: str) -> Counter:
+        """Number of units whose ``side`` contains each candidate."""
+        if side not in self._cand_pairs:
             cnt: Counter = Counter()
-            for p in self.side[lang]:
+            for p in self.side[side]:
                 cnt.update(p.candidates)
-            self._cand_pairs[lang] = cnt
-        return self._cand_pairs[lang]
+            self._cand_pairs[side] = cnt
+        return self._cand_pairs[side]
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in ("zh", "en"):
-        raise QueryError(f"lang must be 'zh' or 'en', got {lang!r}")
-    return lang
+def _literal(word: str) -> Query:
+    """A one-word query matching ``word`` literally (a word of the parse or of the glossary, whatever its characters)."""
+    return Query((Term((Constraint("form", Pattern("literal", word)),)),), word)
 
 
-def _term_pattern(term: str, lang: str) -> list[str] | str:
-    term = str(term).strip()
-    if not term:
-        raise QueryError("empty term: give a Chinese word or phrase (e.g. 网络安全) or an English lemma")
-    if lang == "zh":
-        return "".join(term.split())
-    return [w.lower() for w in term.split()]
+def _term_key(query: str | Query, lang: str) -> str:
+    """How a term is named in tables and found in the glossary: a query of plain words is its words,
+    lower-cased, joined as language ``lang`` writes them (``网络 安全`` → 网络安全, ``Public opinion`` →
+    ``public opinion``); any other query as written."""
+    q = parse_query(query)
+    words = []
+    for t in q.terms:
+        c = t.constraints[0] if len(t.constraints) == 1 and t.head is None and not t.children else None
+        if c is None or c.alternatives or c.field != "form" or c.pattern.kind != "literal":
+            return q.text
+        words.append(c.pattern.text.lower())
+    return joiner(lang).join(words)
 
 
-def _find_in_sentence(sent: list[_Word], pattern: list[str] | str, lang: str) -> list[tuple[int, int]]:
-    """Spans [i, j) of the sentence that match the term."""
-    hits = []
-    if lang == "zh":
-        n = len(sent)
-        for i in range(n):
-            acc = ""
-            for j in range(i, n):
-                acc += sent[j].form
-                if len(acc) >= len(pattern):
-                    if acc == pattern:
-                        hits.append((i, j + 1))
-                    break
-    else:
-        m = len(pattern)
-        for i in range(len(sent) - m + 1):
-            if all(pattern[k] in (sent[i + k].key, sent[i + k].form.lower()) for k in range(m)):
-                hits.append((i, i + m))
-    return hits
-
-
-def _contains(p: _Paragraph, pattern: list[str] | str, lang: str) -> bool:
-    # quick rejection: the term's characters (zh) or first word (en) must occur in the unit at all
-    if p.lookup is None:
-        if lang == "zh":
-            p.lookup = "\x00".join("".join(w.form for w in s) for s in p.sents)
-        else:
-            p.lookup = frozenset(x for s in p.sents for w in s for x in (w.key, w.form.lower()))
-    if (pattern not in p.lookup) if lang == "zh" else (pattern[0] not in p.lookup):
-        return False
-    return any(_find_in_sentence(s, pattern, lang) for s in p.sents)
-
-
-def _term_presence(index: _ParallelIndex, term: str, source: str) -> np.ndarray:
-    pattern = _term_pattern(term, source)
-    return np.array([_contains(p, pattern, source) for p in index.side[source]], dtype=bool)
+def _language_name(code: str) -> str:
+    found = find_language(code)
+    return found.name if found is not None else code
 
 
 def _association_table(index: _ParallelIndex, present: np.ndarray, target: str, min_joint: int) -> pd.DataFrame:
-    """Candidates of the ``target`` side of the pairs where ``present`` is true, with their 2×2 scores."""
+    """Candidates of the ``target`` side of the units where ``present`` is true, with their 2×2 scores."""
     n_term = int(present.sum())
     cols = ["candidate", "ngram", "joint", "term_pairs", "cand_pairs", "n_pairs", "expected", "dice", "g2"]
     if n_term == 0:
@@ -629,22 +670,10 @@ def _association_table(index: _ParallelIndex, present: np.ndarray, target: str, 
     }, columns=cols)
 
 
-def _candidate_table(index: _ParallelIndex, term: str, source: str, min_joint: int) -> pd.DataFrame:
-    target = "en" if source == "zh" else "zh"
-    return _association_table(index, _term_presence(index, term, source), target, min_joint)
-
-
-_SCORES = ("dice", "g2")
-#: Units of co-occurrence: aligned paragraph pairs, or Gale–Church sentence beads inside them.
-_UNITS = ("paragraph", "sentence")
-
-
-def _rank(df: pd.DataFrame, score: str) -> pd.DataFrame:
-    if score not in _SCORES:
-        raise QueryError(f"score must be one of {', '.join(_SCORES)}, got {score!r}")
-    other = "g2" if score == "dice" else "dice"
+def _rank(df: pd.DataFrame, measure: str) -> pd.DataFrame:
+    other = "g2" if measure == "dice" else "dice"
     df = df[df["joint"] > df["expected"]]  # positive association only
-    df = df.sort_values([score, other, "joint", "ngram", "candidate"], ascending=[False, False, False, False, True],
+    df = df.sort_values([measure, other, "joint", "ngram", "candidate"], ascending=[False, False, False, False, True],
                         kind="mergesort")
     df = df.reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
@@ -652,45 +681,51 @@ def _rank(df: pd.DataFrame, score: str) -> pd.DataFrame:
 
 
 def translation_candidates(tokens: pd.DataFrame, corpus: Corpus, term: str, *, source: str = "zh",
-                           top: int | None = 10, score: str = "dice", min_joint: int = 1,
-                           glossary: Any = "default", unit: str = "sentence") -> pd.DataFrame:
-    """Candidate translations of ``term`` from the aligned paragraph pairs, best first.
+                           top: int | None = 10, measure: str = "dice", min_joint: int = 1,
+                           glossary: Any = "default", within: str = "sentence") -> pd.DataFrame:
+    """Candidate translations of ``term`` from the aligned units, best first.
 
-    A candidate is a lowercased lemma of a content word (NOUN, PROPN, VERB, ADJ, ADV, modal AUX;
-    for Chinese the form) of the other language's paragraph, or a nominal bigram of two adjacent
-    words, (ADJ | NOUN | PROPN) + (NOUN | PROPN): "public opinion", "discourse power" (for Chinese
-    targets the two forms joined: 舆论导向). For each candidate the 2×2 table over
-    the ``n_pairs`` aligned pairs counts pairs where the term's paragraph contains the term
-    (``term_pairs``), the other paragraph the candidate (``cand_pairs``), and both (``joint``).
-    Scores: :func:`dice` (Smadja et al. 1996) and :func:`log_likelihood_2x2` (G², Dunning 1993).
-    Only positively associated candidates (``joint`` above its ``expected`` count) are kept,
-    ranked by ``score`` (ties: the other score, then ``joint``, then bigrams before unigrams — a
-    bigram tied with its parts explains both — then alphabetically).
+    ``term`` is a query of the query language (``docs/query-language.md``) in language
+    ``source``, the originals' (``"zh"``: Chinese term → English candidates) or the
+    translations' (``"en"``: the reverse). A candidate is a lower-cased lemma of a content word
+    of the other side (NOUN, PROPN, VERB, ADJ, ADV, modal AUX; a word by :func:`analysis.is_word`
+    with a letter, not a function word; in a language written without spaces, the word form),
+    or a nominal bigram of two adjacent such words, (ADJ | NOUN | PROPN) + (NOUN | PROPN):
+    "public opinion", "discourse power" (in Chinese the two forms joined: 舆论导向). For each
+    candidate the 2×2 table over the ``n_pairs`` aligned units counts units whose ``source``
+    side matches the term (``term_pairs``), whose other side contains the candidate
+    (``cand_pairs``), and both (``joint``). Scores: :func:`dice` (Smadja et al. 1996) and
+    :func:`log_likelihood_2x2` (G², Dunning 1993). Only positively associated candidates
+    (``joint`` above its ``expected`` count) with at least ``min_joint`` joint units are kept,
+    ranked by ``measure`` (``"dice"`` or ``"g2"``; ties: the other score, then ``joint``, then
+    bigrams before unigrams — a bigram tied with its parts explains both — then alphabetically),
+    at most ``top`` of them.
 
-    ``source`` is the term's language ("zh": Chinese term → English candidates, "en": the
-    reverse). ``in_glossary`` marks candidates listed for the term in ``glossary`` ("default" =
-    the seed glossary, None = none, a path, a DataFrame term/rendering or a mapping).
-    ``unit``: the aligned units counted, ``"sentence"`` beads (default; :func:`sentence_alignment`:
-    Gale–Church alignment of the sentences inside each paragraph pair), which are smaller, hence
-    more discriminating, but carry the sentence aligner's errors; or ``"paragraph"`` pairs.
-    On the seed's hand-checked list (38 terms) sentence beads gave precision@1/@3 of 0.84/0.89
-    with Dice against 0.76/0.82 over paragraph pairs.
-    Raises :class:`QueryError` if the term occurs in no aligned paragraph.
+    ``in_glossary`` marks candidates listed for the term in ``glossary`` ("default" = the seed
+    glossary, None = none, a path, a DataFrame term/rendering or a mapping). ``within``: the
+    aligned units counted (a term matches inside one), ``"sentence"`` beads (default;
+    :func:`sentence_alignment`: Gale–Church alignment of the sentences inside each paragraph
+    pair), which are smaller, hence more discriminating, but carry the sentence aligner's errors;
+    or ``"paragraph"`` pairs. On the seed's hand-checked list (38 terms) sentence beads gave
+    precision@1/@3 of 0.84/0.89 with Dice against 0.76/0.82 over paragraph pairs.
+    Raises :class:`~analysis.errors.EmptySelectionError` if the term occurs in no aligned unit.
     """
-    source = _check_lang(source)
-    index = tokens if isinstance(tokens, _ParallelIndex) else _ParallelIndex(tokens, corpus, unit)
-    table = _candidate_table(index, term, source, min_joint)
+    measure, top = _check_measure(measure), check_top(top)
+    min_joint = check_int(min_joint, "min_joint", minimum=1)
+    index = tokens if isinstance(tokens, _ParallelIndex) else _ParallelIndex(tokens, corpus, within)
+    side = index.side_of(source)
+    table = _association_table(index, index.presence(term, side), _other(side), min_joint)
     if table.empty:
-        raise QueryError(f"{term!r} occurs in no aligned {'Chinese' if source == 'zh' else 'English'} paragraph; "
-                         "check the spelling (Chinese terms are matched on whole words of the parse)")
-    table = _rank(table, score)
-    return _finish_candidates(table, term, source, glossary, top)
+        raise EmptySelectionError(f"{term!r} occurs in no aligned {_language_name(index.langs[side])} unit; check the "
+                                  "spelling (a term is matched on whole words of the parse)")
+    return _finish_candidates(_rank(table, measure), index, term, side, glossary, top)
 
 
-def _finish_candidates(table: pd.DataFrame, term: str, source: str, glossary: Any, top: int | None) -> pd.DataFrame:
+def _finish_candidates(table: pd.DataFrame, index: _ParallelIndex, term: str | Query, side: str, glossary: Any,
+                       top: int | None) -> pd.DataFrame:
     gloss = _resolve_glossary(glossary)
-    key = "".join(str(term).split()) if source == "zh" else " ".join(str(term).lower().split())
-    if source == "zh":
+    key = _term_key(term, index.langs[side])
+    if side == "original":
         renderings = set(gloss.loc[gloss["term"] == key, "rendering"])
     else:
         renderings = set(gloss.loc[gloss["rendering"] == key, "term"])
@@ -706,45 +741,51 @@ _TRANSLATION_COLUMNS = ["term", "rank", "candidate", "ngram", "joint", "term_pai
 
 
 def term_translations(tokens: pd.DataFrame, corpus: Corpus, terms: Iterable[str] | str | None = None, *,
-                      top: int = 5, score: str = "dice", min_joint: int = 1, glossary: Any = "default",
-                      min_pairs: int = 2, unit: str = "sentence") -> pd.DataFrame:
-    """The term-translation table of several Chinese terms, combined with the glossary.
+                      top: int = 5, measure: str = "dice", min_joint: int = 1, glossary: Any = "default",
+                      min_pairs: int = 2, within: str = "sentence") -> pd.DataFrame:
+    """The term-translation table of several terms of the originals, combined with the glossary.
 
-    ``terms``: an iterable of Chinese terms; ``None`` = the glossary's terms; ``"all"`` = every
-    Chinese content word (and glossary term) present in at least ``min_pairs`` aligned pairs.
-    ``unit`` as in :func:`translation_candidates` (``n_pairs`` then counts sentence beads).
-    For each term: its ``top`` statistical candidates (see :func:`translation_candidates`) with
-    ``origin = "statistics"``, then each glossary rendering of the term that is not among them,
-    with its own statistics and rank (``rank`` NA and zero counts when it never co-occurs) and
-    ``origin = "glossary"``. ``top_agrees_glossary`` (per term) says whether the rank-1 candidate
-    is a glossary rendering (NA when the term has no glossary entry). A term that occurs in no
-    aligned paragraph gets its glossary rows only (``term_pairs`` 0), or no row without an
-    entry; if no term occurs at all, :class:`QueryError` is raised.
+    ``terms``: queries of the query language (``网络安全``, ``lemma:安全``, ``治理*``); ``None`` =
+    the glossary's terms; ``"all"`` = every content word of the originals (and glossary term)
+    present in at least ``min_pairs`` aligned units. ``within`` as in
+    :func:`translation_candidates` (``n_pairs`` then counts sentence beads). For each term: its
+    ``top`` statistical candidates (see :func:`translation_candidates`; ranked by ``measure``,
+    at least ``min_joint`` joint units) with ``origin = "statistics"``, then each glossary
+    rendering of the term that is not among them, with its own statistics and rank (``rank`` NA
+    and zero counts when it never co-occurs) and ``origin = "glossary"``.
+    ``top_agrees_glossary`` (per term) says whether the rank-1 candidate is a glossary rendering
+    (NA when the term has no glossary entry). A term that occurs in no aligned unit gets its
+    glossary rows only (``term_pairs`` 0), or no row without an entry; if no term occurs at all,
+    :class:`~analysis.errors.EmptySelectionError` is raised.
     """
-    index = tokens if isinstance(tokens, _ParallelIndex) else _ParallelIndex(tokens, corpus, unit)
+    measure, top = _check_measure(measure), check_top(top)
+    min_joint = check_int(min_joint, "min_joint", minimum=1)
+    min_pairs = check_int(min_pairs, "min_pairs", minimum=1)
+    index = tokens if isinstance(tokens, _ParallelIndex) else _ParallelIndex(tokens, corpus, within)
+    side, other = "original", "translation"
+    lang = index.langs[side]
     gloss = _resolve_glossary(glossary)
     if terms is None:
-        terms = list(dict.fromkeys(gloss["term"]))
+        queries: list[str | Query] = [_literal(t) for t in dict.fromkeys(gloss["term"])]
     elif isinstance(terms, str) and terms == "all":
-        cnt = index.candidate_pairs("zh")
-        uni = index.unigrams("zh")
+        cnt, uni = index.candidate_pairs(side), index.unigrams(side)
         words = sorted(k for k, v in cnt.items() if v >= min_pairs and k in uni)
-        terms = list(dict.fromkeys(list(gloss["term"]) + words))
-    elif isinstance(terms, str):
-        terms = [terms]
-    terms = ["".join(str(t).split()) for t in terms]
-    if not terms:
-        raise QueryError("no terms given")
+        queries = [_literal(t) for t in dict.fromkeys(list(gloss["term"]) + words)]
+    else:
+        queries = [terms] if isinstance(terms, str) else list(terms)
+    if not queries:
+        raise ParameterError("no terms given")
     frames = []
-    for term in terms:
+    for query in queries:
+        term = _term_key(query, lang)
         renderings = list(dict.fromkeys(gloss.loc[gloss["term"] == term, "rendering"]))
-        table = _candidate_table(index, term, "zh", 1)
+        table = _association_table(index, index.presence(query, side), other, 1)
         if table.empty:
             n_term = 0
             ranked = pd.DataFrame(columns=["rank", *table.columns])
         else:
             n_term = int(table["term_pairs"].iloc[0])
-            ranked = _rank(table, score)
+            ranked = _rank(table, measure)
         ranked = ranked[ranked["joint"] >= min_joint] if len(ranked) else ranked
         shown = ranked.head(top).copy()
         shown["origin"] = "statistics"
@@ -760,7 +801,7 @@ def term_translations(tokens: pd.DataFrame, corpus: Corpus, terms: Iterable[str]
                 if len(stats):
                     row = stats.iloc[0].to_dict()
                 else:
-                    f_y = index.candidate_pairs("en").get(r, 0)
+                    f_y = index.candidate_pairs(other).get(r, 0)
                     row = {"candidate": r, "ngram": r.count(" ") + 1, "joint": 0, "term_pairs": n_term,
                            "cand_pairs": f_y, "n_pairs": index.n, "expected": n_term * f_y / index.n,
                            "dice": float(dice(0, n_term, f_y)),
@@ -779,9 +820,10 @@ def term_translations(tokens: pd.DataFrame, corpus: Corpus, terms: Iterable[str]
         frames.append(out.reindex(columns=_TRANSLATION_COLUMNS))
     result = pd.concat(frames, ignore_index=True)
     if not (result["term_pairs"] > 0).any():
-        shown = ", ".join(terms[:5]) + (" ..." if len(terms) > 5 else "")
-        raise QueryError(f"none of the terms ({shown}) occurs in an aligned Chinese paragraph; check the "
-                         "spelling (Chinese terms are matched on whole words of the parse)")
+        names = [_term_key(q, lang) for q in queries]
+        shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+        raise EmptySelectionError(f"none of the terms ({shown}) occurs in an aligned {_language_name(lang)} unit; "
+                                  "check the spelling (a term is matched on whole words of the parse)")
     result["rank"] = result["rank"].astype("Int64")
     for col in ("ngram", "joint", "term_pairs", "cand_pairs", "n_pairs"):
         result[col] = result[col].astype("int64")
@@ -860,10 +902,10 @@ def translation_precision(table: pd.DataFrame, gold: Mapping[str, Iterable[str]]
     candidates, the measure of bilingual lexicon induction (e.g. Mikolov, T., Le, Q. V. &
     Sutskever, I. 2013, "Exploiting similarities among languages for machine translation",
     arXiv:1309.4168, section 4). Columns k, n_terms, n_found (terms with any candidate),
-    n_correct, precision. An empty gold list raises :class:`QueryError`.
+    n_correct, precision. An empty gold list raises :class:`~analysis.errors.ParameterError`.
     """
     if not gold:
-        raise QueryError("the hand-checked list is empty")
+        raise ParameterError("the hand-checked list is empty")
     hits = translation_hits(table, gold, ks)
     rows = []
     for k in _check_ks(ks):
@@ -876,7 +918,7 @@ def translation_precision(table: pd.DataFrame, gold: Mapping[str, Iterable[str]]
 def _check_ks(ks: Sequence[int]) -> list[int]:
     ks = [int(k) for k in ks]
     if not ks or any(k < 1 for k in ks):
-        raise QueryError(f"k must be positive integers, got {ks}")
+        raise ParameterError(f"k must be positive integers, got {ks}")
     return ks
 
 
@@ -890,144 +932,104 @@ _KWIC_COLUMNS = ["doc_id", "par", "sent", "left", "match", "right", "aligned_doc
 
 def _equivalent_surfaces(p: _Paragraph, candidate: str) -> list:
     """Surface strings of ``candidate`` (a unigram or bigram key) in paragraph ``p``."""
-    joiner = "" if p.lang == "zh" else " "
+    sep = joiner(p.lang)
     out: list = []
     for sent in p.sents:
         for i, w in enumerate(sent):
             if w.key == candidate:
                 out.append(w.form)
-            elif i + 1 < len(sent) and w.key + joiner + sent[i + 1].key == candidate:
+            elif i + 1 < len(sent) and w.key + sep + sent[i + 1].key == candidate:
                 out.append((w.form, sent[i + 1].form))
     return out
 
 
 def _highlight(text: str, surfaces: list, lang: str, mark: tuple[str, str]) -> str:
-    """Wrap every occurrence of the surface strings in ``text`` with ``mark``."""
+    """Wrap every occurrence of the surface strings in ``text`` with ``mark`` (whole words where words are spaced)."""
+    spaced = is_spaced(lang)
     pats = []
     for s in surfaces:
         if isinstance(s, tuple):
-            pats.append(("" if lang == "zh" else r"\s*").join(re.escape(x) for x in s))
+            pats.append((r"\s*" if spaced else "").join(re.escape(x) for x in s))
         else:
             pats.append(re.escape(s))
     if not pats:
         return text
     body = "|".join(sorted(set(pats), key=len, reverse=True))
-    rx = re.compile(body if lang == "zh" else r"(?<!\w)(?:" + body + r")(?!\w)")
+    rx = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)" if spaced else body)
     return rx.sub(lambda m: mark[0] + m.group(0) + mark[1], text)
 
 
-def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str = "zh", window: int = 8,
-                  candidates: int = 20, score: str = "dice", glossary: Any = "default",
-                  mark: tuple[str, str] = ("[[", "]]"), unit: str = "sentence",
+def parallel_kwic(tokens: pd.DataFrame, corpus: Corpus, query: str, *, lang: str = "zh",
+                  window: int | tuple[int, int] = 8, top: int | None = 20, measure: str = "dice",
+                  glossary: Any = "default", mark: tuple[str, str] = ("[[", "]]"), within: str = "sentence",
                   prefer_glossary: bool = True) -> pd.DataFrame:
     """A parallel concordance: each hit of ``query`` with its aligned paragraph in the other language.
 
-    Hits come from :func:`analysis.concordance.kwic` (its full query language: ``网络安全`` also matches
-    the words 网络 + 安全, ``lemma:security``, globs, phrases, dependencies) over the aligned
-    paragraphs of the ``lang`` side; ``left``/``right`` hold ``window`` words of context. The
-    query's translation candidates are scored over the aligned pairs as in
-    :func:`translation_candidates`, taking a pair as containing the query when its ``lang``
-    paragraph has a hit. ``equivalent`` is the best-ranked of the top ``candidates`` (by
-    ``score``) that occurs in the aligned paragraph, with its Dice score and glossary mark; its
+    Hits are the matches of ``query`` (the query language, :func:`analysis._core.match`:
+    ``网络安全`` also matches the words 网络 + 安全, ``lemma:security``, globs, phrases,
+    dependencies) in the aligned paragraphs of the side written in ``lang``; ``left``/``right``
+    hold ``window`` words of context (an int or ``(left, right)``) inside the ``within`` unit,
+    cut by the shared concordance builder (:func:`analysis._core.concordance`, as
+    :func:`analysis.kwic`). The query's translation candidates are scored over the aligned units
+    as in :func:`translation_candidates`, taking a unit as containing the query when its ``lang``
+    side has a hit. ``equivalent`` is the best-ranked of the top ``top`` candidates (by
+    ``measure``) that occurs in the aligned paragraph, with its Dice score and glossary mark; its
     occurrences in ``aligned_text`` are wrapped in ``mark``. With ``prefer_glossary`` (default)
     the glossary's renderings among those candidates are tried first: the curated entry wins
     over a frequent co-occurring word (on the seed, 必须 → "must" rather than "matter", which Dice
-    ranks first because "must" also renders 要). ``unit="sentence"`` scores the
-    candidates over sentence beads (see :func:`translation_candidates`); the display stays the
-    aligned paragraph. A hit in a paragraph aligned to
-    several paragraphs gives one row per aligned paragraph. No hit gives an empty table.
+    ranks first because "must" also renders 要). ``within="sentence"`` scores the candidates over
+    sentence beads (see :func:`translation_candidates`) and keeps matches and context inside one
+    sentence; ``"paragraph"`` over paragraph pairs. The display stays the aligned paragraph. A
+    hit in a paragraph aligned to several paragraphs gives one row per aligned paragraph. No hit
+    gives an empty table.
     """
-    from .concordance import kwic
-
-    lang = _check_lang(lang)
-    if unit not in _UNITS:
-        raise QueryError(f"unit must be one of {', '.join(_UNITS)}, got {unit!r}")
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
-        raise QueryError(f"window must be a whole number >= 0, not {window!r}")
-    index = _ParallelIndex(tokens, corpus)
-    other = "en" if lang == "zh" else "zh"
-    docs = set(index.pairs[f"{lang}_doc"].astype(str))
-    sub = tokens[tokens["doc_id"].astype(str).isin(docs)].reset_index(drop=True)
-    hits = kwic(sub, query, window=window) if len(sub) else pd.DataFrame(columns=["doc_id", "par"])
+    measure, top = _check_measure(measure), check_top(top)
+    window_sides(window)
+    if not (isinstance(mark, (tuple, list)) and len(mark) == 2 and all(isinstance(m, str) for m in mark)):
+        raise ParameterError(f"mark is a pair of strings put around the equivalent, e.g. ('[[', ']]'); got {mark!r}")
+    index = _ParallelIndex(tokens, corpus, within)
+    side = index.side_of(lang)
+    other = _other(side)
+    prefix, other_prefix = _SIDES[side], _SIDES[other]
     pair_rows: dict[tuple[str, int], list[int]] = {}
-    for i, (d, p) in enumerate(zip(index.pairs[f"{lang}_doc"].astype(str), index.pairs[f"{lang}_par"])):
+    for i, (d, p) in enumerate(zip(index.alignment[f"{prefix}_doc"].astype(str), index.alignment[f"{prefix}_par"])):
         pair_rows.setdefault((d, int(p)), []).append(i)
-    matched = [(h, i) for h in hits.itertuples(index=False)
-               for i in pair_rows.get((str(h.doc_id), int(h.par)), [])]
-    if not matched:
+    starts, ends = match(index.tokens, query, within=index.within)
+    keep = np.array([(d, p) in pair_rows for d, p in zip(index.doc[starts].tolist(), index.par[starts].tolist())],
+                    dtype=bool)
+    starts, ends = starts[keep], ends[keep]
+    if not len(starts):
         return pd.DataFrame(columns=_KWIC_COLUMNS)
-    if unit == "paragraph":
-        scoring = index
-        present = np.zeros(index.n, dtype=bool)
-        present[[i for _, i in matched]] = True
-    else:
-        scoring = _ParallelIndex(tokens, corpus, unit)
-        bead_of = {(p.doc_id, sid): b for b, p in enumerate(scoring.side[lang]) for sid in p.sent_ids}
-        present = np.zeros(scoring.n, dtype=bool)
-        for h, _ in matched:
-            b = bead_of.get((str(h.doc_id), int(h.sent)))
-            if b is not None:
-                present[b] = True
-    ranked = _rank(_association_table(scoring, present, other, 1), score)
-    ranked = _finish_candidates(ranked, str(query), lang, glossary, candidates)
+    lines = concordance(index.tokens, starts, ends, window=window, within=index.within, metadata=False)
+    present = index.units_with(starts, side)
+    ranked = _finish_candidates(_rank(_association_table(index, present, other, 1), measure), index, query, side,
+                                glossary, top)
     if prefer_glossary:  # glossary renderings (positively associated, within the top) are tried first
         ranked = ranked.sort_values("in_glossary", ascending=False, kind="mergesort")
+    candidates = list(zip(ranked["candidate"], ranked["dice"], ranked["in_glossary"]))
     out = []
-    for h, i in matched:
-        q = index.side[other][i]
-        equivalent, eq_dice, eq_gl = "", np.nan, False
-        for cand, dsc, gl in zip(ranked["candidate"], ranked["dice"], ranked["in_glossary"]):
-            if cand in q.candidates:
-                equivalent, eq_dice, eq_gl = cand, float(dsc), bool(gl)
-                break
-        pair = index.pairs.iloc[i]
-        aligned_text = str(pair[f"{other}_text"])
-        if equivalent:
-            aligned_text = _highlight(aligned_text, _equivalent_surfaces(q, equivalent), other, mark)
-        out.append({
-            "doc_id": str(h.doc_id), "par": int(h.par), "sent": int(h.sent),
-            "left": h.left, "match": h.match, "right": h.right,
-            "aligned_doc": str(pair[f"{other}_doc"]), "aligned_par": int(pair[f"{other}_par"]),
-            "equivalent": equivalent, "equivalent_dice": eq_dice, "equivalent_in_glossary": eq_gl,
-            "aligned_text": aligned_text,
-        })
+    for line in lines.itertuples(index=False):
+        for i in pair_rows[(str(line.doc_id), int(line.par))]:
+            q = index.paragraphs[other][i]
+            equivalent, eq_dice, eq_gl = next(((c, float(d), bool(g)) for c, d, g in candidates if c in q.candidates),
+                                              ("", np.nan, False))
+            pair = index.alignment.iloc[i]
+            aligned_text = str(pair[f"{other_prefix}_text"])
+            if equivalent:
+                aligned_text = _highlight(aligned_text, _equivalent_surfaces(q, equivalent), q.lang, tuple(mark))
+            out.append({
+                "doc_id": str(line.doc_id), "par": int(line.par), "sent": int(line.sent),
+                "left": line.left, "match": line.match, "right": line.right,
+                "aligned_doc": str(pair[f"{other_prefix}_doc"]), "aligned_par": int(pair[f"{other_prefix}_par"]),
+                "equivalent": equivalent, "equivalent_dice": eq_dice, "equivalent_in_glossary": eq_gl,
+                "aligned_text": aligned_text,
+            })
     return pd.DataFrame(out, columns=_KWIC_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------------
 # Features across the pair
 # ---------------------------------------------------------------------------------------------
-
-def _rate_columns(df: pd.DataFrame, id_col: str | None, feature_col: str | None, name: str) -> tuple[str, str]:
-    if id_col is None:
-        id_col = next((c for c in ("doc_id", "group") if c in df.columns), None)
-    if feature_col is None:
-        feature_col = next((c for c in ("feature", "theme") if c in df.columns), None)
-    missing = [n for n, c in (("doc_id/group", id_col), ("feature/theme", feature_col)) if c is None or c not in df.columns]
-    if "rate_per_1000" not in df.columns:
-        missing.append("rate_per_1000")
-    if missing:
-        raise QueryError(f"{name} lacks column(s) {', '.join(missing)}: pass a rate table from "
-                         "analysis.themes.theme_rates or analysis.rhetoric.rhetoric_profile grouped by document")
-    return id_col, feature_col
-
-
-def _pair_list(pairs: Any) -> list[tuple[str, str]]:
-    if isinstance(pairs, Corpus):
-        out = [(d.doc_id, d.translation_of) for d in pairs if d.translation_of and d.translation_of in pairs]
-    elif isinstance(pairs, pd.DataFrame):
-        if not {"en_doc", "zh_doc"} <= set(pairs.columns):
-            raise QueryError("a pair table needs columns en_doc and zh_doc")
-        out = list(dict.fromkeys(zip(pairs["en_doc"].astype(str), pairs["zh_doc"].astype(str))))
-    elif isinstance(pairs, Mapping):
-        out = [(str(k), str(v)) for k, v in pairs.items()]
-    else:
-        out = [(str(e), str(z)) for e, z in pairs]
-    if not out:
-        raise QueryError("no translation pairs: pass a Corpus with `translation_of` links, a table of "
-                         "en_doc/zh_doc or a mapping en_doc -> zh_doc")
-    return out
-
 
 def aligned_tokens(tokens: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     """The rows of ``tokens`` in aligned paragraphs (both languages), in their original order.
@@ -1039,53 +1041,61 @@ def aligned_tokens(tokens: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     pairs = corpus.alignment
     if pairs.empty:
         raise CorpusError("the corpus has no aligned paragraph pairs")
-    keep = set(zip(pairs["en_doc"].astype(str), pairs["en_par"].astype(int)))
-    keep |= set(zip(pairs["zh_doc"].astype(str), pairs["zh_par"].astype(int)))
-    mask = [(d, int(p)) in keep for d, p in zip(tokens["doc_id"].astype(str), tokens["par"])]
-    return tokens[np.asarray(mask, dtype=bool)].reset_index(drop=True)
+    keep = set()
+    for prefix in _SIDES.values():
+        keep |= set(zip(pairs[f"{prefix}_doc"].astype(str), pairs[f"{prefix}_par"].astype(int)))
+    rows = pd.MultiIndex.from_arrays([tokens["doc_id"].astype(str), tokens["par"].astype(int)])
+    return tokens[rows.isin(list(keep))].reset_index(drop=True)
 
 
-def compare_pair_features(zh_rates: pd.DataFrame, en_rates: pd.DataFrame, pairs: Any, *,
-                          tolerance: float = 0.1, id_col: str | None = None,
-                          feature_col: str | None = None) -> pd.DataFrame:
-    """Feature rates of each Chinese original beside those of its English translation.
+def compare_pair_features(rates: pd.DataFrame, corpus: Corpus, *, by: str = "doc_id",
+                          tolerance: float = 0.1) -> pd.DataFrame:
+    """Feature rates of each original beside those of its translation.
 
-    ``zh_rates``/``en_rates`` are tidy rate tables with one row per (document, feature): an id
-    column (``doc_id`` or ``group``), a feature column (``feature`` or ``theme``) and
-    ``rate_per_1000``, e.g. from ``analysis.themes.theme_rates`` or
-    ``analysis.rhetoric.rhetoric_profile`` grouped by document (the same table may be passed
-    twice). ``pairs``: a Corpus (English documents with ``translation_of``), a table with en_doc
-    and zh_doc, or a mapping en_doc → zh_doc.
+    ``rates`` is a tidy rate table with one row per (document, feature), covering the originals
+    and their translations: a document column ``by``, a feature column (``feature`` or ``theme``)
+    and ``per_1000``, e.g. :func:`analysis.theme_rates` or :func:`analysis.rhetoric_profile` with
+    ``by="doc_id"`` (compute them on :func:`aligned_tokens`, and concatenate the tables of the two
+    languages when they are computed apart). The pairs are the corpus's translations
+    (``translation_of``) and their originals.
 
-    Only features with a rate in both tables are compared (rows whose ``rate_per_1000`` is NaN,
-    such as rhetoric's per-sentence means, are ignored); a document without a row for such a
-    feature has rate 0. Returns one row per (pair, feature): en_doc, zh_doc, feature, zh_rate,
-    en_rate, ratio (en/zh; inf when only the translation has it), log2_ratio (NaN unless both
-    are positive), direction: ``amplified`` (ratio > 1 + tolerance), ``softened`` (ratio <
-    1/(1 + tolerance)), ``similar``, ``added`` (zh 0, en > 0), ``dropped`` (en 0, zh > 0),
-    ``absent`` (both 0).
+    Only features with a rate for some original and for some translation are compared (rows
+    whose ``per_1000`` is NaN, such as rhetoric's per-sentence means, are ignored); a document
+    without a row for such a feature has rate 0. Returns one row per (pair, feature): en_doc
+    (the translation), zh_doc (the original), feature, zh_rate, en_rate, ratio (en/zh; inf when
+    only the translation has it), log2_ratio (NaN unless both are positive), direction:
+    ``amplified`` (ratio > 1 + tolerance), ``softened`` (ratio < 1/(1 + tolerance)),
+    ``similar``, ``added`` (zh 0, en > 0), ``dropped`` (en 0, zh > 0), ``absent`` (both 0).
 
-    Rates per 1000 words are per 1000 *words of each language*, and Chinese words (UD GSD) are
-    not English words: compare the ratios of different features with each other (does
-    obligation move more than security?) rather than reading one ratio as an absolute change.
+    Rates per 1000 words are per 1000 *words of each language* (:func:`analysis.is_word`), and
+    Chinese words (UD GSD) are not English words: compare the ratios of different features with
+    each other (does obligation move more than security?) rather than reading one ratio as an
+    absolute change.
     """
-    if tolerance < 0:
-        raise QueryError(f"tolerance must be >= 0, got {tolerance}")
-    zid, zf = _rate_columns(zh_rates, id_col, feature_col, "zh_rates")
-    eid, ef = _rate_columns(en_rates, id_col, feature_col, "en_rates")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
+        raise ParameterError(f"tolerance must be a number >= 0, not {tolerance!r}")
+    if not isinstance(corpus, Corpus):
+        raise ParameterError(f"corpus must be the Corpus whose translations are compared, not {type(corpus).__name__}")
+    feature_col = next((c for c in ("feature", "theme") if c in rates.columns), "feature")
+    check_columns(rates, [by, feature_col, "per_1000"], "compare rates without")
+    pairs = [(d.doc_id, d.translation_of) for d in corpus if d.translation_of and d.translation_of in corpus]
+    if not pairs:
+        raise CorpusError("the corpus has no translation pairs: a translation needs `translation_of` naming its "
+                          "original, a document of the corpus")
     # rows without a rate (e.g. rhetoric's sentence features, which carry a mean instead) are ignored
-    zh_rates = zh_rates.dropna(subset=["rate_per_1000"])
-    en_rates = en_rates.dropna(subset=["rate_per_1000"])
-    z = zh_rates.assign(_id=zh_rates[zid].astype(str), _f=zh_rates[zf].astype(str))
-    e = en_rates.assign(_id=en_rates[eid].astype(str), _f=en_rates[ef].astype(str))
-    features = [f for f in dict.fromkeys(z["_f"]) if f in set(e["_f"])]
-    z_map = z.groupby(["_id", "_f"], observed=True)["rate_per_1000"].sum()
-    e_map = e.groupby(["_id", "_f"], observed=True)["rate_per_1000"].sum()
+    table = rates.dropna(subset=["per_1000"])
+    table = pd.DataFrame({"doc": table[by].astype(str).to_numpy(), "feature": table[feature_col].astype(str).to_numpy(),
+                          "rate": table["per_1000"].to_numpy(dtype=float)})
+    originals = {z for _, z in pairs}
+    translations = {e for e, _ in pairs}
+    in_translations = set(table.loc[table["doc"].isin(translations), "feature"])
+    features = [f for f in dict.fromkeys(table.loc[table["doc"].isin(originals), "feature"]) if f in in_translations]
+    rate = table.groupby(["doc", "feature"], sort=False)["rate"].sum()
     rows = []
-    for en_doc, zh_doc in _pair_list(pairs):
+    for en_doc, zh_doc in pairs:
         for f in features:
-            zr = float(z_map.get((zh_doc, f), 0.0))
-            er = float(e_map.get((en_doc, f), 0.0))
+            zr = float(rate.get((zh_doc, f), 0.0))
+            er = float(rate.get((en_doc, f), 0.0))
             if zr > 0:
                 ratio = er / zr
             else:

@@ -2,8 +2,8 @@
 
 The data flow is the package's usual one::
 
-    Tokens ──topic_units──▶ units (one row per paragraph / document / window, with a ``terms`` list)
-           ──TopicModel(k, seed).fit(units)──▶ model_ (gensim LdaModel), doc_topic_, topics_
+    Tokens ──topic_units──▶ units (one row per paragraph / sentence / document / window, with a ``terms`` list)
+           ──TopicModel(k, seed=...).fit(units)──▶ model_ (gensim LdaModel), doc_topic_, topics_
            ──top_terms / doc_topics / topic_prevalence / topic_themes──▶ tidy DataFrames
     units ──sweep(ks, seeds)──▶ coherence (c_v, c_npmi, u_mass) and stability per (k, seed)
            ──choose_k──▶ K by a stated rule
@@ -23,10 +23,8 @@ variational algorithm gensim implements).
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -35,12 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import TifaError, TopicModelError
+from ._core import (as_list, check_choice, check_columns, check_int, check_top, group_keys, is_word,
+                    metadata_columns, require_rows, select)
+from .errors import EmptySelectionError, ParameterError, TopicModelError
+from .query import Term, parse_query
 
 __all__ = [
-    "TopicModelError",
     "DEFAULT_UPOS",
     "STOPWORDS",
+    "SEGMENTS",
     "topic_units",
     "TopicModel",
     "top_terms",
@@ -54,13 +55,11 @@ __all__ = [
     "k_selection",
     "best_seed",
     "topic_themes",
-    "theme_globs",
+    "theme_queries",
     "load_topic_labels",
     "topic_labels",
     "ldavis_data",
 ]
-
-
 
 
 #: Content-word parts of speech whose lemmas make up topic-model units (UD UPOS tags).
@@ -85,198 +84,174 @@ STOPWORDS: dict[str, frozenset[str]] = {
     """.split()),
 }
 
-_UNITS = ("paragraph", "document", "window")
-_WORDLIKE = re.compile(r"\w", re.UNICODE)
-_META_FIRST = ("kind", "outlet", "date", "title")
+#: Values of ``segment=``: what one topic-model unit is.
+SEGMENTS = ("paragraph", "sentence", "document", "window")
 
 
 # ---------------------------------------------------------------------------------------------
 # Units
 # ---------------------------------------------------------------------------------------------
 
-def _mode(values: Sequence[Any]) -> Any:
-    """Most frequent value; ties go to the value seen first."""
-    counts = Counter(values)
-    best = max(counts.values())
-    for v in values:
-        if counts[v] == best:
-            return v
-    return ""  # pragma: no cover - values is never empty
+def _modes(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """The most frequent value of each unit (``codes`` 0..n-1); ties go to the value seen first."""
+    frame = pd.DataFrame({"u": codes, "v": values})
+    counts = frame.groupby(["u", "v"], sort=False, dropna=False).size().reset_index(name="n")
+    counts["order"] = np.arange(len(counts))
+    best = counts.sort_values(["u", "n", "order"], ascending=[True, False, True], kind="stable").drop_duplicates("u")
+    out = np.empty(n, dtype=object)
+    out[best["u"].to_numpy()] = best["v"].to_numpy(dtype=object)
+    return out
+
+
+def _stopword_sets(stopwords: Any) -> tuple[Mapping[str, frozenset[str]] | None, frozenset[str]]:
+    """``(per-language sets or None, one set for every language)`` from ``stopwords=``."""
+    if stopwords is None:
+        return STOPWORDS, frozenset()
+    if isinstance(stopwords, Mapping):
+        return {str(k): frozenset(v) for k, v in stopwords.items()}, frozenset()
+    return None, frozenset(as_list(stopwords))
 
 
 def topic_units(
     tokens: pd.DataFrame,
-    unit: str = "paragraph",
+    segment: str = "paragraph",
     *,
-    window: int = 5,
-    lang: str | Iterable[str] | None = None,
-    voice: str | Iterable[str] | None = None,
+    sentences: int = 5,
     upos: Iterable[str] = DEFAULT_UPOS,
     stopwords: Iterable[str] | Mapping[str, Iterable[str]] | None = None,
-    lowercase: bool = True,
+    case_sensitive: bool = False,
     phrases: bool = False,
     phrase_min_count: int = 5,
     phrase_threshold: float = 10.0,
     delimiter: str = "_",
+    **filters: Any,
 ) -> pd.DataFrame:
     """Units ("documents" in the topic-model sense) built from a Tokens table.
 
     Parameters
     ----------
     tokens
-        A Tokens table (see :mod:`analysis.tokens`).
-    unit
-        ``"paragraph"`` (default: one unit per corpus paragraph, ``(doc_id, par)``),
-        ``"document"`` (one unit per ``doc_id``) or ``"window"`` (``window`` consecutive sentences
-        of a document: sentences 1..N, N+1..2N, ...; windows may cross paragraph boundaries).
-    lang, voice
-        Keep only words whose paragraph has this language / voice (a value or several).
+        A Tokens table (:func:`analysis.load_tokens`).
+    segment
+        What one unit is: ``"paragraph"`` (default: one unit per corpus paragraph,
+        ``(doc_id, par)``), ``"sentence"`` (one per sentence), ``"document"`` (one per ``doc_id``)
+        or ``"window"`` (``sentences`` consecutive sentences of a document: sentences 1..N,
+        N+1..2N, ...; windows may cross paragraph boundaries).
+    sentences
+        Sentences per unit when ``segment="window"``.
     upos
-        Parts of speech kept (content words; default NOUN, PROPN, ADJ, VERB).
+        Parts of speech whose words are terms (content words; default NOUN, PROPN, ADJ, VERB).
     stopwords
-        Lemmas dropped after the POS filter. ``None``: :data:`STOPWORDS` of each word's language;
-        a mapping ``lang → lemmas``: per language; any other iterable: for every language.
-    lowercase
-        Lower-case terms of every language except Chinese (``zh``), where case does not exist and
-        the lemma is the word of the parse.
+        Terms dropped after the POS filter. ``None``: :data:`STOPWORDS` of each word's language
+        (its ``lang``); a mapping ``lang → terms``: per language; any other iterable: for every
+        language.
+    case_sensitive
+        Keep the terms' letter case; by default terms are lower-cased (a no-op in scripts without
+        case, such as Chinese).
     phrases
-        Join frequent collocations into one term with gensim ``Phrases`` (``public_opinion``):
-        trained on the content-lemma sequences of each sentence (within a paragraph) after the
-        filters above, with gensim's default score (Mikolov et al. 2013), ``phrase_min_count``
-        and ``phrase_threshold``. Deterministic (counting only). Pairs only (one pass).
+        Join frequent collocations into one term with gensim ``Phrases`` (``public_opinion``,
+        parts joined by ``delimiter``): trained on the term sequences of each sentence (within a
+        paragraph) after the filters above, with gensim's default score (Mikolov et al. 2013),
+        ``phrase_min_count`` and ``phrase_threshold``. Deterministic (counting only). Pairs only
+        (one pass).
+    **filters
+        Keep only these rows of ``tokens`` (:func:`analysis.select`: ``lang="en"``,
+        ``voice=["official", "framing"]``, a corpus's own columns such as ``source="blog"``).
 
     Returns
     -------
     DataFrame
         One row per unit with at least one term, in reading order: ``unit_id`` (``doc-pN``,
-        ``doc`` or ``doc-wN``), ``doc_id``, ``par`` (first paragraph), ``sent_first``,
-        ``sent_last``, ``lang`` and ``voice`` (the value of most of the unit's words; ties: the
-        first), ``kind``, ``outlet``, ``date``, ``title``, ``n_words`` (words of the unit other
-        than punctuation), ``n_terms`` and ``terms`` (list of str, in text order).
+        ``doc-sN``, ``doc`` or ``doc-wN``), ``doc_id``, ``par`` (first paragraph), ``sent_first``,
+        ``sent_last``, every metadata column of ``tokens`` (``lang``, ``voice``, ``date``, a
+        corpus's own columns...: the value of most of the unit's words; ties: the first),
+        ``n_words`` (the unit's words, :func:`analysis.is_word`), ``n_terms`` and ``terms``
+        (list of str, in text order).
 
-    Lemmas that are empty are replaced by the word form; terms without any letter or digit are
-    dropped. Frequency and document-frequency filters are applied when a model is fitted
-    (:class:`TopicModel` ``no_below`` / ``no_above``), because they depend on the unit set.
+    A term is the lemma of a word (:func:`analysis.is_word`) whose UPOS is in ``upos``; an empty
+    lemma is replaced by the word form. Frequency and document-frequency filters are applied when
+    a model is fitted (:class:`TopicModel` ``no_below`` / ``no_above``), because they depend on
+    the unit set.
     """
-    required = {"doc_id", "par", "sent", "form", "lemma", "upos", "lang", "voice"}
-    if not isinstance(tokens, pd.DataFrame) or not required <= set(tokens.columns):
-        missing = sorted(required - set(getattr(tokens, "columns", [])))
-        raise TopicModelError(f"topic_units needs a Tokens table; missing columns: {', '.join(missing)}; "
-                              "build one with analysis.tokens.load_tokens or tokens_from_conllu")
-    if unit not in _UNITS:
-        raise TopicModelError(f"unknown unit {unit!r}: use one of {', '.join(_UNITS)}")
-    if unit == "window" and (not isinstance(window, (int, np.integer)) or window < 1):
-        raise TopicModelError(f"window must be a positive number of sentences, not {window!r}")
-    upos = set(upos)
-
-    df = tokens
-    for col, wanted in (("lang", lang), ("voice", voice)):
-        if wanted is not None:
-            wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-            df = df[df[col].astype(str).isin(wanted)]
-    if len(df) == 0:
-        raise TopicModelError(f"no words left for topic units (lang={lang!r}, voice={voice!r}); "
-                              "check the filters against the Tokens' lang and voice values")
-
-    if stopwords is None:
-        stop_by_lang: Mapping[str, frozenset[str]] | None = STOPWORDS
-        stop_all: frozenset[str] = frozenset()
-    elif isinstance(stopwords, Mapping):
-        stop_by_lang = {k: frozenset(v) for k, v in stopwords.items()}
-        stop_all = frozenset()
-    else:
-        stop_by_lang = None
-        stop_all = frozenset(stopwords)
-
-    meta_cols = [c for c in _META_FIRST if c in df.columns]
-    cols = ["doc_id", "par", "sent", "form", "lemma", "upos", "lang", "voice", *meta_cols]
-    frame = pd.DataFrame({c: (df[c].astype(str) if c not in ("par", "sent") else df[c].astype(int))
-                          for c in cols})
-
-    def unit_key(doc: str, par: int, sent: int) -> tuple:
-        if unit == "paragraph":
-            return (doc, par)
-        if unit == "document":
-            return (doc,)
-        return (doc, (sent - 1) // window + 1)
-
-    units: dict[tuple, dict[str, Any]] = {}
-    # sentence pieces (within one paragraph) of content terms, for Phrases: key → [terms]
-    pieces: dict[tuple, list[str]] = {}
-    piece_unit: dict[tuple, tuple] = {}
-    for row in frame.itertuples(index=False):
-        key = unit_key(row.doc_id, row.par, row.sent)
-        u = units.get(key)
-        if u is None:
-            u = units[key] = {"doc_id": row.doc_id, "par": row.par, "sent_first": row.sent,
-                              "sent_last": row.sent, "langs": [], "voices": [], "n_words": 0,
-                              **{c: getattr(row, c) for c in meta_cols}}
-        u["sent_last"] = max(u["sent_last"], row.sent)
-        u["langs"].append(row.lang)
-        u["voices"].append(row.voice)
-        if row.upos != "PUNCT":
-            u["n_words"] += 1
-        if row.upos not in upos:
-            continue
-        term = row.lemma if row.lemma not in ("", "_") else row.form
-        if lowercase and row.lang != "zh":
-            term = term.lower()
-        if not _WORDLIKE.search(term):
-            continue
-        stops = stop_by_lang.get(row.lang, frozenset()) if stop_by_lang is not None else stop_all
-        if term in stops:
-            continue
-        pkey = (row.doc_id, row.par, row.sent)
-        if pkey not in pieces:
-            pieces[pkey] = []
-            piece_unit[pkey] = key
-        pieces[pkey].append(term)
-
+    if not isinstance(tokens, pd.DataFrame):
+        raise ParameterError(f"topic_units needs a Tokens table (analysis.load_tokens), not {type(tokens).__name__}")
+    check_columns(tokens, ("doc_id", "par", "sent", "form", "lemma", "upos"), "build topic units without")
+    check_choice(segment, "segment", SEGMENTS)
+    sentences = check_int(sentences, "sentences", minimum=1)
     if phrases:
+        check_int(phrase_min_count, "phrase_min_count", minimum=1)
+        if isinstance(phrase_threshold, bool) or not isinstance(phrase_threshold, (int, float)) or phrase_threshold <= 0:
+            raise ParameterError(f"phrase_threshold must be a number > 0, not {phrase_threshold!r}")
+    df = select(tokens, **filters)
+    require_rows(df, "the selection for topic units")
+
+    doc = df["doc_id"].astype(str).to_numpy(dtype=object)
+    par = df["par"].to_numpy(dtype=np.int64)
+    sent = df["sent"].to_numpy(dtype=np.int64)
+    second = {"paragraph": par, "sentence": sent, "document": np.zeros(len(df), dtype=np.int64),
+              "window": (sent - 1) // sentences + 1}[segment]
+    codes, keys = pd.factorize(pd.MultiIndex.from_arrays([doc, second]))
+    n_units = len(keys)
+    first = np.unique(codes, return_index=True)[1]
+    words = is_word(df)
+
+    # the terms: content words' lemmas (forms where the lemma is empty), case-folded, minus stopwords
+    upos_set = set(as_list(upos))
+    rows = np.flatnonzero(words & df["upos"].astype(str).isin(upos_set).to_numpy())
+    lemma = df["lemma"].to_numpy(dtype=object)[rows]
+    form = df["form"].to_numpy(dtype=object)[rows]
+    terms = [lem if isinstance(lem, str) and lem not in ("", "_") else str(f) for lem, f in zip(lemma, form)]
+    if not case_sensitive:
+        terms = [t.lower() for t in terms]
+    stop_by_lang, stop_all = _stopword_sets(stopwords)
+    if stop_by_lang is not None:
+        langs = df["lang"].astype(str).to_numpy(dtype=object)[rows] if "lang" in df.columns else [""] * len(rows)
+        keep = [t not in stop_by_lang.get(lg, ()) for t, lg in zip(terms, langs)]
+    else:
+        keep = [t not in stop_all for t in terms]
+    rows = rows[np.asarray(keep, dtype=bool)]
+    terms = [t for t, k in zip(terms, keep) if k]
+
+    # sentence pieces (runs of terms of one sentence), the input of Phrases
+    piece_key = list(zip(doc[rows], par[rows], sent[rows]))
+    pieces: list[tuple[int, list[str]]] = []
+    for _, group in itertools.groupby(zip(piece_key, codes[rows], terms), key=lambda x: x[0]):
+        group = list(group)
+        pieces.append((int(group[0][1]), [t for _, _, t in group]))
+    if phrases and pieces:
         from gensim.models.phrases import Phrases
 
-        if phrase_min_count < 1 or phrase_threshold <= 0:
-            raise TopicModelError("phrase_min_count must be ≥ 1 and phrase_threshold > 0")
-        seqs = list(pieces.values())
-        frozen = Phrases(seqs, min_count=phrase_min_count, threshold=phrase_threshold,
+        frozen = Phrases([p for _, p in pieces], min_count=phrase_min_count, threshold=phrase_threshold,
                          delimiter=delimiter).freeze()
-        pieces = {k: list(frozen[v]) for k, v in pieces.items()}
+        pieces = [(u, list(frozen[p])) for u, p in pieces]
+    unit_terms: list[list[str]] = [[] for _ in range(n_units)]
+    for u, p in pieces:
+        unit_terms[u].extend(p)
 
-    terms_by_unit: dict[tuple, list[str]] = {}
-    for pkey, terms in pieces.items():
-        terms_by_unit.setdefault(piece_unit[pkey], []).extend(terms)
-
-    rows = []
-    for key, u in units.items():
-        terms = terms_by_unit.get(key, [])
-        if unit == "paragraph":
-            unit_id = f"{u['doc_id']}-p{u['par']}"
-        elif unit == "document":
-            unit_id = u["doc_id"]
-        else:
-            unit_id = f"{u['doc_id']}-w{key[1]}"
-        if not terms:
-            continue
-        rows.append({"unit_id": unit_id, "doc_id": u["doc_id"], "par": u["par"],
-                     "sent_first": u["sent_first"], "sent_last": u["sent_last"],
-                     "lang": _mode(u["langs"]), "voice": _mode(u["voices"]),
-                     **{c: u.get(c, "") for c in _META_FIRST},
-                     "n_words": u["n_words"], "n_terms": len(terms), "terms": terms})
-    columns = ["unit_id", "doc_id", "par", "sent_first", "sent_last", "lang", "voice", *_META_FIRST,
-               "n_words", "n_terms", "terms"]
-    out = pd.DataFrame(rows, columns=columns)
+    label = {"paragraph": "-p{}", "sentence": "-s{}", "document": "", "window": "-w{}"}[segment]
+    out = pd.DataFrame({
+        "unit_id": [f"{d}{label.format(k)}" for d, k in keys],
+        "doc_id": doc[first],
+        "par": par[first],
+        "sent_first": sent[first],
+        "sent_last": pd.Series(sent).groupby(codes).max().to_numpy(dtype=np.int64),
+    })
+    for col in metadata_columns(df):
+        out[col] = _modes(codes, df[col].to_numpy(dtype=object), n_units)
+    out["n_words"] = np.bincount(codes, weights=words, minlength=n_units).astype(np.int64)
+    out["n_terms"] = np.array([len(t) for t in unit_terms], dtype=np.int64)
+    out["terms"] = pd.Series(unit_terms, dtype=object)
+    out = out[out["n_terms"] > 0].reset_index(drop=True)
     if len(out) == 0:
-        raise TopicModelError("no unit has a content term left: check upos, stopwords and the lang/voice "
-                              "filters (topic_units keeps only lemmas of NOUN, PROPN, ADJ, VERB by default)")
-    for c in ("par", "sent_first", "sent_last", "n_words", "n_terms"):
-        out[c] = out[c].astype("int64")
+        raise EmptySelectionError("no unit has a term left: check upos, stopwords and the filters (topic_units keeps "
+                                  "only lemmas of NOUN, PROPN, ADJ, VERB by default)")
     return out
 
 
 def _check_units(units: Any) -> pd.DataFrame:
     if not isinstance(units, pd.DataFrame) or "terms" not in units.columns:
         raise TopicModelError("expected a units DataFrame with a 'terms' column: build it with "
-                              "analysis.topics.topic_units(tokens)")
+                              "analysis.topic_units(tokens)")
     if len(units) == 0:
         raise TopicModelError("the units table is empty: nothing to model (check the filters of topic_units)")
     bad = [i for i, t in enumerate(units["terms"]) if isinstance(t, str) or not isinstance(t, Iterable)]
@@ -298,6 +273,22 @@ def _unit_ids(units: pd.DataFrame) -> list[str]:
 # The estimator
 # ---------------------------------------------------------------------------------------------
 
+def _check_prior(value: Any, name: str, choices: Sequence[str], *, allow_none: bool = False) -> None:
+    """A Dirichlet prior: one of ``choices``, a number > 0 or a list of them (``None`` where allowed: gensim's default)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, str):
+        check_choice(value, name, choices)
+        return
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}, a number > 0 or a list of "
+                             f"them, not {value!r}")
+
+
 class TopicModel:
     """Latent Dirichlet Allocation (gensim ``LdaModel``), deterministic given ``seed``.
 
@@ -313,16 +304,18 @@ class TopicModel:
     passes, iterations, chunksize
         gensim ``LdaModel`` parameters (passes over the corpus; maximum variational iterations
         per document, gensim's default 50; documents per update). Training is single-process.
-    alpha, eta
-        Dirichlet priors as in gensim: ``"symmetric"`` (1/k), ``"asymmetric"``, ``"auto"``
-        (learned), or numbers. ``eta=None`` is gensim's symmetric 1/k.
+    doc_topic_prior, topic_word_prior
+        The Dirichlet priors, named as in scikit-learn's ``LatentDirichletAllocation`` (gensim's
+        ``alpha`` and ``eta``): ``"symmetric"`` (1/k), ``"asymmetric"``, ``"auto"`` (learned),
+        or numbers. ``topic_word_prior=None`` is gensim's symmetric 1/k.
     no_below, no_above, keep_n
         Vocabulary filters, with gensim ``Dictionary.filter_extremes`` semantics: drop terms
         that occur in fewer than ``no_below`` units (a *unit* count, not a token count), or in
         more than the fraction ``no_above`` of units; then keep only the ``keep_n`` most
         frequent (``None``: all).
-    topn
-        Number of top terms per topic in :attr:`topics_`-derived outputs (``top_terms_``).
+    top
+        Number of top terms per topic of :meth:`topic_terms` (and of :func:`topic_stability`
+        when it compares two models).
 
     Attributes
     ----------
@@ -335,47 +328,43 @@ class TopicModel:
     topics_ : DataFrame, index topic (0..k-1), one column per term: topic-term probabilities φ
     """
 
+    _PARAMS = ("k", "seed", "passes", "iterations", "doc_topic_prior", "topic_word_prior", "no_below", "no_above",
+               "keep_n", "chunksize", "top")
+
     def __init__(self, k: int = 10, *, seed: int = 0, passes: int = 10, iterations: int = 50,
-                 alpha: Any = "symmetric", eta: Any = None, no_below: int = 2, no_above: float = 0.5,
-                 keep_n: int | None = None, chunksize: int = 2000, topn: int = 10):
+                 doc_topic_prior: Any = "symmetric", topic_word_prior: Any = None, no_below: int = 2,
+                 no_above: float = 0.5, keep_n: int | None = None, chunksize: int = 2000, top: int = 10):
         self.k = k
         self.seed = seed
         self.passes = passes
         self.iterations = iterations
-        self.alpha = alpha
-        self.eta = eta
+        self.doc_topic_prior = doc_topic_prior
+        self.topic_word_prior = topic_word_prior
         self.no_below = no_below
         self.no_above = no_above
         self.keep_n = keep_n
         self.chunksize = chunksize
-        self.topn = topn
+        self.top = top
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in ("k", "seed", "passes", "iterations", "alpha", "eta",
-                                                       "no_below", "no_above", "keep_n", "chunksize", "topn")}
+        return {name: getattr(self, name) for name in self._PARAMS}
 
     def __repr__(self) -> str:
         return f"TopicModel(k={self.k}, seed={self.seed}, passes={self.passes})"
 
     def _validate_params(self) -> None:
-        def is_int(v: Any) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+        check_int(self.k, "k", minimum=2)
+        check_int(self.seed, "seed", minimum=0)
+        for name in ("passes", "iterations", "chunksize", "top"):
+            check_int(getattr(self, name), name, minimum=1)
+        check_int(self.no_below, "no_below", minimum=0)
+        check_int(self.keep_n, "keep_n", minimum=1, allow_none=True)
+        if isinstance(self.no_above, bool) or not isinstance(self.no_above, (int, float)) or not 0 < self.no_above <= 1:
+            raise ParameterError(f"no_above must be a fraction in (0, 1], not {self.no_above!r}")
+        _check_prior(self.doc_topic_prior, "doc_topic_prior", ("symmetric", "asymmetric", "auto"))
+        _check_prior(self.topic_word_prior, "topic_word_prior", ("symmetric", "auto"), allow_none=True)
 
-        if not is_int(self.k) or self.k < 2:
-            raise TopicModelError(f"k must be an integer ≥ 2 (the number of topics), not {self.k!r}")
-        if not is_int(self.seed):
-            raise TopicModelError(f"seed must be an integer, not {self.seed!r}")
-        for name in ("passes", "iterations", "chunksize", "topn"):
-            v = getattr(self, name)
-            if not is_int(v) or v < 1:
-                raise TopicModelError(f"{name} must be a positive integer, not {v!r}")
-        if not is_int(self.no_below) or self.no_below < 0:
-            raise TopicModelError(f"no_below must be a non-negative integer, not {self.no_below!r}")
-        if not isinstance(self.no_above, (int, float)) or not 0 < self.no_above <= 1:
-            raise TopicModelError(f"no_above must be a fraction in (0, 1], not {self.no_above!r}")
-        if isinstance(self.alpha, str) and self.alpha not in ("symmetric", "asymmetric", "auto"):
-            raise TopicModelError(f"alpha must be 'symmetric', 'asymmetric', 'auto' or numbers, not {self.alpha!r}")
 
     def fit(self, units: pd.DataFrame) -> "TopicModel":
         """Build the vocabulary and bag-of-words corpus from ``units["terms"]`` and train LDA."""
@@ -398,7 +387,7 @@ class TopicModel:
                                   "text (or looser no_below / no_above filters)")
         model = LdaModel(corpus=corpus, id2word=dictionary, num_topics=int(self.k),
                          random_state=int(self.seed), passes=self.passes, iterations=self.iterations,
-                         alpha=self.alpha, eta=self.eta, chunksize=self.chunksize, update_every=1,
+                         alpha=self.doc_topic_prior, eta=self.topic_word_prior, chunksize=self.chunksize, update_every=1,
                          eval_every=None, dtype=np.float64)
         self.dictionary_ = dictionary
         self.corpus_ = corpus
@@ -447,31 +436,28 @@ class TopicModel:
         """``fit(units)`` then the fitted units' shares (:attr:`doc_topic_`)."""
         return self.fit(units).doc_topic_
 
-    def topic_words(self, topn: int | None = None) -> list[list[str]]:
-        """Top ``topn`` terms of each topic (by φ, ties by vocabulary order), as lists."""
+    def topic_terms(self, top: int | None = None) -> list[list[str]]:
+        """The ``top`` most probable terms of each topic (by φ, ties by vocabulary order), one list per
+        topic; ``None``: the model's ``top``."""
         self._check_fitted()
-        topn = self.topn if topn is None else topn
+        top = self.top if top is None else check_int(top, "top", minimum=1)
         phi = self.topics_.to_numpy()
         cols = self.topics_.columns
-        return [[cols[j] for j in np.argsort(-row, kind="stable")[:topn]] for row in phi]
+        return [[cols[j] for j in np.argsort(-row, kind="stable")[:top]] for row in phi]
 
 
 # ---------------------------------------------------------------------------------------------
 # Outputs
 # ---------------------------------------------------------------------------------------------
 
-def top_terms(model: TopicModel, n: int = 10) -> pd.DataFrame:
-    """Top ``n`` terms per topic: columns ``topic``, ``rank`` (1 = most probable), ``term``,
-    ``weight`` (φ, the topic-term probability p(term | topic) of the fitted model)."""
+def top_terms(model: TopicModel, top: int = 10) -> pd.DataFrame:
+    """The ``top`` most probable terms of each topic: columns ``topic``, ``rank`` (1 = most
+    probable), ``term``, ``weight`` (φ, the topic-term probability p(term | topic) of the fitted
+    model)."""
     model._check_fitted()
-    if n < 1:
-        raise TopicModelError(f"n must be ≥ 1, not {n!r}")
-    phi = model.topics_.to_numpy()
-    cols = model.topics_.columns
-    rows = []
-    for t, row in enumerate(phi):
-        for r, j in enumerate(np.argsort(-row, kind="stable")[:n], 1):
-            rows.append((t, r, cols[j], float(row[j])))
+    top = check_int(top, "top", minimum=1)
+    rows = [(t, r, term, float(model.topics_.at[t, term]))
+            for t, terms in enumerate(model.topic_terms(top)) for r, term in enumerate(terms, 1)]
     return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight"])
 
 
@@ -505,7 +491,7 @@ def doc_topics(model: TopicModel, units: pd.DataFrame | None = None) -> pd.DataF
     return out.reset_index(drop=True)
 
 
-def topic_prevalence(doc_topics_df: pd.DataFrame, by: str | Sequence[str] = "voice") -> pd.DataFrame:
+def topic_prevalence(doc_topics: pd.DataFrame, by: str | Sequence[str] | None = "voice") -> pd.DataFrame:
     """Topic prevalence per group: the length-weighted mean topic share.
 
     For group g and topic t, ``prevalence = Σ_u n_u θ_ut / Σ_u n_u`` over the group's units u,
@@ -514,22 +500,30 @@ def topic_prevalence(doc_topics_df: pd.DataFrame, by: str | Sequence[str] = "voi
     would let a two-word heading count as much as a long paragraph.) Units with n_u = 0 carry no
     weight. Within a group, prevalences sum to 1.
 
-    Returns columns ``*by``, ``topic``, ``prevalence``, ``n_units``, ``n_terms``.
+    ``doc_topics`` is a :func:`doc_topics` table; ``by`` any of its columns (or a list of them;
+    ``None``: one group, the whole table). Returns columns ``*by`` (by name), ``topic``,
+    ``prevalence``, ``n_units``, ``n_terms``, sorted by group, then topic.
     """
-    by = [by] if isinstance(by, str) else list(by)
-    need = set(by) | {"topic", "share", "n_terms", "unit_id"}
-    if not need <= set(doc_topics_df.columns):
-        raise TopicModelError(f"topic_prevalence needs doc_topics(model, units) output with columns "
-                              f"{', '.join(sorted(need))}; missing: {', '.join(sorted(need - set(doc_topics_df.columns)))}")
-    df = doc_topics_df[[*by, "unit_id", "topic", "share", "n_terms"]].copy()
-    for col in by:
-        df[col] = df[col].astype(str)
-    df["wshare"] = df["share"] * df["n_terms"]
-    g = df.groupby([*by, "topic"], sort=True, observed=True)
-    out = g.agg(wshare=("wshare", "sum"), n_terms=("n_terms", "sum"), n_units=("unit_id", "nunique")).reset_index()
+    need = ["unit_id", "topic", "share", "n_terms"]
+    missing = [c for c in need if c not in getattr(doc_topics, "columns", ())]
+    if missing:
+        raise TopicModelError(f"topic_prevalence needs a doc_topics(model, units) table; missing: {', '.join(missing)}")
+    codes, groups = group_keys(doc_topics, by)
+    cols = list(groups.columns)
+    frame = pd.DataFrame({"g": codes, "unit_id": doc_topics["unit_id"].to_numpy(),
+                          "topic": doc_topics["topic"].to_numpy(),
+                          "wshare": doc_topics["share"].to_numpy(dtype=float) * doc_topics["n_terms"].to_numpy(dtype=float),
+                          "n_terms": doc_topics["n_terms"].to_numpy()})
+    frame = frame[frame["g"] >= 0]  # a unit without a value in a `by` column belongs to no group
+    agg = (frame.groupby(["g", "topic"], sort=True)
+           .agg(wshare=("wshare", "sum"), n_terms=("n_terms", "sum"), n_units=("unit_id", "nunique")).reset_index())
+    out = groups.iloc[agg["g"].to_numpy()].reset_index(drop=True)
+    for c in ("topic", "wshare", "n_units", "n_terms"):
+        out[c] = agg[c].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         out["prevalence"] = out["wshare"] / out["n_terms"]
-    return out[[*by, "topic", "prevalence", "n_units", "n_terms"]]
+    out = out.sort_values([*cols, "topic"], kind="stable") if cols else out
+    return out[[*cols, "topic", "prevalence", "n_units", "n_terms"]].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,8 +556,7 @@ def topic_coherence(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[st
     """
     from gensim.models.coherencemodel import CoherenceModel
 
-    if measure not in COHERENCE_MEASURES:
-        raise TopicModelError(f"unknown coherence measure {measure!r}: use one of {', '.join(COHERENCE_MEASURES)}")
+    check_choice(measure, "measure", COHERENCE_MEASURES)
     topics = [list(t) for t in topics]
     if not topics or any(len(t) < 2 for t in topics):
         raise TopicModelError("coherence needs topics of at least two terms each")
@@ -596,9 +589,27 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     return 1.0 if not union else len(a & b) / len(union)
 
 
-def topic_stability(topics_a: Sequence[Sequence[str]], topics_b: Sequence[Sequence[str]]) -> float:
-    """Best-match mean Jaccard similarity between two topic models' top-term lists.
+def _topic_lists(topics: Any, name: str) -> list[list[str]]:
+    """Top terms per topic from a fitted :class:`TopicModel`, a :func:`top_terms` table or lists of terms."""
+    if isinstance(topics, TopicModel):
+        return topics.topic_terms()
+    if isinstance(topics, pd.DataFrame):
+        if not {"topic", "term"} <= set(topics.columns):
+            raise ParameterError(f"{name}: a table of topics needs columns topic and term (a top_terms(model) table)")
+        order = ["topic", "rank"] if "rank" in topics.columns else ["topic"]
+        ranked = topics.sort_values(order, kind="stable")
+        return [list(g["term"].astype(str)) for _, g in ranked.groupby("topic", sort=True)]
+    if isinstance(topics, (str, bytes)) or not isinstance(topics, Iterable):
+        raise ParameterError(f"{name} must be a fitted TopicModel, a top_terms table or lists of terms, "
+                             f"not {type(topics).__name__}")
+    return [list(as_list(t)) for t in topics]
 
+
+def topic_stability(topics_a: Any, topics_b: Any) -> float:
+    """Best-match mean Jaccard similarity between the top terms of two topic models.
+
+    ``topics_a`` and ``topics_b`` are each a fitted :class:`TopicModel` (its ``top`` terms per
+    topic, :meth:`TopicModel.topic_terms`), a :func:`top_terms` table, or a list of term lists.
     Topics of the two runs are paired one-to-one so that the sum of Jaccard similarities of
     their top-term sets is maximal (the assignment problem, solved by the Hungarian algorithm,
     ``scipy.optimize.linear_sum_assignment``); the score is the mean over matched pairs, divided
@@ -609,43 +620,43 @@ def topic_stability(topics_a: Sequence[Sequence[str]], topics_b: Sequence[Sequen
     """
     from scipy.optimize import linear_sum_assignment
 
-    if not topics_a or not topics_b:
-        raise TopicModelError("topic_stability needs two non-empty lists of topics")
-    sim = np.array([[jaccard(a, b) for b in topics_b] for a in topics_a], dtype=np.float64)
+    a, b = _topic_lists(topics_a, "topics_a"), _topic_lists(topics_b, "topics_b")
+    if not a or not b:
+        raise EmptySelectionError("topic_stability needs two non-empty sets of topics")
+    sim = np.array([[jaccard(x, y) for y in b] for x in a], dtype=np.float64)
     rows, cols = linear_sum_assignment(sim, maximize=True)
-    return float(sim[rows, cols].sum() / max(len(topics_a), len(topics_b)))
+    return float(sim[rows, cols].sum() / max(len(a), len(b)))
 
 
 def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable[int] = (1, 2, 3), *,
-          topn: int = 10, measures: Sequence[str] = COHERENCE_MEASURES, return_models: bool = False,
-          progress: bool = False, n_jobs: int = 1, **params: Any):
+          top: int = 10, measures: Sequence[str] = COHERENCE_MEASURES, return_models: bool = False,
+          progress: bool = False, workers: int = 1, **params: Any):
     """Fit a :class:`TopicModel` for every (k, seed) and score it.
 
-    ``params`` go to :class:`TopicModel` (passes, iterations, alpha, no_below, ...). Every model
-    of the sweep sees the same vocabulary (the filters are deterministic), so coherences are
-    comparable. Coherence is computed once per measure for all topics of all models together
-    (each topic's value does not depend on the others: the window counts are over all text).
+    ``params`` go to :class:`TopicModel` (passes, iterations, doc_topic_prior, no_below, ...).
+    Every model of the sweep sees the same vocabulary (the filters are deterministic), so
+    coherences are comparable. Coherence is computed once per measure for all topics of all
+    models together (each topic's value does not depend on the others: the window counts are
+    over all text).
 
     Returns a DataFrame, one row per (k, seed): ``k``, ``seed``, one column per coherence
-    measure (the mean over the model's topics, :func:`topic_coherence`), ``stability`` (for the
-    k: the mean :func:`topic_stability` of the top-``topn`` terms over all pairs of seeds; NaN
-    with a single seed), ``stability_seed`` (mean over the pairs that include this seed).
-    With ``return_models=True`` returns ``(table, {(k, seed): TopicModel})``.
+    measure (the mean over the model's ``top`` terms per topic, :func:`topic_coherence`),
+    ``stability`` (for the k: the mean :func:`topic_stability` of the top-``top`` terms over all
+    pairs of seeds; NaN with a single seed), ``stability_seed`` (mean over the pairs that include
+    this seed). With ``return_models=True`` returns ``(table, {(k, seed): TopicModel})``.
 
-    ``n_jobs > 1`` fits models in that many worker processes. Each model is still trained by
-    single-process ``LdaModel`` from its own seed, so the table is identical to ``n_jobs=1``
+    ``workers > 1`` fits models in that many worker processes. Each model is still trained by
+    single-process ``LdaModel`` from its own seed, so the table is identical to ``workers=1``
     (only gensim's ``LdaMulticore`` is irreproducible).
     """
-    ks = sorted({int(k) for k in ks})
-    seeds = list(dict.fromkeys(int(s) for s in seeds))
+    ks = sorted({check_int(k, "k", minimum=2) for k in as_list(ks)})
+    seeds = list(dict.fromkeys(check_int(s, "seed", minimum=0) for s in as_list(seeds)))
     if not ks or not seeds:
-        raise TopicModelError("sweep needs at least one k and one seed")
-    for m in measures:
-        if m not in COHERENCE_MEASURES:
-            raise TopicModelError(f"unknown coherence measure {m!r}: use one of {', '.join(COHERENCE_MEASURES)}")
+        raise ParameterError("sweep needs at least one k and one seed")
+    measures = [check_choice(m, "measure", COHERENCE_MEASURES) for m in as_list(measures)]
+    top = check_int(top, "top", minimum=2)
+    workers = check_int(workers, "workers", minimum=1)
     _check_units(units)
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
-        raise TopicModelError(f"n_jobs must be a positive integer, not {n_jobs!r}")
     grid = list(itertools.product(ks, seeds))
     models: dict[tuple[int, int], TopicModel] = {}
     bar = None
@@ -654,16 +665,16 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
 
         bar = tqdm(total=len(grid), desc="topic sweep", unit="model")
     lean = units[["terms"] + (["unit_id"] if "unit_id" in units.columns else [])]
-    if n_jobs == 1:
+    if workers == 1:
         for k, seed in grid:
-            models[(k, seed)] = TopicModel(k=k, seed=seed, topn=topn, **params).fit(lean)
+            models[(k, seed)] = _fit_one(lean, k, seed, top, params)
             if bar is not None:
                 bar.update()
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            futures = {key: pool.submit(_fit_one, lean, key[0], key[1], topn, params) for key in grid}
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {key: pool.submit(_fit_one, lean, key[0], key[1], top, params) for key in grid}
             for key in grid:
                 models[key] = futures[key].result()
                 if bar is not None:
@@ -671,7 +682,7 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
     if bar is not None:
         bar.close()
     first = models[grid[0]]
-    words = {key: m.topic_words(topn) for key, m in models.items()}
+    words = {key: m.topic_terms(top) for key, m in models.items()}
 
     # one coherence run per measure for every distinct topic of every model
     distinct = list(dict.fromkeys(tuple(t) for key in grid for t in words[key]))
@@ -703,22 +714,25 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
     return (out, models) if return_models else out
 
 
-def _fit_one(units: pd.DataFrame, k: int, seed: int, topn: int, params: Mapping[str, Any]) -> TopicModel:
+def _fit_one(units: pd.DataFrame, k: int, seed: int, top: int, params: Mapping[str, Any]) -> TopicModel:
     """One model of a sweep (module level so worker processes can run it)."""
-    return TopicModel(k=k, seed=seed, topn=topn, **params).fit(units)
+    return TopicModel(k=k, seed=seed, top=top, **params).fit(units)
 
 
-def k_selection(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> pd.DataFrame:
-    """The :func:`choose_k` rule, spelled out per K.
+def k_selection(sweep: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> pd.DataFrame:
+    """The :func:`choose_k` rule, spelled out per K (``sweep``: a :func:`sweep` table).
 
     Returns one row per K: ``k``, ``score`` (mean ``measure`` over seeds), ``stability``,
     ``eligible`` (stability ≥ ``min_stability``; every K when none is, see :func:`choose_k`),
     ``fallback`` (True when no K reached ``min_stability``), ``chosen``.
     """
+    check_choice(measure, "measure", COHERENCE_MEASURES)
+    if isinstance(min_stability, bool) or not isinstance(min_stability, (int, float)) or not 0 <= min_stability <= 1:
+        raise ParameterError(f"min_stability must be a number between 0 and 1, not {min_stability!r}")
     need = {"k", measure, "stability"}
-    if not isinstance(sweep_df, pd.DataFrame) or not need <= set(sweep_df.columns) or len(sweep_df) == 0:
+    if not isinstance(sweep, pd.DataFrame) or not need <= set(sweep.columns) or len(sweep) == 0:
         raise TopicModelError(f"choose_k needs a sweep() table with columns {', '.join(sorted(need))}")
-    per_k = (sweep_df.groupby("k", sort=True)
+    per_k = (sweep.groupby("k", sort=True)
              .agg(score=(measure, "mean"), stability=("stability", "mean")).reset_index())
     stable = per_k["stability"] >= min_stability
     fallback = not bool(stable.any())
@@ -732,7 +746,7 @@ def k_selection(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stabilit
     return per_k
 
 
-def choose_k(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> int:
+def choose_k(sweep: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> int:
     """Pick the number of topics from a :func:`sweep` table.
 
     Rule: among the Ks whose stability across seeds is at least ``min_stability`` (default 0.5:
@@ -743,15 +757,16 @@ def choose_k(sweep_df: pd.DataFrame, *, measure: str = "c_npmi", min_stability: 
     Rationale: coherence alone rewards topics that are artefacts of one random start;
     requiring stability first keeps only Ks the data support (Greene et al. 2014).
     """
-    table = k_selection(sweep_df, measure=measure, min_stability=min_stability)
+    table = k_selection(sweep, measure=measure, min_stability=min_stability)
     return int(table.loc[table["chosen"], "k"].iloc[0])
 
 
-def best_seed(sweep_df: pd.DataFrame, k: int, *, measure: str = "c_npmi") -> int:
-    """The seed whose model at ``k`` has the highest ``measure`` (ties: the smallest seed)."""
-    rows = sweep_df[sweep_df["k"] == k]
+def best_seed(sweep: pd.DataFrame, k: int, *, measure: str = "c_npmi") -> int:
+    """The seed whose model at ``k`` has the highest ``measure`` in a :func:`sweep` table (ties: the smallest seed)."""
+    check_choice(measure, "measure", COHERENCE_MEASURES)
+    rows = sweep[sweep["k"] == k]
     if len(rows) == 0:
-        raise TopicModelError(f"k={k} is not in the sweep table")
+        raise ParameterError(f"k={k} is not in the sweep table (its Ks: {', '.join(map(str, sorted(set(sweep['k']))))})")
     best = rows[measure].max()
     return int(rows.loc[rows[measure] == best, "seed"].min())
 
@@ -760,26 +775,69 @@ def best_seed(sweep_df: pd.DataFrame, k: int, *, measure: str = "c_npmi") -> int
 # Topics against theme dictionaries; labels; pyLDAvis data
 # ---------------------------------------------------------------------------------------------
 
-def _glob_hit(term: str, pattern: str, delimiter: str = "_") -> bool:
-    term_l = term.lower()
-    pat = pattern.lower().strip()
-    whole = pat.replace(" ", delimiter)
-    if fnmatch.fnmatchcase(term_l, whole):
-        return True
-    if delimiter in term_l and " " not in pat and fnmatch.fnmatchcase(term_l.replace(delimiter, ""), pat):
-        return True  # Chinese: 网络_安全 (a joined phrase of two GSD words) matches 网络安全
-    if delimiter in term_l and " " not in pat:
-        return any(fnmatch.fnmatchcase(part, pat) for part in term_l.split(delimiter) if part)
-    return False
+#: Token fields a topic term stands for: it is a lemma (or the form where the lemma is empty).
+_TERM_FIELDS = ("form", "lemma")
 
 
-def theme_globs(dictionary: Any, *, lang: str | None = None, level: int = 1) -> dict[str, list[str]]:
-    """``theme → patterns`` from a theme dictionary object of :mod:`analysis.themes` (anything
-    with ``entries`` having ``theme``, ``lang``, ``pattern``), keeping patterns of ``lang`` (and
-    language ``any``; ``None``: all) and naming themes at ``level`` (1 = top level)."""
+def _string_term(term: Term) -> list[re.Pattern] | None:
+    """Regular expressions a term string must all match for query term ``term`` to hold, or ``None``
+    when ``term`` constrains something a string does not have (a part of speech, a head...)."""
+    if term.head is not None or term.children:
+        return None
+    out = []
+    for cons in term.constraints:
+        alts = cons.alternatives or (cons,)
+        usable = [a.pattern.regex() for a in alts if a.field in _TERM_FIELDS]
+        if not usable:
+            return None
+        out.append(re.compile("|".join(f"(?:{r})" for r in usable), re.IGNORECASE))
+    return out
+
+
+def _term_matcher(query: str):
+    """A function ``term string → bool`` for one query of the query language (``docs/query-language.md``).
+
+    A topic term stands for the words its parts (joined by ``delimiter``) name. The query holds
+    when its words match the term's parts one to one (``public opinion`` ↔ ``public_opinion``,
+    ``cyber*`` ↔ ``cyberspace``); a one-word query also holds when it matches one part of a
+    phrase term, and a literal one-word query when the parts, concatenated, spell it (the query
+    language's rule for languages written without spaces: ``网络安全`` ↔ ``网络_安全``).
+    """
+    q = parse_query(query)
+    words = [_string_term(t) for t in q.terms]
+    literal = None
+    if len(q.terms) == 1 and len(q.terms[0].constraints) == 1 and words[0] is not None:
+        cons = q.terms[0].constraints[0]
+        if not cons.alternatives and cons.pattern.kind == "literal":
+            literal = cons.pattern.text.lower()
+
+    def word_ok(part: str, rx: list[re.Pattern] | None) -> bool:
+        return rx is not None and all(r.fullmatch(part) for r in rx)
+
+    def hit(term: str, delimiter: str) -> bool:
+        parts = [p for p in term.split(delimiter) if p] if delimiter else [term]
+        if len(parts) == len(words) and all(word_ok(p, w) for p, w in zip(parts, words)):
+            return True
+        if len(words) == 1 and len(parts) > 1:
+            return (literal is not None and "".join(parts).lower() == literal) or any(word_ok(p, words[0]) for p in parts)
+        return False
+
+    return hit
+
+
+def theme_queries(dictionary: Any, *, lang: str | None = None, level: int = 1) -> dict[str, list[str]]:
+    """``theme → queries`` of a theme dictionary (a :class:`analysis.Dictionary` or a path to one),
+    keeping entries of language ``lang`` (and language ``any``; ``None``: all) and naming themes
+    at ``level`` (1 = top level)."""
+    level = check_int(level, "level", minimum=1)
+    if isinstance(dictionary, (str, Path)):
+        from .themes import load_dictionary
+
+        dictionary = load_dictionary(dictionary)
     entries = getattr(dictionary, "entries", None)
     if entries is None:
-        raise TopicModelError("expected a theme dictionary (analysis.themes.load_dictionary()) or a mapping")
+        raise ParameterError("expected a theme dictionary (analysis.load_dictionary()), a path to one, or a mapping "
+                             "theme → queries")
     out: dict[str, list[str]] = {}
     for e in entries:
         if lang is not None and e.lang not in (lang, "any"):
@@ -789,36 +847,35 @@ def theme_globs(dictionary: Any, *, lang: str | None = None, level: int = 1) -> 
     return out
 
 
-def topic_themes(top_terms_df: pd.DataFrame, dictionary_terms: Mapping[str, Iterable[str]] | Any, *,
-                 delimiter: str = "_", lang: str | None = None) -> pd.DataFrame:
+def topic_themes(terms: pd.DataFrame, dictionary: Any, *, lang: str | None = None, level: int = 1,
+                 delimiter: str = "_") -> pd.DataFrame:
     """Which themes of a theme dictionary each topic's top terms hit.
 
-    ``dictionary_terms`` maps a theme to lemma globs (``fnmatch``: ``*`` any run, ``?`` one
-    character; matched case-insensitively), or is a dictionary of :mod:`analysis.themes`
-    (converted with :func:`theme_globs` for ``lang``, top-level themes). A top term hits a
-    pattern when the whole term matches (a pattern with spaces, ``"public opinion"``, matches the
-    phrase term ``public_opinion``; a Chinese pattern 网络安全 matches the phrase term
-    ``网络_安全``), or — for a phrase term — when one of its parts matches a one-word pattern.
-    This compares top terms only, so a topic "hits" a theme when its most probable terms are
-    theme vocabulary; it does not count theme words in the text (that is analysis.themes). Returns one row per (topic, theme) with at least one hit: ``topic``, ``theme``,
-    ``n_hits`` (top terms hit), ``weight`` (sum of their φ), ``terms`` (hit terms, by rank,
-    joined with ", "); sorted by topic, then weight descending.
+    ``terms`` is a :func:`top_terms` table; ``dictionary`` maps a theme to queries of the query
+    language (``cyber*``, ``public opinion``, ``lemma:secur*|secur*``; matched case-insensitively),
+    or is a theme dictionary (a :class:`analysis.Dictionary` or its path; its entries of ``lang``
+    at ``level``, :func:`theme_queries`). A top term is a lemma string, so constraints on the
+    form or the lemma apply to it and any other constraint (``upos:``, ``head(...)``) never
+    holds. A top term hits a query when the query's words match the term's parts (joined by
+    ``delimiter``) one to one, when a one-word query matches one part of a phrase term, or when
+    a literal one-word query spells the concatenated parts (a Chinese 网络安全 hits the phrase
+    term ``网络_安全``). This compares top terms only, so a topic "hits" a theme when its most
+    probable terms are theme vocabulary; it does not count theme words in the text (that is
+    :func:`analysis.theme_rates`). Returns one row per (topic, theme) with at least one hit:
+    ``topic``, ``theme``, ``n_hits`` (top terms hit), ``weight`` (sum of their φ), ``terms``
+    (hit terms, by rank, joined with ", "); sorted by topic, then weight descending.
     """
     need = {"topic", "term", "weight"}
-    if not need <= set(top_terms_df.columns):
+    if not isinstance(terms, pd.DataFrame) or not need <= set(terms.columns):
         raise TopicModelError("topic_themes needs a top_terms(model) table (columns topic, term, weight)")
-    if not isinstance(dictionary_terms, Mapping):
-        if hasattr(dictionary_terms, "entries"):
-            dictionary_terms = theme_globs(dictionary_terms, lang=lang)
-        else:
-            raise TopicModelError("dictionary_terms must map a theme to a list of lemma globs")
-    df = top_terms_df.sort_values(["topic", "rank"] if "rank" in top_terms_df.columns else ["topic"], kind="stable")
+    queries = dictionary if isinstance(dictionary, Mapping) else theme_queries(dictionary, lang=lang, level=level)
+    matchers = {theme: [_term_matcher(q) for q in as_list(qs)] for theme, qs in queries.items()}
+    ranked = terms.sort_values(["topic", "rank"] if "rank" in terms.columns else ["topic"], kind="stable")
     rows = []
-    for topic, grp in df.groupby("topic", sort=True):
-        for theme, patterns in dictionary_terms.items():
-            patterns = [patterns] if isinstance(patterns, str) else list(patterns)
-            hits = [(t, w) for t, w in zip(grp["term"], grp["weight"])
-                    if any(_glob_hit(str(t), p, delimiter) for p in patterns)]
+    for topic, grp in ranked.groupby("topic", sort=True):
+        for theme, hits_fns in matchers.items():
+            hits = [(t, w) for t, w in zip(grp["term"].astype(str), grp["weight"])
+                    if any(fn(t, delimiter) for fn in hits_fns)]
             if hits:
                 rows.append({"topic": int(topic), "theme": theme, "n_hits": len(hits),
                              "weight": float(sum(w for _, w in hits)), "terms": ", ".join(t for t, _ in hits)})
@@ -833,9 +890,9 @@ def _default_labels_path():
 def load_topic_labels(path: str | Path | None = None) -> list[dict[str, Any]]:
     """Read the editable topic-label file (default: the package's ``data/topic_labels.yaml``).
 
-    The file holds a list ``models`` of entries ``{k, seed, unit?, lang?, labels: {topic: label}}``;
-    an entry applies to the model fitted with that k and seed (and, when given, unit kind and
-    language). Returns the entries, validated.
+    The file holds a list ``models`` of entries ``{k, seed, segment?, lang?, labels: {topic: label}}``;
+    an entry applies to the model fitted with that k and seed (and, when given, on units of that
+    ``segment`` and language). Returns the entries, validated.
     """
     import yaml
 
@@ -858,37 +915,37 @@ def load_topic_labels(path: str | Path | None = None) -> list[dict[str, Any]]:
         if not isinstance(e, dict) or "k" not in e or "seed" not in e or not isinstance(e.get("labels"), dict):
             raise TopicModelError(f"topic labels file: entry {i + 1} needs k, seed and a labels mapping "
                                   "(topic number → label)")
+        unknown = set(e) - {"k", "seed", "segment", "lang", "labels"}
+        if unknown:
+            raise TopicModelError(f"topic labels file: entry {i + 1} has unknown key(s) {', '.join(sorted(unknown))}; "
+                                  "an entry has k, seed, segment, lang and labels")
         try:
             labels = {int(t): str(lbl) for t, lbl in e["labels"].items()}
         except (TypeError, ValueError) as exc:
             raise TopicModelError(f"topic labels file: entry {i + 1} has a non-numeric topic id") from exc
-        out.append({"k": int(e["k"]), "seed": int(e["seed"]), "unit": e.get("unit"), "lang": e.get("lang"),
+        out.append({"k": int(e["k"]), "seed": int(e["seed"]), "segment": e.get("segment"), "lang": e.get("lang"),
                     "labels": labels})
     return out
 
 
 def topic_labels(model: TopicModel, entries: Sequence[Mapping[str, Any]] | None = None, *,
-                 unit: str | None = None, lang: str | None = None, n_terms: int = 3) -> pd.DataFrame:
-    """A label for each topic: from the label file when an entry matches the model, else the
-    top ``n_terms`` terms joined with " / ". Columns ``topic``, ``label``, ``source``
-    (``"file"`` or ``"top terms"``). ``entries`` default to :func:`load_topic_labels`."""
+                 segment: str | None = None, lang: str | None = None, top: int = 3) -> pd.DataFrame:
+    """A label for each topic: from the label file when an entry matches the model (its k and seed,
+    and the ``segment`` and ``lang`` of its units when the entry names them), else the ``top``
+    most probable terms joined with " / ". Columns ``topic``, ``label``, ``source`` (``"file"`` or
+    ``"top terms"``). ``entries`` default to :func:`load_topic_labels`."""
     model._check_fitted()
     entries = load_topic_labels() if entries is None else entries
     chosen: Mapping[int, str] = {}
     for e in entries:
         if int(e["k"]) != int(model.k) or int(e["seed"]) != int(model.seed):
             continue
-        if e.get("unit") not in (None, unit) or e.get("lang") not in (None, lang):
+        if e.get("segment") not in (None, segment) or e.get("lang") not in (None, lang):
             continue
         chosen = e["labels"]
         break
-    words = model.topic_words(n_terms)
-    rows = []
-    for t in range(model.k):
-        if t in chosen:
-            rows.append((t, chosen[t], "file"))
-        else:
-            rows.append((t, " / ".join(words[t]), "top terms"))
+    words = model.topic_terms(top)
+    rows = [(t, chosen[t], "file") if t in chosen else (t, " / ".join(words[t]), "top terms") for t in range(model.k)]
     return pd.DataFrame(rows, columns=["topic", "label", "source"])
 
 

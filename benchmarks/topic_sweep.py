@@ -48,10 +48,10 @@ def _cpu() -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", action="store_true", help="use a generated corpus of the seed's size")
-    ap.add_argument("--lang", default="en")
+    ap.add_argument("--lang", default="en", help="the language of the units (default en)")
     ap.add_argument("--passes", type=int, default=10)
     ap.add_argument("--iterations", type=int, default=50)
-    ap.add_argument("--n-jobs", type=int, default=1, help="worker processes for the sweep (default 1)")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes for the sweep (default 1)")
     args = ap.parse_args(argv)
 
     from analysis import topics as tp
@@ -68,14 +68,14 @@ def main(argv=None) -> int:
         t_tok = time.perf_counter() - t0
         print(f"load Tokens: {len(tokens)} words in {t_tok:.1f} s")
         t0 = time.perf_counter()
-        units = tp.topic_units(tokens, "paragraph", lang=args.lang)
+        units = tp.topic_units(tokens, segment="paragraph", lang=args.lang)
         source = f"seed corpus, lang={args.lang}"
     t_units = time.perf_counter() - t0
     print(f"units: {len(units)} paragraphs, {int(units['n_terms'].sum())} terms ({source}) in {t_units:.2f} s")
 
     t0, c0 = time.perf_counter(), _cpu()
     table = tp.sweep(units, ks=range(3, 16), seeds=(1, 2, 3), passes=args.passes, iterations=args.iterations,
-                     n_jobs=args.n_jobs)
+                     workers=args.workers)
     t_sweep, c_sweep = time.perf_counter() - t0, _cpu() - c0
     k = tp.choose_k(table)
     with pd.option_context("display.width", 200, "display.max_rows", None):
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     why = ("no K reached stability 0.5: highest mean c_npmi over all Ks" if fallback
            else "highest mean c_npmi among Ks with stability >= 0.5")
     print(f"chosen K = {k} (seed {tp.best_seed(table, k)}): {why}")
-    print(f"sweep K 3..15 x seeds 1,2,3 ({len(table)} models, passes={args.passes}, n_jobs={args.n_jobs}): "
+    print(f"sweep K 3..15 x seeds 1,2,3 ({len(table)} models, passes={args.passes}, workers={args.workers}): "
           f"{t_sweep:.1f} s wall, {c_sweep:.1f} s CPU, load average {os.getloadavg()[0]:.1f} "
           f"({'OK' if t_sweep < 120 else 'OVER'} the 120 s target)")
     return 0

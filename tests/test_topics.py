@@ -16,7 +16,7 @@ from gensim.corpora import Dictionary
 from analysis.cli import _common as cli_common
 from analysis import topics as tp
 from analysis.conllu import Sentence, Word
-from analysis.errors import TifaError
+from analysis.errors import EmptySelectionError, ParameterError, QueryError, TifaError, TopicModelError
 from analysis.tokens import tokens_from_conllu, tokens_from_sentences
 
 PLANTED = [
@@ -110,12 +110,16 @@ def test_units_document_window_and_custom_stopwords():
     doc = tp.topic_units(tokens, "document", stopwords=["media"])
     assert list(doc["unit_id"]) == ["a"]
     assert doc["terms"][0] == ["party", "guide", "public", "opinion", "new", "say", "public", "opinion", "matter"]
-    win = tp.topic_units(tokens, "window", window=3)
+    win = tp.topic_units(tokens, "window", sentences=3)
     assert list(win["unit_id"]) == ["a-w1", "a-w2"]
     assert win["terms"].tolist() == [["party", "guide", "public", "opinion", "media", "public", "opinion", "matter"],
                                      ["media"]]
-    keep_case = tp.topic_units(tokens, lowercase=False, stopwords={})
+    keep_case = tp.topic_units(tokens, case_sensitive=True, stopwords={})
     assert keep_case["terms"][1][0] == "public" and "new" in keep_case["terms"][0]
+    sent = tp.topic_units(tokens, "sentence")
+    assert list(sent["unit_id"]) == ["a-s1", "a-s2", "a-s3", "a-s4"]
+    assert sent["terms"].tolist() == [["party", "guide", "public", "opinion"], ["media"], ["public", "opinion", "matter"],
+                                      ["media"]]
 
 
 def test_units_phrases_join_collocations_deterministically():
@@ -128,16 +132,48 @@ def test_units_phrases_join_collocations_deterministically():
 
 def test_units_validation_errors():
     tokens = tokens_from_conllu(CONLLU, doc_id="a", lang="en", voice="official")
-    with pytest.raises(tp.TopicModelError, match="unknown unit"):
-        tp.topic_units(tokens, "sentence")
-    with pytest.raises(tp.TopicModelError, match="window"):
-        tp.topic_units(tokens, "window", window=0)
-    with pytest.raises(tp.TopicModelError, match="no words left"):
+    with pytest.raises(ParameterError, match="segment"):
+        tp.topic_units(tokens, "chapter")
+    with pytest.raises(ParameterError, match="sentences"):
+        tp.topic_units(tokens, "window", sentences=0)
+    with pytest.raises(EmptySelectionError):
         tp.topic_units(tokens, lang="zh")
-    with pytest.raises(tp.TopicModelError, match="no unit has a content term"):
+    with pytest.raises(EmptySelectionError, match="no unit has a term"):
         tp.topic_units(tokens, upos=["INTJ"])
-    with pytest.raises(TifaError, match="Tokens"):
+    with pytest.raises(QueryError, match="no such column"):
+        tp.topic_units(tokens, source="blog")
+    with pytest.raises(QueryError, match="Tokens"):
         tp.topic_units(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ParameterError, match="phrase_threshold"):
+        tp.topic_units(tokens, phrases=True, phrase_threshold=0)
+
+
+def test_units_filter_on_a_corpus_own_column_without_voice():
+    """A corpus with its own metadata (``source``, no ``voice``): filters and metadata columns follow it."""
+    blog = tokens_from_conllu(CONLLU, doc_id="a", lang="en", source="blog")
+    news = tokens_from_conllu(CONLLU.replace("a-p", "b-p"), doc_id="b", lang="en", source="news")
+    tokens = pd.concat([blog, news], ignore_index=True).drop(columns=["voice", "kind", "outlet", "date", "title"])
+    assert "voice" not in tokens.columns
+    units = tp.topic_units(tokens, source="news")
+    assert list(units["unit_id"]) == ["b-p1", "b-p2"] and set(units["source"]) == {"news"}
+    assert "voice" not in units.columns
+    both = tp.topic_units(tokens, source=["blog", "news"])
+    assert list(both["unit_id"]) == ["a-p1", "a-p2", "b-p1", "b-p2"]
+    assert both["terms"].tolist()[:2] == units["terms"].tolist()
+    with pytest.raises(EmptySelectionError):
+        tp.topic_units(tokens, source="radio")
+
+
+def test_units_count_words_with_the_shared_definition():
+    """n_words is analysis.is_word: no PUNCT, no SYM, no form made only of punctuation or symbols."""
+    from analysis import is_word
+
+    conllu = ("1\tSecurity\tsecurity\tNOUN\t_\t_\t0\troot\t_\t_\n2\t%\t%\tNOUN\t_\t_\t1\tdep\t_\t_\n"
+              "3\t$\t$\tSYM\t_\t_\t1\tdep\t_\t_\n4\t.\t.\tPUNCT\t_\t_\t1\tpunct\t_\t_\n")
+    tokens = tokens_from_conllu(conllu, doc_id="a", lang="en", voice="official")
+    units = tp.topic_units(tokens)
+    assert units["n_words"].tolist() == [int(is_word(tokens).sum())] == [1]
+    assert units["terms"].tolist() == [["security"]]  # "%" is not a word, so not a term either
 
 
 # --- the estimator ---------------------------------------------------------------------------
@@ -148,7 +184,7 @@ def test_fit_recovers_planted_topics(planted):
     assert model.topics_.shape == (3, len(model.dictionary_))
     assert np.allclose(model.topics_.sum(axis=1), 1.0)
     assert np.allclose(model.doc_topic_.sum(axis=1), 1.0)
-    words = model.topic_words(8)
+    words = model.topic_terms(8)
     # every planted topic is found: best-match Jaccard of the 8 top terms is 1 for each
     assert tp.topic_stability(words, PLANTED) == pytest.approx(1.0)
     # and every paragraph's dominant topic is its planted topic (up to relabelling)
@@ -185,25 +221,48 @@ def test_transform_is_deterministic_and_order_free(planted):
 
 def test_fit_validation_errors(planted):
     units = planted[2]
-    with pytest.raises(tp.TopicModelError, match="k must be"):
+    with pytest.raises(ParameterError, match="k must be"):
         tp.TopicModel(k=1).fit(units)
-    with pytest.raises(tp.TopicModelError, match="k must be"):
+    with pytest.raises(ParameterError, match="k must be"):
         tp.TopicModel(k=2.5).fit(units)
-    with pytest.raises(tp.TopicModelError, match="empty"):
+    with pytest.raises(TopicModelError, match="empty"):
         tp.TopicModel(k=2).fit(units.iloc[:0])
-    with pytest.raises(tp.TopicModelError, match="no term survives"):
+    with pytest.raises(TopicModelError, match="no term survives"):
         tp.TopicModel(k=2, no_below=1000).fit(units)
-    with pytest.raises(tp.TopicModelError, match="no_above"):
+    with pytest.raises(ParameterError, match="no_above"):
         tp.TopicModel(k=2, no_above=0).fit(units)
-    with pytest.raises(tp.TopicModelError, match="alpha"):
-        tp.TopicModel(k=2, alpha="flat").fit(units)
-    with pytest.raises(tp.TopicModelError, match="not fitted"):
+    with pytest.raises(ParameterError, match="doc_topic_prior"):
+        tp.TopicModel(k=2, doc_topic_prior="flat").fit(units)
+    with pytest.raises(ParameterError, match="topic_word_prior"):
+        tp.TopicModel(k=2, topic_word_prior=-1.0).fit(units)
+    with pytest.raises(ParameterError, match="top"):
+        tp.TopicModel(k=2, top=0).fit(units)
+    with pytest.raises(TopicModelError, match="not fitted"):
         tp.TopicModel(k=2).transform(units)
     with pytest.raises(TifaError, match="terms"):
         tp.TopicModel(k=2).fit(pd.DataFrame({"unit_id": ["x"]}))
 
 
 # --- outputs ---------------------------------------------------------------------------------
+
+def test_priors_reach_gensim_under_scikit_learn_names(planted):
+    units = planted[2]
+    m = tp.TopicModel(k=3, seed=1, passes=2, no_above=0.9, doc_topic_prior=0.2, topic_word_prior=0.05).fit(units)
+    assert np.allclose(m.model_.alpha, 0.2) and np.allclose(m.model_.eta, 0.05)
+    assert set(m.get_params()) == {"k", "seed", "passes", "iterations", "doc_topic_prior", "topic_word_prior",
+                                   "no_below", "no_above", "keep_n", "chunksize", "top"}
+
+
+def test_topic_terms_lists_and_top_terms_table_agree(planted):
+    model = planted[3]
+    lists = model.topic_terms(4)
+    assert len(lists) == 3 and all(len(t) == 4 for t in lists)
+    assert model.topic_terms() == model.topic_terms(model.top)
+    tt = tp.top_terms(model, top=4)
+    assert [list(g["term"]) for _, g in tt.groupby("topic")] == lists
+    with pytest.raises(ParameterError, match="top"):
+        tp.top_terms(model, top=0)
+
 
 def test_top_terms_table(planted):
     model = planted[3]
@@ -238,8 +297,38 @@ def test_topic_prevalence_is_length_weighted_mean():
     assert prev[("official", 0)] == pytest.approx(29 / 40)
     assert prev[("official", 1)] == pytest.approx(11 / 40)
     assert prev[("framing", 0)] == pytest.approx(0.5)
-    with pytest.raises(tp.TopicModelError, match="missing"):
+    with pytest.raises(TopicModelError, match="missing"):
         tp.topic_prevalence(dt.drop(columns=["n_terms"]))
+    with pytest.raises(QueryError, match="source"):
+        tp.topic_prevalence(dt, by="source")
+    # no grouping: one group, the whole table
+    overall = tp.topic_prevalence(dt, by=None)
+    assert list(overall.columns) == ["topic", "prevalence", "n_units", "n_terms"]
+    assert overall["prevalence"].tolist() == pytest.approx([(27 + 2 + 2) / 44, (3 + 8 + 2) / 44])
+
+
+def test_topic_prevalence_by_a_corpus_own_column_and_several_columns():
+    dt = pd.DataFrame({
+        "unit_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
+        "source": ["news", "news", "blog", "blog", "news", "news"],
+        "year": [2014, 2014, 2014, 2014, 2015, 2015],
+        "topic": [0, 1, 0, 1, 0, 1],
+        "share": [0.9, 0.1, 0.2, 0.8, 0.5, 0.5],
+        "n_terms": [30, 30, 10, 10, 10, 10],
+    })
+    prev = tp.topic_prevalence(dt, by="source")
+    assert list(prev.columns) == ["source", "topic", "prevalence", "n_units", "n_terms"]
+    got = prev.set_index(["source", "topic"])["prevalence"]
+    assert got[("news", 0)] == pytest.approx((30 * 0.9 + 10 * 0.5) / 40)
+    assert got[("blog", 1)] == pytest.approx(0.8)
+    assert prev.groupby("source")["prevalence"].sum().tolist() == pytest.approx([1.0, 1.0])
+    two = tp.topic_prevalence(dt, by=["source", "year"])
+    assert list(two.columns[:2]) == ["source", "year"] and len(two) == 6
+    assert two.set_index(["source", "year", "topic"]).loc[("news", 2015, 0), "n_units"] == 1
+    # a unit without a value in the `by` column belongs to no group
+    unknown = pd.concat([dt, pd.DataFrame({"unit_id": ["u4", "u4"], "source": [None, None], "year": [2015, 2015],
+                                           "topic": [0, 1], "share": [1.0, 0.0], "n_terms": [100, 100]})])
+    pd.testing.assert_frame_equal(tp.topic_prevalence(unknown, by="source"), prev)
 
 
 # --- coherence: hand computations ------------------------------------------------------------
@@ -267,9 +356,9 @@ def test_c_npmi_by_hand():
     ab, ac, bc = npmi(2 / 5, 3 / 5, 3 / 5), npmi(2 / 5, 3 / 5, 3 / 5), npmi(1 / 5, 3 / 5, 3 / 5)
     got = tp.topic_coherence([["a", "b"], ["a", "b", "c"]], TEXTS, d, "c_npmi")
     assert got == [pytest.approx(ab), pytest.approx((ab + ac + bc) / 3)]
-    with pytest.raises(tp.TopicModelError, match="not in the dictionary"):
+    with pytest.raises(TopicModelError, match="not in the dictionary"):
         tp.topic_coherence([["a", "zzz"]], TEXTS, d, "c_npmi")
-    with pytest.raises(tp.TopicModelError, match="unknown coherence"):
+    with pytest.raises(ParameterError, match="measure"):
         tp.topic_coherence([["a", "b"]], TEXTS, d, "c_uci")
 
 
@@ -295,29 +384,54 @@ def test_jaccard_and_stability_by_hand():
     assert tp.topic_stability(a2, b2) == pytest.approx(best)
 
 
+def test_topic_stability_of_top_terms_tables_and_models(planted):
+    """Two fitted models, or two top_terms tables, compare like their lists of top terms."""
+    units, m1 = planted[2], planted[3]
+    m2 = tp.TopicModel(k=3, seed=2, passes=8, no_above=0.9).fit(units)
+    expected = tp.topic_stability(m1.topic_terms(), m2.topic_terms())
+    assert tp.topic_stability(tp.top_terms(m1), tp.top_terms(m2)) == pytest.approx(expected)
+    assert tp.topic_stability(m1, m2) == pytest.approx(expected)
+    assert tp.topic_stability(m1, tp.top_terms(m2)) == pytest.approx(expected)
+    assert tp.topic_stability(m1, m1) == 1.0
+    # a hand-made table, rows out of rank order: the ranks, not the row order, make the lists
+    table = pd.DataFrame({"topic": [0, 0, 1, 1], "rank": [2, 1, 1, 2], "term": ["b", "a", "c", "d"]})
+    assert tp.topic_stability(table, [["a", "b"], ["c", "x"]]) == pytest.approx((1 + 1 / 3) / 2)
+    with pytest.raises(ParameterError):
+        tp.topic_stability("abc", [["a"]])
+    with pytest.raises(ParameterError, match="topic and term"):
+        tp.topic_stability(pd.DataFrame({"x": [1]}), [["a"]])
+    with pytest.raises(EmptySelectionError):
+        tp.topic_stability([], [["a"]])
+
+
 # --- sweep and the choice of K ---------------------------------------------------------------
 
 def test_sweep_table_matches_direct_computation(planted):
     from gensim.models.coherencemodel import CoherenceModel
 
     units = planted[2]
-    table, models = tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9, return_models=True)
+    table, models = tp.sweep(units, ks=[2, 3], seeds=[1, 2], top=6, passes=4, no_above=0.9, return_models=True)
     assert list(table.columns) == ["k", "seed", "c_v", "c_npmi", "u_mass", "stability", "stability_seed"]
     assert table[["k", "seed"]].values.tolist() == [[2, 1], [2, 2], [3, 1], [3, 2]]
     # each model's coherence equals gensim's CoherenceModel run on that model alone
     m = models[(3, 2)]
     for measure in ("c_v", "c_npmi", "u_mass"):
         kw = {"corpus": m.corpus_} if measure == "u_mass" else {"texts": m.texts_}
-        cm = CoherenceModel(topics=m.topic_words(6), dictionary=m.dictionary_, coherence=measure, topn=6,
+        cm = CoherenceModel(topics=m.topic_terms(6), dictionary=m.dictionary_, coherence=measure, topn=6,
                             processes=1, **kw)
         assert table.loc[3, measure] == pytest.approx(cm.get_coherence())
-    stab = tp.topic_stability(models[(3, 1)].topic_words(6), models[(3, 2)].topic_words(6))
+    stab = tp.topic_stability(models[(3, 1)].topic_terms(6), models[(3, 2)].topic_terms(6))
+    assert models[(3, 1)].top == 6 and tp.topic_stability(models[(3, 1)], models[(3, 2)]) == pytest.approx(stab)
     assert table.loc[2, "stability"] == pytest.approx(stab)
     assert tp.choose_k(table) in (2, 3)
     # same table again, and with the models fitted in two worker processes
-    assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], topn=6, passes=4, no_above=0.9, n_jobs=2))
-    with pytest.raises(tp.TopicModelError, match="n_jobs"):
-        tp.sweep(units, ks=[2], seeds=[1], n_jobs=0)
+    assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], top=6, passes=4, no_above=0.9, workers=2))
+    with pytest.raises(ParameterError, match="workers"):
+        tp.sweep(units, ks=[2], seeds=[1], workers=0)
+    with pytest.raises(ParameterError, match="k must be"):
+        tp.sweep(units, ks=[1, 2], seeds=[1])
+    with pytest.raises(ParameterError, match="measure"):
+        tp.sweep(units, ks=[2], seeds=[1], measures=["c_uci"])
 
 
 def test_choose_k_rule():
@@ -337,13 +451,17 @@ def test_choose_k_rule():
     assert sel["chosen"].tolist() == [False, True, False, False] and not sel["fallback"].any()
     assert tp.k_selection(table, min_stability=0.95)["fallback"].all()
     assert tp.best_seed(table.assign(c_npmi=[0.1, 0.2, 0, 0, 0, 0, 0, 0]), 3) == 2
-    with pytest.raises(tp.TopicModelError):
+    with pytest.raises(TopicModelError):
         tp.choose_k(table.drop(columns=["stability"]))
+    with pytest.raises(ParameterError, match="measure"):
+        tp.choose_k(table, measure="c_uci")
+    with pytest.raises(ParameterError, match="min_stability"):
+        tp.choose_k(table, min_stability=2)
 
 
 # --- themes, labels, pyLDAvis data -----------------------------------------------------------
 
-def test_topic_themes_glob_matching():
+def test_topic_themes_match_with_the_query_language():
     tt = pd.DataFrame({"topic": [0, 0, 0, 1, 1], "rank": [1, 2, 3, 1, 2],
                        "term": ["cyberspace", "public_opinion", "party", "media", "Internet"],
                        "weight": [0.3, 0.2, 0.1, 0.4, 0.1]})
@@ -355,6 +473,16 @@ def test_topic_themes_glob_matching():
                    (0, "public"): (1, 0.2, "public_opinion"), (1, "cyber"): (1, 0.1, "Internet")}
     zh = pd.DataFrame({"topic": [0, 0], "rank": [1, 2], "term": ["网络_安全", "媒体"], "weight": [0.5, 0.2]})
     assert tp.topic_themes(zh, {"security": ["网络安全"], "x": ["安全"]})["theme"].tolist() == ["security", "x"]
+    # the query language's own syntax: alternatives, lemma:, regular expressions, escaped wildcards;
+    # constraints a term string cannot meet (a part of speech) never hold
+    q = pd.DataFrame({"topic": [0, 0, 0, 0], "rank": [1, 2, 3, 4], "term": ["security", "secure", "a*b", "axb"],
+                      "weight": [0.4, 0.3, 0.2, 0.1]})
+    out = tp.topic_themes(q, {"alt": ["lemma:securi*|secure"], "rx": ["/secur(e|ity)/"], "star": ["a\\*b"],
+                              "glob": ["a?b"], "pos": ["secur*&upos:NOUN"]})
+    got = dict(zip(out["theme"], out["terms"]))
+    assert got == {"alt": "security, secure", "rx": "security, secure", "star": "a*b", "glob": "a*b, axb"}
+    with pytest.raises(QueryError):
+        tp.topic_themes(q, {"bad": ["/unclosed"]})
 
 
 def test_topic_themes_accepts_a_theme_dictionary():
@@ -370,7 +498,8 @@ def test_topic_themes_accepts_a_theme_dictionary():
         entries = (Entry("security/cyber", "en", "cyber*"), Entry("security/cyber", "zh", "网络安全"),
                    Entry("media", "any", "media"))
 
-    assert tp.theme_globs(Dict(), lang="en") == {"security": ["cyber*"], "media": ["media"]}
+    assert tp.theme_queries(Dict(), lang="en") == {"security": ["cyber*"], "media": ["media"]}
+    assert tp.theme_queries(Dict(), lang="zh", level=2) == {"security/cyber": ["网络安全"], "media": ["media"]}
     tt = pd.DataFrame({"topic": [0, 1], "rank": [1, 1], "term": ["cyberspace", "media"], "weight": [0.3, 0.2]})
     assert tp.topic_themes(tt, Dict(), lang="en")["theme"].tolist() == ["security", "media"]
 
@@ -378,7 +507,7 @@ def test_topic_themes_accepts_a_theme_dictionary():
 def test_topic_labels_file_and_default(planted, tmp_path):
     model = planted[3]
     default = tp.topic_labels(model, [])
-    words = model.topic_words(3)
+    words = model.topic_terms(3)
     assert default["label"].tolist() == [" / ".join(w) for w in words]
     path = tmp_path / "labels.yaml"
     path.write_text("models:\n  - k: 3\n    seed: 1\n    labels:\n      1: ideology\n", encoding="utf-8")
@@ -388,10 +517,16 @@ def test_topic_labels_file_and_default(planted, tmp_path):
     assert lab.loc[0, "source"] == "top terms"
     assert tp.topic_labels(model, [{**entries[0], "seed": 9}])["source"].eq("top terms").all()
     shipped = tp.load_topic_labels()  # the shipped file parses: the paper's model, labelled
-    assert [(e["k"], e["seed"], e["unit"], e["lang"]) for e in shipped] == [(6, 3, "paragraph", "en")]
+    assert [(e["k"], e["seed"], e["segment"], e["lang"]) for e in shipped] == [(6, 3, "paragraph", "en")]
+    assert tp.topic_labels(model, [{**entries[0], "segment": "document"}], segment="paragraph")["source"].eq(
+        "top terms").all()
+    assert tp.topic_labels(model, [], top=1)["label"].tolist() == [w[0] for w in words]
     assert all(len(label) <= 28 for label in shipped[0]["labels"].values())  # fits a panel title
     path.write_text("models:\n  - k: 3\n", encoding="utf-8")
-    with pytest.raises(tp.TopicModelError, match="entry 1"):
+    with pytest.raises(TopicModelError, match="entry 1"):
+        tp.load_topic_labels(path)
+    path.write_text("models:\n  - k: 3\n    seed: 1\n    unit: paragraph\n    labels: {1: x}\n", encoding="utf-8")
+    with pytest.raises(TopicModelError, match="unknown key"):
         tp.load_topic_labels(path)
 
 
@@ -412,11 +547,12 @@ def test_chinese_units_and_topics():
     assert set(units["lang"]) == {"zh"}
     assert all(t in PLANTED_ZH[0] + PLANTED_ZH[1] for terms in units["terms"] for t in terms)  # 的 and 。 dropped
     model = tp.TopicModel(k=2, seed=5, passes=8, no_above=0.9).fit(units)
-    assert tp.topic_stability(model.topic_words(6), PLANTED_ZH) == pytest.approx(1.0)
-    # zh stopwords apply and nothing is lower-cased in zh
+    assert tp.topic_stability(model.topic_terms(6), PLANTED_ZH) == pytest.approx(1.0)
+    # zh stopwords apply; case_sensitive is the one case switch, in every language
     zh = tokens_from_conllu("1\t是\t是\tVERB\t_\t_\t0\troot\t_\t_\n2\tAPP\tAPP\tNOUN\t_\t_\t1\tobj\t_\t_",
                             doc_id="z", lang="zh", voice="original")
-    assert tp.topic_units(zh)["terms"].tolist() == [["APP"]]
+    assert tp.topic_units(zh)["terms"].tolist() == [["app"]]
+    assert tp.topic_units(zh, case_sensitive=True)["terms"].tolist() == [["APP"]]
 
 
 # --- plots and CLI -------------------------------------------------------------------------
@@ -435,6 +571,20 @@ def test_plots_return_figures(planted):
             plot_topic_prevalence(tp.topic_prevalence(tp.doc_topics(model, units)))]
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[0].axes) == 4
+    # any grouping column, and several: the bars are the prevalences of the table
+    shares = tp.doc_topics(model, units).assign(source=lambda d: np.where(d["doc_id"] < "d2", "blog", "news"))
+    prev = tp.topic_prevalence(shares, by="source")
+    fig = plot_topic_prevalence(prev, by="source")
+    ax = fig.axes[0]
+    assert ax.get_legend().get_title().get_text() == "source"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["blog", "news"]
+    widths = sorted(round(p.get_width(), 9) for p in ax.patches)
+    assert widths == sorted(prev["prevalence"].round(9).tolist())
+    figs.append(fig)
+    figs.append(plot_topic_prevalence(tp.topic_prevalence(shares, by=["source", "voice"]), by=["source", "voice"]))
+    assert len(figs[-1].axes[0].patches) == 4 * 3
+    with pytest.raises(QueryError):
+        plot_topic_prevalence(prev, by="voice")
     for f in figs:
         plt.close(f)
 
@@ -453,20 +603,39 @@ def test_cli_topics(planted, monkeypatch, capsys):
     assert table["prevalence"].sum() == pytest.approx(1.0, abs=1e-3)
     assert main(["topics", "--k", "1", "--seeds", "1"]) == 2
     assert "k must be" in capsys.readouterr().err
+    assert main(["topics", "--k", "2", "--seeds", "1", "--passes", "2", "--no-above", "0.9", "--show", "prevalence",
+                 "--where", "voice=official", "--format", "csv"]) == 0
+    prev = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(prev.columns) == ["voice", "topic", "prevalence", "n_units", "n_terms", "label"]
+    assert set(prev["voice"]) == {"official"}
+    assert main(["topics", "--k", "2", "--seeds", "1", "--passes", "2", "--no-above", "0.9", "--show", "prevalence",
+                 "--by", "doc_id", "--segment", "window", "--sentences", "3", "--format", "csv"]) == 0
+    assert set(pd.read_csv(io.StringIO(capsys.readouterr().out))["doc_id"]) == {f"d{i}" for i in range(5)}
 
 
-# --- the seed's four Chinese originals (committed annotations; skipped if absent) ------------
+@pytest.mark.parametrize("option,value", [("--k", "0"), ("--ks", "1-3"), ("--ks", "x"), ("--seeds", "-1"),
+                                          ("--sentences", "0"), ("--passes", "0"), ("--iterations", "x"),
+                                          ("--workers", "0"), ("--no-below", "-1"), ("--no-above", "-0.5"),
+                                          ("--top", "0")])
+def test_cli_topics_numeric_options_are_validated(option, value, capsys):
+    from analysis.cli import main
 
-@pytest.fixture(scope="module")
-def seed_tokens():
-    try:
-        import analysis
-        from analysis.tokens import load_tokens
+    with pytest.raises(SystemExit) as exc:
+        main(["topics", option, value])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and option in err
 
-        return load_tokens(analysis.load_corpus())
-    except (ImportError, AttributeError, TifaError) as exc:  # annotations not built in this checkout
-        pytest.skip(f"seed Tokens not available: {exc}")
 
+def test_cli_topics_no_above_beyond_one_is_one_line(planted, monkeypatch, capsys):
+    from analysis.cli import main
+
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: planted[0])
+    assert main(["topics", "--k", "2", "--seeds", "1", "--no-above", "1.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tifa: error: no_above") and err.count("\n") == 1
+
+
+# --- the seed's four Chinese originals (committed annotations: tests/conftest.py) -----------
 
 def test_seed_chinese_originals_separate_into_topics(seed_tokens):
     units = tp.topic_units(seed_tokens, lang="zh")

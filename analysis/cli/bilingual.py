@@ -1,11 +1,13 @@
 """`tifa parallel`, `tifa translations`, `tifa alignment-check`: the bilingual analysis in the shell.
 
-Each command mirrors one function of :mod:`analysis.bilingual`:
+Each command mirrors one function of :mod:`analysis.bilingual`, with the same option names:
 
-* ``tifa parallel QUERY [--lang zh|en]`` → :func:`~analysis.bilingual.parallel_kwic`
-* ``tifa translations TERM... [--top 5]`` → :func:`~analysis.bilingual.term_translations`
-  (``--precision``: :func:`~analysis.bilingual.translation_precision` against the hand-checked list)
-* ``tifa alignment-check`` → :func:`~analysis.bilingual.alignment_scores`
+* ``tifa parallel QUERY [--lang zh] [--window N] [--top N] [--measure dice|g2] [--within sentence|paragraph]``
+  → :func:`~analysis.bilingual.parallel_kwic`
+* ``tifa translations TERM... [--top 5] [--measure] [--within] [--source]`` →
+  :func:`~analysis.bilingual.term_translations` (``--precision``:
+  :func:`~analysis.bilingual.translation_precision` against the hand-checked list)
+* ``tifa alignment-check [--threshold 2.5] [--c C] [--s2 S2]`` → :func:`~analysis.bilingual.alignment_scores`
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import argparse
 from . import _common
 from ._common import add_format_option, print_table
 
+_MEASURES = ("dice", "g2")
+_WITHIN = ("sentence", "paragraph")
+
 
 def _add_corpus_option(p: argparse.ArgumentParser, *, tokens: bool = True) -> None:
     """--corpus, plus the shared options choosing the Tokens table when the command needs Tokens."""
     if tokens:
         _common.add_tokens_options(p)
-    if "--corpus" not in p._option_string_actions:
-        p.add_argument("--corpus", help="corpus directory or documents.jsonl (default: the seed corpus)")
+    _common.add_option(p, "--corpus", help="corpus directory or documents.jsonl (default: the seed corpus)")
 
 
 def _load_corpus(args: argparse.Namespace):
@@ -38,9 +42,8 @@ def _parallel(args: argparse.Namespace) -> int:
 
     corpus = _load_corpus(args)
     tokens = _load_tokens(args, corpus)
-    table = parallel_kwic(tokens, corpus, args.query, lang=args.lang, window=args.window,
-                          candidates=args.candidates, score=args.score, unit=args.unit,
-                          prefer_glossary=not args.no_glossary)
+    table = parallel_kwic(tokens, corpus, args.query, lang=args.lang, window=args.window, top=args.top,
+                          measure=args.measure, within=args.within, prefer_glossary=not args.no_glossary)
     if args.format == "text" and not args.full:
         table = table.drop(columns=["equivalent_dice", "equivalent_in_glossary"])
     print_table(table, args.format)
@@ -48,6 +51,8 @@ def _parallel(args: argparse.Namespace) -> int:
 
 
 def _translations(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from ..bilingual import (load_translation_gold, term_translations, translation_candidates,
                              translation_precision)
 
@@ -56,22 +61,20 @@ def _translations(args: argparse.Namespace) -> int:
     glossary = args.glossary or "default"
     if args.precision:
         gold = load_translation_gold(args.gold)
-        table = term_translations(tokens, corpus, list(gold), top=max(args.top, 3), score=args.score,
-                                  glossary=glossary, unit=args.unit)
+        table = term_translations(tokens, corpus, list(gold), top=max(args.top, 3), measure=args.measure,
+                                  glossary=glossary, within=args.within)
         print_table(translation_precision(table, gold, ks=(1, 3)), args.format)
         return 0
-    if args.source == "en":
-        frames = [translation_candidates(tokens, corpus, t, source="en", top=args.top, score=args.score,
-                                         glossary=glossary, unit=args.unit) for t in args.terms]
-        import pandas as pd
-
+    if args.source is not None:
+        frames = [translation_candidates(tokens, corpus, t, source=args.source, top=args.top, measure=args.measure,
+                                         glossary=glossary, within=args.within) for t in args.terms]
         table = pd.concat(frames, ignore_index=True)
     else:
         terms = args.terms or None
         if terms == ["all"]:
             terms = "all"
-        table = term_translations(tokens, corpus, terms, top=args.top, score=args.score, glossary=glossary,
-                                  unit=args.unit)
+        table = term_translations(tokens, corpus, terms, top=args.top, measure=args.measure, glossary=glossary,
+                                  within=args.within)
     print_table(table, args.format)
     return 0
 
@@ -94,13 +97,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "aligned paragraphs, with its aligned paragraph in the other language and the "
                                    "likely equivalent marked [[like this]].")
     p.add_argument("query", help="the query, e.g. 网络安全 or 'public opinion'")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the query (default: zh)")
-    p.add_argument("--window", type=int, default=8, help="context words on each side (default 8)")
-    p.add_argument("--candidates", type=int, default=20,
-                   help="how many top translation candidates may be the equivalent (default 20)")
-    p.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
-    p.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence",
-                   help="co-occurrence units for ranking equivalents: sentence beads (default) or paragraphs")
+    p.add_argument("--lang", default="zh", help="language of the query: one of the aligned pair's (default: zh)")
+    p.add_argument("--window", type=_common.window_value, default=8,
+                   help="context words on each side, N or LEFT,RIGHT (default 8)")
+    _common.add_top_option(p, default=20, what="top translation candidates tried as the equivalent")
+    p.add_argument("--measure", choices=_MEASURES, default="dice", help="ranking of candidates (default dice)")
+    p.add_argument("--within", choices=_WITHIN, default="sentence",
+                   help="co-occurrence units for ranking equivalents, and the bound of matches and context: "
+                        "sentence beads (default) or paragraphs")
     p.add_argument("--no-glossary", action="store_true",
                    help="rank equivalents by statistics only (default: glossary renderings first)")
     p.add_argument("--full", action="store_true", help="text format: also show the equivalent's score columns")
@@ -108,17 +112,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_format_option(p)
     p.set_defaults(func=_parallel)
 
-    t = sub.add_parser("translations", help="term-translation table: English candidates of Chinese terms",
-                       description="English candidates of Chinese TERMs from the aligned paragraph pairs, scored by "
-                                   "Dice and log-likelihood G² over the pairs, with the seed glossary's renderings "
-                                   "marked. No TERM: the glossary's terms; 'all': every Chinese content word in "
-                                   ">= 2 aligned pairs.")
-    t.add_argument("terms", nargs="*", metavar="TERM", help="Chinese term(s), e.g. 网络安全 话语权")
-    t.add_argument("--top", type=int, default=5, help="candidates per term (default 5)")
-    t.add_argument("--score", choices=("dice", "g2"), default="dice", help="ranking of candidates (default dice)")
-    t.add_argument("--source", choices=("zh", "en"), default="zh",
-                   help="language of the TERMs (en: Chinese candidates of English lemmas; default zh)")
-    t.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence",
+    t = sub.add_parser("translations", help="term-translation table: translation candidates of terms of the originals",
+                       description="Candidates in the translations of TERMs of the originals (queries, e.g. 网络安全, "
+                                   "治理*), from the aligned units, scored by Dice and log-likelihood G², with the seed "
+                                   "glossary's renderings marked. No TERM: the glossary's terms; 'all': every content "
+                                   "word of the originals in >= 2 aligned units.")
+    t.add_argument("terms", nargs="*", metavar="TERM", help="term(s), e.g. 网络安全 话语权")
+    _common.add_top_option(t, default=5, what="candidates per term")
+    t.add_argument("--measure", choices=_MEASURES, default="dice", help="ranking of candidates (default dice)")
+    t.add_argument("--source", help="language of the TERMs, one of the aligned pair's (e.g. en: candidates in the "
+                                    "originals of terms of the translations; default: the glossary table of terms "
+                                    "of the originals)")
+    t.add_argument("--within", choices=_WITHIN, default="sentence",
                    help="co-occurrence units: Gale–Church sentence beads (default) or paragraph pairs")
     t.add_argument("--glossary", help="glossary YAML file (default: the package's data/glossary.yaml)")
     t.add_argument("--precision", action="store_true",
@@ -129,11 +134,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(func=_translations)
 
     a = sub.add_parser("alignment-check", help="Gale–Church length check of every aligned paragraph pair",
-                       description="Gale & Church (1993) length-based score of every aligned zh–en paragraph pair; "
+                       description="Gale & Church (1993) length-based score of every aligned paragraph pair; "
                                    "pairs with |delta| above the threshold are flagged as likely misaligned.")
-    a.add_argument("--threshold", type=float, default=2.5, help="flag pairs with |delta| above this (default 2.5)")
-    a.add_argument("--c", type=float, default=None, help="English chars per Chinese char (default: estimated)")
-    a.add_argument("--s2", type=float, default=None, help="variance per Chinese char (default: estimated)")
+    a.add_argument("--threshold", type=_common.positive_float, default=2.5,
+                   help="flag pairs with |delta| above this (default 2.5)")
+    a.add_argument("--c", type=_common.positive_float, default=None,
+                   help="translation characters per original character (default: estimated)")
+    a.add_argument("--s2", type=_common.positive_float, default=None,
+                   help="variance per original character (default: estimated)")
     a.add_argument("--flagged", action="store_true", help="show only flagged pairs")
     _add_corpus_option(a, tokens=False)
     add_format_option(a)

@@ -2,7 +2,8 @@
 
 Mirrors :mod:`analysis.topics`: ``topic_units`` → ``sweep`` → ``choose_k`` / ``best_seed`` →
 ``top_terms`` + ``topic_labels`` (``--show topics``), the sweep table (``--show sweep``) or
-``topic_prevalence`` by voice (``--show prevalence``).
+``topic_prevalence`` by ``--by`` (``--show prevalence``). ``--where`` chooses the words
+(``--where lang=en``, ``--where voice=official,framing``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from . import _common
 from ._common import add_format_option, print_table
 
 
-def _int_range(text: str) -> list[int]:
-    """``3-15`` → 3..15; ``3,5,8`` → [3, 5, 8]; ``8`` → [8]."""
+def _whole_numbers(text: str, minimum: int) -> list[int]:
+    """``3-15`` → 3..15; ``3,5,8`` → [3, 5, 8]; ``8`` → [8]; every number >= ``minimum``."""
     out: list[int] = []
     try:
         for part in text.split(","):
@@ -26,42 +27,60 @@ def _int_range(text: str) -> list[int]:
             elif part:
                 out.append(int(part))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers like 3-15 or 1,2,3, not {text!r}") from None
-    if not out:
-        raise argparse.ArgumentTypeError(f"no numbers in {text!r}")
+        raise argparse.ArgumentTypeError(f"expected whole numbers like 3-15 or 1,2,3, not {text!r}") from None
+    if not out or min(out) < minimum:
+        raise argparse.ArgumentTypeError(f"expected whole numbers >= {minimum} like 3-15 or 1,2,3, not {text!r}")
     return out
 
 
+def topic_counts(text: str) -> list[int]:
+    """argparse type of ``--ks``: numbers of topics (>= 2), ``3-15`` or ``4,6,8``."""
+    return _whole_numbers(text, 2)
+
+
+def seed_list(text: str) -> list[int]:
+    """argparse type of ``--seeds``: seeds (>= 0), ``1,2,3`` or ``1-5``."""
+    return _whole_numbers(text, 0)
+
+
 def register(subparsers) -> None:
+    from ..topics import COHERENCE_MEASURES, SEGMENTS
+
     p = subparsers.add_parser(
         "topics", help="topic models (LDA): choose K by coherence and stability, print topics",
         description="Fit LDA topic models (gensim) for each K and seed, choose K by the rule of "
-                    "analysis.topics.choose_k (highest mean C_NPMI among Ks whose stability across "
-                    "seeds is ≥ 0.5; ties → smaller K) and print the chosen model's topics.")
+                    "analysis.choose_k (highest mean --measure among Ks whose stability across "
+                    "seeds is >= 0.5; ties → smaller K) and print the chosen model's topics.")
     _common.add_tokens_options(p)
+    _common.add_where_option(p)
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--k", type=int, help="fit this number of topics only (no K sweep)")
-    which.add_argument("--ks", type=_int_range, default=list(range(3, 16)),
+    which.add_argument("--k", type=_common.positive_int, help="fit this number of topics only (no K sweep)")
+    which.add_argument("--ks", type=topic_counts, default=list(range(3, 16)),
                        help="Ks to sweep, e.g. 3-15 (default) or 4,6,8")
-    p.add_argument("--seeds", type=_int_range, default=[1, 2, 3], help="seeds, e.g. 1,2,3 (default)")
-    p.add_argument("--unit", choices=("paragraph", "document", "window"), default="paragraph",
-                   help="what one topic-model document is (default: paragraph)")
-    p.add_argument("--window", type=int, default=5, help="sentences per unit with --unit window (default 5)")
-    _common.add_option(p, "--lang", default="en", help="language of the units (default: en; 'all' for every language)")
-    _common.add_option(p, "--voice", action="append", help="keep only this voice (repeatable)")
+    p.add_argument("--seeds", type=seed_list, default=[1, 2, 3], help="seeds, e.g. 1,2,3 (default)")
+    p.add_argument("--segment", choices=SEGMENTS, default="paragraph",
+                   help="what one topic-model unit is (default: paragraph)")
+    p.add_argument("--sentences", type=_common.positive_int, default=5,
+                   help="sentences per unit with --segment window (default 5)")
     p.add_argument("--phrases", action="store_true", help="join frequent collocations (public_opinion)")
-    p.add_argument("--passes", type=int, default=10, help="LDA passes over the units (default 10)")
-    p.add_argument("--iterations", type=int, default=50, help="LDA inference iterations (default 50)")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="worker processes for the sweep (results are identical to --jobs 1; default 1)")
-    p.add_argument("--no-below", type=int, default=2, help="drop terms in fewer units than this (default 2)")
-    p.add_argument("--no-above", type=float, default=0.5,
-                   help="drop terms in more than this fraction of units (default 0.5)")
-    p.add_argument("--topn", type=int, default=10, help="top terms per topic (default 10)")
+    p.add_argument("--passes", type=_common.positive_int, default=10, help="LDA passes over the units (default 10)")
+    p.add_argument("--iterations", type=_common.positive_int, default=50,
+                   help="LDA inference iterations (default 50)")
+    p.add_argument("--workers", type=_common.positive_int, default=1,
+                   help="worker processes for the sweep (results are identical to --workers 1; default 1)")
+    p.add_argument("--no-below", type=_common.nonnegative_int, default=2,
+                   help="drop terms in fewer units than this (default 2)")
+    p.add_argument("--no-above", type=_common.positive_float, default=0.5,
+                   help="drop terms in more than this fraction of units, at most 1 (default 0.5)")
+    p.add_argument("--measure", choices=COHERENCE_MEASURES, default="c_npmi",
+                   help="coherence measure that chooses K (default c_npmi)")
+    _common.add_top_option(p, default=10, what="terms per topic")
+    p.add_argument("--by", type=_common.comma_list, default=["voice"],
+                   help="with --show prevalence: group by these columns, COL[,COL] (default voice)")
     p.add_argument("--labels", help="topic labels YAML file (default: the package's data/topic_labels.yaml)")
     p.add_argument("--show", choices=("topics", "sweep", "prevalence"), default="topics",
                    help="what to print: the chosen model's topics (default), the sweep table, "
-                        "or topic prevalence by voice")
+                        "or topic prevalence by --by")
     add_format_option(p)
     p.set_defaults(func=run)
 
@@ -70,34 +89,34 @@ def run(args) -> int:
     from .. import topics as tp
 
     tokens = _common.load_tokens_from_args(args)
-    lang = None if getattr(args, "lang", None) in (None, "all") else args.lang
-    units = tp.topic_units(tokens, args.unit, window=args.window, lang=lang, voice=getattr(args, "voice", None),
-                           phrases=args.phrases)
+    units = tp.topic_units(tokens, args.segment, sentences=args.sentences, phrases=args.phrases,
+                           **_common.filters_from_args(args))
     params = dict(passes=args.passes, iterations=args.iterations, no_below=args.no_below, no_above=args.no_above)
     ks = [args.k] if args.k is not None else args.ks
-    table, models = tp.sweep(units, ks=ks, seeds=args.seeds, topn=args.topn, return_models=True,
-                             progress=sys.stderr.isatty(), n_jobs=args.jobs, **params)
-    selection = tp.k_selection(table)
-    k = tp.choose_k(table)
-    seed = tp.best_seed(table, k)
+    table, models = tp.sweep(units, ks=ks, seeds=args.seeds, top=args.top, return_models=True,
+                             progress=sys.stderr.isatty(), workers=args.workers, **params)
+    selection = tp.k_selection(table, measure=args.measure)
+    k = tp.choose_k(table, measure=args.measure)
+    seed = tp.best_seed(table, k, measure=args.measure)
     model = models[(k, seed)]
-    why = ("no K reached stability 0.5, so: highest mean c_npmi over all Ks" if selection["fallback"].any()
-           else "highest mean c_npmi among Ks with stability ≥ 0.5")
-    print(f"tifa topics: {len(units)} {args.unit} units, {len(model.dictionary_)} terms; "
+    why = (f"no K reached stability 0.5, so: highest mean {args.measure} over all Ks" if selection["fallback"].any()
+           else f"highest mean {args.measure} among Ks with stability ≥ 0.5")
+    print(f"tifa topics: {len(units)} {args.segment} units, {len(model.dictionary_)} terms; "
           f"chosen K = {k} (seed {seed}): {why}", file=sys.stderr)
     if args.show == "sweep":
         print_table(table, args.format)
         return 0
-    labels = tp.topic_labels(model, tp.load_topic_labels(args.labels), unit=args.unit, lang=lang)
+    langs = units["lang"].unique() if "lang" in units.columns else []
+    lang = str(langs[0]) if len(langs) == 1 else None
+    labels = tp.topic_labels(model, tp.load_topic_labels(args.labels), segment=args.segment, lang=lang)
+    shares = tp.doc_topics(model, units)
     if args.show == "prevalence":
-        prev = tp.topic_prevalence(tp.doc_topics(model, units), by="voice")
-        prev = prev.merge(labels[["topic", "label"]], on="topic", how="left")
-        print_table(prev, args.format)
+        prev = tp.topic_prevalence(shares, by=args.by)
+        print_table(prev.merge(labels[["topic", "label"]], on="topic", how="left"), args.format)
         return 0
-    terms = tp.top_terms(model, args.topn)
+    terms = tp.top_terms(model, args.top)
     joined = terms.groupby("topic", sort=True)["term"].apply(lambda s: ", ".join(s)).rename("top_terms").reset_index()
-    overall = tp.doc_topics(model, units).assign(all="all")
-    prev = tp.topic_prevalence(overall, by="all")[["topic", "prevalence"]]
+    prev = tp.topic_prevalence(shares, by=None)[["topic", "prevalence"]]
     out = labels[["topic", "label"]].merge(prev, on="topic").merge(joined, on="topic")
     out["prevalence"] = out["prevalence"].round(4)
     print_table(out, args.format)

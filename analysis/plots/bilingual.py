@@ -13,47 +13,52 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..errors import QueryError
+from .._core import check_top, require_rows
+from ..errors import EmptySelectionError, ParameterError, QueryError
 from .style import COLUMN_WIDTH, PAGE_WIDTH, PALETTE, tifa_style
 
 __all__ = ["plot_term_translations", "plot_alignment_scores", "plot_pair_features"]
 
 _GLOSSARY_COLOR = PALETTE[2]  # bluish green: a glossary rendering
 _OTHER_COLOR = "#999999"
+_MEASURE_LABELS = {"dice": "Dice", "g2": "G²"}
 
 
-def _require(df: pd.DataFrame, cols: set[str], what: str) -> None:
-    missing = cols - set(df.columns)
+def _require(df: pd.DataFrame, cols: list[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise QueryError(f"{what} needs columns {sorted(missing)}; pass the table returned by analysis.bilingual")
-    if df.empty:
-        raise QueryError(f"{what}: the table is empty, nothing to plot")
+        raise QueryError(f"{what} needs columns {missing}; pass the table returned by analysis.bilingual")
+    require_rows(df, f"{what}: the table")
 
 
-def plot_term_translations(table: pd.DataFrame, *, score: str = "dice", top: int = 5, ncols: int = 4,
+def plot_term_translations(table: pd.DataFrame, *, measure: str = "dice", top: int = 5, ncols: int = 4,
                            title: str | None = "English candidates of Chinese key terms") -> plt.Figure:
     """Small multiples, one panel per term: the ``top`` ranked candidates as horizontal bars of
-    ``score`` (Dice or G²), glossary renderings in green; the number on each bar is the joint
-    count (aligned units with term and candidate), the title gives the units with the term.
+    ``measure`` (``"dice"`` or ``"g2"``), glossary renderings in green; the number on each bar is
+    the joint count (aligned units with term and candidate), the title gives the units with the term.
 
     ``table`` is a :func:`analysis.bilingual.term_translations` table (rows without a rank, i.e.
     glossary renderings not positively associated, are left out).
     """
-    _require(table, {"term", "rank", "candidate", score, "in_glossary", "joint", "term_pairs"}, "plot_term_translations")
+    if measure not in _MEASURE_LABELS:
+        raise ParameterError(f"measure must be one of {', '.join(map(repr, _MEASURE_LABELS))}, not {measure!r}")
+    top = check_top(top)
+    _require(table, ["term", "rank", "candidate", measure, "in_glossary", "joint", "term_pairs"],
+             "plot_term_translations")
     ranked = table.dropna(subset=["rank"])
     terms = list(dict.fromkeys(ranked["term"]))
     if not terms:
-        raise QueryError("plot_term_translations: no ranked candidates in the table")
+        raise EmptySelectionError("plot_term_translations: no ranked candidates in the table")
     ncols = max(1, min(ncols, len(terms)))
     nrows = math.ceil(len(terms) / ncols)
     with tifa_style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH, 1.35 * nrows + 0.4), squeeze=False)
-        xmax = float(ranked[score].max()) or 1.0
+        xmax = float(ranked[measure].max()) or 1.0
         for ax, term in zip(axes.flat, terms):
             g = ranked[ranked["term"] == term].sort_values("rank").head(top)
             y = np.arange(len(g))[::-1]
             colors = [_GLOSSARY_COLOR if gl else _OTHER_COLOR for gl in g["in_glossary"]]
-            ax.barh(y, g[score], color=colors, height=0.7)
+            ax.barh(y, g[measure], color=colors, height=0.7)
             ax.set_yticks(y)
             ax.set_yticklabels(g["candidate"])
             ax.set_xlim(0, xmax * 1.05)
@@ -64,7 +69,7 @@ def plot_term_translations(table: pd.DataFrame, *, score: str = "dice", top: int
         for ax in list(axes.flat)[len(terms):]:
             ax.set_visible(False)
         for ax in axes[-1]:
-            ax.set_xlabel("Dice" if score == "dice" else "G²")
+            ax.set_xlabel(_MEASURE_LABELS[measure])
         handles = [plt.Rectangle((0, 0), 1, 1, color=_GLOSSARY_COLOR), plt.Rectangle((0, 0), 1, 1, color=_OTHER_COLOR)]
         fig.legend(handles, ["glossary rendering", "other candidate"], loc="lower center", ncol=2, frameon=False,
                    bbox_to_anchor=(0.5, -0.02))
@@ -80,7 +85,7 @@ def plot_alignment_scores(scores: pd.DataFrame, *, ax: plt.Axes | None = None) -
 
     ``scores`` is an :func:`analysis.bilingual.alignment_scores` table.
     """
-    _require(scores, {"zh_chars", "en_chars", "flagged", "c", "en_doc", "en_par"}, "plot_alignment_scores")
+    _require(scores, ["zh_chars", "en_chars", "flagged", "c", "en_doc", "en_par"], "plot_alignment_scores")
     with tifa_style():
         if ax is None:
             fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, COLUMN_WIDTH * 0.85))
@@ -111,7 +116,7 @@ def plot_pair_features(comparison: pd.DataFrame, *, ax: plt.Axes | None = None,
     :func:`analysis.bilingual.compare_pair_features` table; features added or dropped by the
     translation (a zero rate) have no finite ratio and are listed in the x-axis label.
     """
-    _require(comparison, {"en_doc", "feature", "log2_ratio", "direction"}, "plot_pair_features")
+    _require(comparison, ["en_doc", "feature", "log2_ratio", "direction"], "plot_pair_features")
     features = list(dict.fromkeys(comparison["feature"]))
     pairs = list(dict.fromkeys(comparison["en_doc"]))
     with tifa_style():
