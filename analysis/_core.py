@@ -244,8 +244,10 @@ def group_columns(by: Any) -> list[str]:
 def group_keys(tokens: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.DataFrame]:
     """Group code of every row and the groups, one row per code, with the ``by`` columns by name.
 
-    Groups are in order of first appearance in the table (reading order); a missing value is a
-    group of its own (never code -1); ``by=None`` gives one group and an empty-column frame with one row.
+    Groups are in order of first appearance in the table (reading order). A row with a missing
+    value gets code ``-1`` and belongs to no group, as in pandas' ``groupby`` (callers drop it;
+    Tokens tables hold ``""`` rather than missing values). ``by=None`` gives one group and an
+    empty-column frame with one row.
     """
     cols = group_columns(by)
     check_columns(tokens, cols, "group by")
@@ -253,10 +255,10 @@ def group_keys(tokens: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.DataFrame]
         return np.zeros(len(tokens), dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
     frame = pd.DataFrame({c: tokens[c].astype(object).to_numpy() for c in cols}, index=pd.RangeIndex(len(tokens)))
     if len(cols) == 1:
-        codes, uniques = pd.factorize(frame[cols[0]], use_na_sentinel=False)  # a missing value is a group too
+        codes, uniques = pd.factorize(frame[cols[0]])  # a missing value: code -1
         groups = pd.DataFrame({cols[0]: np.asarray(uniques, dtype=object)})
     else:
-        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame), use_na_sentinel=False)
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
         groups = pd.DataFrame([tuple(u) for u in uniques], columns=cols)
     return np.asarray(codes, dtype=np.int64), groups
 
