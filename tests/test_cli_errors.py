@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from analysis.cli import _common, build_parser, main
+from analysis.cli.topics import seed_list, topic_counts
 
 #: A value each validated type refuses, besides "abc" (refused by all).
 BAD = {
@@ -22,6 +23,8 @@ BAD = {
     _common.nonnegative_float: "-1",
     _common.probability: "1.5",
     _common.window_value: "-1",
+    topic_counts: "1",
+    seed_list: "-1",
 }
 
 

@@ -54,8 +54,8 @@ def test_chinese_labels_render_without_missing_glyphs(tmp_path):
         _figure().savefig(tmp_path / "zh.png")
 
 
-def test_composition_table_and_plot():
-    corpus = analysis.load_corpus()
+def test_composition_table_and_plot(seed_corpus):
+    corpus = seed_corpus
     comp = composition(corpus.subset(lang="en"))
     official = comp[(comp.doc_id == "ideology-work-qiushi") & (comp.voice == "official")].iloc[0]
     assert official.paragraphs == 20

@@ -241,27 +241,6 @@ def test_nltk_concordance_offsets_agree():
 # ---------------------------------------------------------------- the seed corpus
 
 
-def _seed_tokens():
-    try:
-        import analysis
-        from analysis.tokens import load_tokens
-    except ImportError as exc:  # pragma: no cover - depends on the annotation work
-        pytest.skip(f"analysis.tokens.load_tokens is not available yet ({exc}); "
-                    "this test runs once the seed Tokens can be loaded")
-    from pathlib import Path
-
-    from analysis.errors import AnnotationError
-
-    corpus = analysis.load_corpus()
-    try:
-        return corpus, load_tokens(corpus)
-    except AnnotationError as exc:
-        root = Path(analysis.__file__).resolve().parents[1] / "corpus" / "annotations"
-        if not any(root.rglob("*.conllu")):  # only while the seed annotations do not exist at all
-            pytest.skip(f"the seed annotations are not committed yet ({root} holds no CoNLL-U): {exc}")
-        raise
-
-
 # Terms and how to count them independently in the raw paragraph text (corpus.paragraphs, i.e.
 # the text of corpus/raw/china-copyright-and-media-2014.txt cut into paragraphs by the manifest).
 # English: whole words, case-insensitive, a hyphenated compound is not a hit (the tokenizer keeps
@@ -276,8 +255,8 @@ SEED_TERMS_ZH = ("网络", "安全", "意识形态", "网络安全")
 ZH_SEGMENTATION_MISSES = {"安全": ["和平安全"]}
 
 
-def test_seed_hit_counts_equal_raw_text_counts():
-    corpus, tokens = _seed_tokens()
+def test_seed_hit_counts_equal_raw_text_counts(seed_corpus, seed_tokens):
+    corpus, tokens = seed_corpus, seed_tokens
     pars = corpus.paragraphs
     en_text = pars[pars["lang"] == "en"]["text"].tolist()
     zh_text = pars[pars["lang"] == "zh"]["text"].tolist()
