@@ -21,7 +21,15 @@ def _rhetoric(args) -> int:
     elif args.profile:
         table = rhetoric.rhetoric_profile(tokens, by=by, features=args.features)
     else:
-        table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features)
+        from ..errors import ParameterError
+
+        try:
+            table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features)
+        except ParameterError as exc:
+            if args.groups is None and "choose two" in str(exc):
+                raise ParameterError(f"{str(exc).split('; choose two')[0]}; choose two with --groups A,B, "
+                                     "or print every group's rates with --profile") from None
+            raise
         if args.format == "text":
             a, b = table.attrs["groups"]
             table = table.assign(sig=rhetoric.significance_marks(table["p_value"]))
