@@ -108,54 +108,40 @@ def add_option(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:
 # -- one vocabulary of options (docs/api.md): --by groups, --field, --window, --top, --where ---------
 
 
-def _number(text: str, kind, what: str):
+def _number(text: str, kind, what: str, ok) -> int | float:
+    """``text`` as ``kind`` (int or float) if ``ok(value)``, else an argparse error saying ``what`` was expected."""
     try:
         value = kind(text)
     except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}") from None
-    if kind is float and not np.isfinite(value):
+        value = None
+    if value is None or (kind is float and not np.isfinite(value)) or not ok(value):
         raise argparse.ArgumentTypeError(f"expected {what}, not {text!r}")
     return value
 
 
 def positive_int(text: str) -> int:
     """argparse type: a whole number >= 1 (``--top``, ``--k``, ``--threads``)."""
-    value = _number(text, int, "a whole number >= 1")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
-    return value
+    return _number(text, int, "a whole number >= 1", lambda v: v >= 1)
 
 
 def nonnegative_int(text: str) -> int:
     """argparse type: a whole number >= 0 (``--window``, ``--seed``)."""
-    value = _number(text, int, "a whole number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
-    return value
+    return _number(text, int, "a whole number >= 0", lambda v: v >= 0)
 
 
 def positive_float(text: str) -> float:
     """argparse type: a number > 0."""
-    value = _number(text, float, "a number > 0")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, not {text!r}")
-    return value
+    return _number(text, float, "a number > 0", lambda v: v > 0)
 
 
 def nonnegative_float(text: str) -> float:
     """argparse type: a number >= 0."""
-    value = _number(text, float, "a number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, not {text!r}")
-    return value
+    return _number(text, float, "a number >= 0", lambda v: v >= 0)
 
 
 def probability(text: str) -> float:
     """argparse type: a number strictly between 0 and 1 (``--alpha``, ``--conf``)."""
-    value = _number(text, float, "a number between 0 and 1")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), not {text!r}")
-    return value
+    return _number(text, float, "a number between 0 and 1 (exclusive)", lambda v: 0 < v < 1)
 
 
 #: The validated numeric types; every numeric option of every command uses one (tests check it).
