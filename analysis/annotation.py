@@ -142,16 +142,52 @@ def stanza_pipeline_factory(model_set: ModelSet, lang: str) -> Parser:
 # -- where annotations live ------------------------------------------------------------------
 
 
-def annotations_root(corpus_dir: str | os.PathLike | None = None) -> Path:
-    """``<corpus dir>/annotations`` (default: the project's ``corpus/annotations``)."""
-    if corpus_dir is None:
+def annotations_root(corpus: "Corpus | str | os.PathLike | None" = None) -> Path:
+    """Where a corpus's annotations live: ``<its folder>/annotations``.
+
+    ``corpus`` is a :class:`Corpus` (its :attr:`~Corpus.home`), a corpus folder or its
+    ``documents.jsonl``, or ``None`` for the seed (the project's ``corpus/annotations``). A corpus
+    read into memory has no folder: :class:`AnnotationError` says how to give it one.
+    """
+    if isinstance(corpus, Corpus):
+        if corpus.home is None:
+            raise AnnotationError(
+                f"corpus {corpus.name!r} was read into memory and has no folder for its annotations; save it "
+                "first (corpus = corpus.save('mycorpus'), or `tifa corpus import PATH --out mycorpus`), or pass "
+                "out_dir= (annotate) / annotations_dir= (load_tokens)")
+        corpus_dir = corpus.home
+    elif corpus is None:
         from .paths import default_corpus_dir
 
         corpus_dir = default_corpus_dir()
+    else:
+        corpus_dir = Path(corpus)
     corpus_dir = Path(corpus_dir)
     if corpus_dir.is_file():
         corpus_dir = corpus_dir.parent
     return corpus_dir / "annotations"
+
+
+def _is_corpus_dir(path: Path) -> bool:
+    return (path / "manifest.yaml").is_file() or (path / "documents.jsonl").is_file()
+
+
+def check_owner(corpus: Corpus, out_dir: str | os.PathLike) -> None:
+    """Refuse to write ``corpus``'s annotations into another corpus's ``annotations/`` folder.
+
+    Annotations of a corpus live with it; ``out_dir`` of the form ``X/annotations/<model set>``
+    where ``X`` is a corpus folder (it has a ``manifest.yaml`` or ``documents.jsonl``) other
+    than ``corpus.home`` belongs to that other corpus.
+    """
+    out = Path(out_dir).resolve()
+    owner = out.parent.parent if out.parent.name == "annotations" else None
+    if owner is None or not _is_corpus_dir(owner):
+        return
+    if corpus.home is None or corpus.home.resolve() != owner:
+        raise AnnotationError(
+            f"{out_dir} holds the annotations of the corpus in {owner}, not of corpus {corpus.name!r}; "
+            "annotations of a corpus live in its own folder (save or import the corpus into a folder of its own, "
+            "or choose another out_dir)")
 
 
 def annotation_path(out_dir: str | os.PathLike, doc_id: str) -> Path:
@@ -368,7 +404,8 @@ def annotate(
 
     ``model_set``: the Stanza model set (default: :func:`~analysis.models.resolve_model_set`, which
     must provide every language the corpus uses). ``out_dir``: default
-    ``corpus/annotations/<model set id>``. ``workers``: parsing processes (each loads its own
+    ``<the corpus's folder>/annotations/<model set id>`` (:func:`annotations_root`); never another
+    corpus's folder (:func:`check_owner`). ``workers``: parsing processes (each loads its own
     pipelines; one per core at most is useful). ``force``: re-parse even current documents.
     ``pipeline_factory(model_set, lang)`` builds a parser (default: Stanza); it must be picklable
     when ``workers > 1``. Documents are parsed in batches of about ``batch_chars`` characters
@@ -387,7 +424,8 @@ def annotate(
     else:
         for lang in langs:
             model_set.require(lang)
-    out = Path(out_dir) if out_dir is not None else annotations_root() / model_set.id
+    out = Path(out_dir) if out_dir is not None else annotations_root(corpus) / model_set.id
+    check_owner(corpus, out)
     out.mkdir(parents=True, exist_ok=True)
     for tmp in out.glob(".tmp-*"):  # leftovers of a killed run
         tmp.unlink(missing_ok=True)
@@ -454,7 +492,7 @@ def annotate(
 
 
 _SUBSET_HINT = ("(A corpus narrowed with subset(voice=...) has other texts than the annotated one: load the "
-                "Tokens of the whole corpus and filter them by their voice column.)")
+                "Tokens of the whole corpus and filter them with analysis.select.)")
 
 
 def find_annotations(
@@ -468,11 +506,15 @@ def find_annotations(
 
     Order: ``annotations_dir``; the directory of ``model_set`` (a :class:`ModelSet` or its id);
     the active model set's directory if it is up to date; otherwise a directory under ``root``
-    whose ``provenance.json`` names a model set whose files are all up to date (the committed
+    (default: the corpus's own ``annotations`` folder, :func:`annotations_root`) whose
+    ``provenance.json`` names a model set whose files are all up to date (the committed
     annotations: this needs no Stanza models). Raises :class:`AnnotationError` saying to run
     ``tifa annotate`` when there is none.
     """
-    root = Path(root) if root is not None else annotations_root()
+    if annotations_dir is not None:
+        root = Path(annotations_dir).parent
+    else:
+        root = Path(root) if root is not None else annotations_root(corpus)
 
     def stale_message(directory: Path, status: dict[str, str]) -> str:
         bad = {k: v for k, v in status.items() if v != "current"}
@@ -538,7 +580,7 @@ def ensure_annotations(corpus: Corpus, *, model_set: ModelSet | None = None, roo
     This is what ``tifa reproduce`` calls: on a machine without Stanza models the committed
     annotations serve as long as the corpus text has not changed.
     """
-    root_path = Path(root) if root is not None else annotations_root()
+    root_path = Path(root) if root is not None else annotations_root(corpus)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

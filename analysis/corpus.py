@@ -155,7 +155,8 @@ class Corpus:
     (1, 'Hello.')
     """
 
-    def __init__(self, documents: Iterable[Document], *, name: str = "corpus", checksum: str = ""):
+    def __init__(self, documents: Iterable[Document], *, name: str = "corpus", checksum: str = "",
+                 home: str | Path | None = None):
         docs = tuple(documents)
         seen: set[str] = set()
         for doc in docs:
@@ -167,6 +168,11 @@ class Corpus:
         self.name = name
         #: SHA-256 of the raw source the corpus was built from ("" when unknown).
         self.checksum = checksum
+        #: The corpus's own folder (its ``manifest.yaml`` or ``documents.jsonl``), where its
+        #: annotations live (``home/annotations/<model set>``); ``None`` for a corpus read into
+        #: memory only (:func:`analysis.read_corpus`), which must be saved or given an ``out_dir``
+        #: before it is annotated.
+        self.home = Path(home) if home is not None else None
 
     # -- container protocol -------------------------------------------------------------
     def __len__(self) -> int:
@@ -300,16 +306,24 @@ class Corpus:
                 if pars:
                     kept.append(replace(d, paragraphs=pars))
             docs = kept
-        return Corpus(docs, name=self.name, checksum=self.checksum)
+        return Corpus(docs, name=self.name, checksum=self.checksum, home=self.home)
 
     # -- persistence ---------------------------------------------------------------------
     def to_jsonl(self) -> str:
         """The corpus as JSON Lines text, one document per line, deterministic."""
         return "".join(json.dumps(d.to_record(), ensure_ascii=False, sort_keys=True) + "\n" for d in self._docs)
 
-    def save(self, path: str | Path) -> Path:
-        """Write the corpus to ``path`` (``documents.jsonl``) atomically."""
-        return write_text_atomic(path, self.to_jsonl())
+    def save(self, path: str | Path) -> "Corpus":
+        """Write the corpus to ``path`` atomically and return it as loaded from there (with that home).
+
+        ``path`` is a folder (the corpus is written to ``path/documents.jsonl``) or a ``.jsonl``
+        file. The returned corpus's annotations will live in ``<its folder>/annotations``.
+        """
+        path = Path(path)
+        target = path if path.suffix == ".jsonl" else path / "documents.jsonl"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, self.to_jsonl())
+        return Corpus(self._docs, name=self.name, checksum=self.checksum, home=target.parent)
 
     @classmethod
     def from_jsonl(cls, path: str | Path, *, name: str | None = None) -> "Corpus":
@@ -326,4 +340,4 @@ class Corpus:
                     docs.append(Document.from_record(json.loads(line)))
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     raise CorpusError(f"{path}, line {lineno}: not a Tifa document record ({exc})") from None
-        return cls(docs, name=name or path.parent.name)
+        return cls(docs, name=name or path.parent.name, home=path.parent)

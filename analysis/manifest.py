@@ -58,6 +58,14 @@ def read_raw(path: Path, expected_sha256: str | None = None) -> tuple[str, list[
         raise CorpusError(f"{path}: raw text not found; the manifest names it under corpus/raw/")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    if expected_sha256 and digest != expected_sha256 and b"\r\n" in data \
+            and hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == expected_sha256:
+        raise ChecksumError(
+            f"{path}: its line endings were converted to CRLF (Windows; git's core.autocrlf), so its bytes are not "
+            "the verbatim source and every offset into it would be wrong. The repository's .gitattributes keeps "
+            "corpus files byte-exact in new clones; to repair this one, pull (so that .gitattributes is there), "
+            "delete the file and run `git checkout -- corpus/raw`"
+        )
     if expected_sha256 and digest != expected_sha256:
         raise ChecksumError(
             f"{path}: SHA-256 is {digest}, the manifest records {expected_sha256}; the raw text must "
@@ -301,7 +309,8 @@ def build_corpus(corpus_dir: str | Path) -> Corpus:
     stray = [ln.number for ln in lines if not ln.is_blank and ln.number not in covered]
     if stray:
         raise ManifestError(f"{manifest_path}: raw lines {stray} belong to no post; every non-blank line must")
-    return Corpus(docs, name=corpus_dir.name if corpus_dir.name != "corpus" else "seed", checksum=source.get("sha256", ""))
+    return Corpus(docs, name=corpus_dir.name if corpus_dir.name != "corpus" else "seed", checksum=source.get("sha256", ""),
+                  home=corpus_dir)
 
 
 def _with_alignment(p: Paragraph, mapping: dict[int, int]) -> Paragraph:

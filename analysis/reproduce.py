@@ -23,7 +23,7 @@ from typing import TextIO
 from tqdm.auto import tqdm
 
 from ._atomic import write_text_atomic
-from .annotation import annotations_root, ensure_annotations
+from .annotation import ensure_annotations
 from .build import build
 from .cli._common import print_table
 from .figures import figures_dir
@@ -64,8 +64,7 @@ def reproduce(corpus_dir: str | Path | None = None, *, notebooks: bool = True, w
     print(f"[1/4] corpus: {path} ({'rebuilt' if changed else 'up to date'})", file=out)
     print_table(corpus.summary(), "text", out=out)
 
-    root = annotations_root(path.parent)
-    report = ensure_annotations(corpus, root=root)
+    report = ensure_annotations(corpus)  # the corpus's own annotations folder
     print(f"[2/4] annotations: {report}", file=out)
 
     if notebooks:

@@ -180,7 +180,8 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None)
     """The Tokens table of ``corpus`` (default: the seed) from its cached CoNLL-U annotations.
 
     Which annotations: ``annotations_dir`` if given, else the directory of ``model_set`` (a
-    :class:`~analysis.models.ModelSet` or its id) under ``root`` (default ``corpus/annotations``),
+    :class:`~analysis.models.ModelSet` or its id) under ``root`` (default: the corpus's own
+    ``annotations`` folder, ``corpus.home / "annotations"``, as ``tifa annotate`` writes them),
     else the active model set's if up to date, else committed annotations whose provenance and
     text hashes match (no Stanza models needed). Raises
     :class:`~analysis.errors.AnnotationError` if they are missing or stale (run ``tifa annotate``)

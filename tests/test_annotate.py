@@ -306,11 +306,10 @@ def test_cli_tokens_options_load_a_corpus_annotations(tmp_path, monkeypatch):
 
     from analysis.cli._common import add_tokens_options, load_tokens_from_args
 
-    corpus = small_corpus()
     jsonl = tmp_path / "corpus" / "documents.jsonl"
-    corpus.save(jsonl)
-    annotate(corpus, model_set=fake_model_set(), out_dir=tmp_path / "corpus" / "annotations" / fake_model_set().id,
-             pipeline_factory=FakeParsers(), progress=False)
+    corpus = small_corpus().save(jsonl)
+    report = annotate(corpus, model_set=fake_model_set(), pipeline_factory=FakeParsers(), progress=False)
+    assert report.out_dir == tmp_path / "corpus" / "annotations" / fake_model_set().id  # the corpus's own folder
     monkeypatch.setenv(models.ENV_DIR, str(tmp_path / "no-models"))
     parser = argparse.ArgumentParser()
     add_tokens_options(parser)

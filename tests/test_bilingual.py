@@ -612,7 +612,7 @@ def test_cli_commands(parallel, tmp_path, monkeypatch, capsys):
     from analysis.cli import main
 
     corpus, tokens = parallel
-    path = corpus.save(tmp_path / "documents.jsonl")
+    path = corpus.save(tmp_path / "documents.jsonl").home / "documents.jsonl"
     monkeypatch.setattr(cli_bilingual, "_load_tokens", lambda args, corpus: tokens)
 
     assert main(["translations", "网络安全", "--top", "2", "--corpus", str(path), "--format", "json"]) == 0

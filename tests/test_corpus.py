@@ -246,3 +246,33 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
         analysis.load_corpus(tmp_path / "nowhere")
     with pytest.raises(CorpusError, match="neither manifest.yaml nor documents.jsonl"):
         analysis.load_corpus(tmp_path)
+
+
+def test_crlf_converted_raw_file_is_a_clear_error(tmp_path):
+    """A Windows checkout with core.autocrlf converts LF to CRLF. Decision: that is an error, not
+    the same checksum by design, because the manifest's and the parses' offsets index the
+    verbatim bytes; the message names the cause and the repair."""
+    import shutil
+
+    from analysis.errors import ChecksumError
+    from analysis.paths import default_corpus_dir
+
+    src = default_corpus_dir()
+    shutil.copy(src / "manifest.yaml", tmp_path / "manifest.yaml")
+    (tmp_path / "raw").mkdir()
+    for raw in (src / "raw").iterdir():
+        (tmp_path / "raw" / raw.name).write_bytes(raw.read_bytes().replace(b"\n", b"\r\n"))
+    with pytest.raises(ChecksumError, match=r"converted to CRLF.*git checkout -- corpus/raw"):
+        analysis.load_corpus(tmp_path)
+
+
+def test_gitattributes_keep_the_bytes_that_matter():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = ["corpus/raw/china-copyright-and-media-2014.txt", "corpus/documents.jsonl",
+             "corpus/annotations/compact-e0f773dd/provenance.json", "figures/04_keyness_official_vs_framing.csv"]
+    out = subprocess.run(["git", "check-attr", "text", "--", *files], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.count(": text: unset") == len(files), out

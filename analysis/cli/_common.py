@@ -87,15 +87,13 @@ def corpus_from_args(args: argparse.Namespace):
 
 def load_tokens_from_args(args: argparse.Namespace):
     """The Tokens table chosen by :func:`add_tokens_options`' options (see analysis.tokens.load_tokens)."""
-    from ..annotation import annotations_root
     from ..tokens import load_tokens
 
-    corpus = corpus_from_args(args)
-    root = annotations_root(args.corpus) if getattr(args, "corpus", None) else None
+    corpus = corpus_from_args(args)  # its annotations live in its own folder (Corpus.home)
     model_set = None
     if getattr(args, "models", None) is not None or getattr(args, "package", None) is not None:
         model_set = model_set_from_args(args)
-    return load_tokens(corpus, annotations_dir=getattr(args, "annotations", None), model_set=model_set, root=root)
+    return load_tokens(corpus, annotations_dir=getattr(args, "annotations", None), model_set=model_set)
 
 
 def add_option(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> None:

@@ -17,8 +17,7 @@ def run_check(args: argparse.Namespace, corpus) -> int:
     from ..models import resolve_model_set
 
     model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
-    root = annotations_root(args.corpus) if args.corpus else annotations_root()
-    out_dir = args.annotations or root / model_set.id
+    out_dir = args.annotations or annotations_root(corpus) / model_set.id
     status = document_status(corpus, out_dir, model_set.id)
     table = pd.DataFrame({"doc_id": list(status), "status": list(status.values())})
     if args.format == "text":
@@ -36,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return run_check(args, corpus)
     model_set = resolve_model_set(args.models, args.package, require=_corpus_languages(list(corpus)))
-    root = annotations_root(args.corpus) if args.corpus else annotations_root()
-    out_dir = args.annotations or root / model_set.id
+    out_dir = args.annotations or annotations_root(corpus) / model_set.id
     parts = ["tifa", "annotate"]
     for flag in ("corpus", "annotations", "models", "package"):
         if getattr(args, flag, None):
