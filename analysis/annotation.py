@@ -28,13 +28,19 @@ changed, so a warm rerun writes nothing.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
+import shutil
+import socket
+import threading
 import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,13 +51,22 @@ from urllib.parse import quote
 from ._atomic import write_text_atomic
 from .conllu import Sentence, Word, format_conllu, parse_conllu
 from .corpus import Corpus, Document
-from .errors import AnnotationError, ModelNotFoundError
+from .errors import AnnotationError, ModelNotFoundError, ParameterError
 from .languages import find_language
 from .models import ModelSet, resolve_model_set, stanza_language, try_resolve_model_set
 
 PROVENANCE_FILE = "provenance.json"
 HASH_KEY = "tifa_text_hash"
 MODEL_KEY = "tifa_model_set"
+#: Integrity record of every CoNLL-U file: its sentence and word counts and the SHA-256 of its body
+#: (everything after the ``BODY_KEY`` line), checked on every load.
+SENTENCES_KEY = "tifa_sentences"
+WORDS_KEY = "tifa_words"
+BODY_KEY = "tifa_body_sha256"
+#: The lock file that keeps two runs from writing one annotations folder at once.
+LOCK_FILE = ".tifa.lock"
+#: Longest file name (in UTF-8 bytes, before ``.conllu``) used as it is; longer ids are shortened.
+_MAX_NAME_BYTES = 150
 
 #: A parser turns a list of paragraph texts into, for each text, its sentences (offsets within the text).
 Parser = Callable[[list[str]], list[list[Sentence]]]
@@ -191,8 +206,22 @@ def check_owner(corpus: Corpus, out_dir: str | os.PathLike) -> None:
 
 
 def annotation_path(out_dir: str | os.PathLike, doc_id: str) -> Path:
-    """The CoNLL-U file of ``doc_id`` in ``out_dir`` (the id, URL-quoted if needed, + ``.conllu``)."""
-    return Path(out_dir) / f"{quote(doc_id, safe='-_.')}.conllu"
+    """The CoNLL-U file of ``doc_id`` in ``out_dir``: a safe, stable and unique file name.
+
+    The id, URL-quoted where needed, + ``.conllu``. An id whose name would be hidden or special
+    (``.``, ``..``, starting with a dot), longer than 150 bytes, or different from its
+    lower-case form (two ids that differ only in case would collide on macOS and Windows) gets a
+    shortened name with a hash of the id: ``<first characters>-<12 hex digits>.conllu``. The
+    original id is kept inside the file (``# newdoc id``).
+    """
+    name = quote(doc_id, safe="-_.")
+    if name.startswith(".") or len(name.encode("utf-8")) > _MAX_NAME_BYTES or doc_id != doc_id.lower() or not name:
+        digest = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:12]
+        stem = quote(doc_id.lower(), safe="-_").strip("._-")[:60]
+        cut = stem.rfind("%", len(stem) - 2)  # never end inside a %XX escape
+        stem = stem[:cut] if cut >= 0 else stem
+        name = f"{stem}-{digest}" if stem else f"doc-{digest}"
+    return Path(out_dir) / f"{name}.conllu"
 
 
 def read_header(path: str | os.PathLike) -> dict[str, str]:
@@ -212,23 +241,63 @@ def read_header(path: str | os.PathLike) -> dict[str, str]:
 
 
 def document_status(corpus: Corpus, out_dir: str | os.PathLike, model_set_id: str | None = None) -> dict[str, str]:
-    """For each document: ``current``, ``missing``, ``stale-text`` or ``stale-model``.
+    """For each document: ``current``, ``missing``, ``stale-text``, ``stale-model`` or ``damaged``.
 
-    ``model_set_id`` None accepts any model set recorded in the file (used when loading committed
-    annotations on a machine without models).
+    ``damaged``: the file fails its integrity record (:func:`integrity_problem`: truncated,
+    edited, or unreadable); ``annotate`` re-parses it. ``model_set_id`` None accepts any model
+    set recorded in the file (used when loading committed annotations on a machine without models).
     """
     status = {}
     for doc in corpus:
-        header = read_header(annotation_path(out_dir, doc.doc_id))
+        path = annotation_path(out_dir, doc.doc_id)
+        header = read_header(path)
         if not header:
             status[doc.doc_id] = "missing"
         elif header.get(HASH_KEY) != doc.text_hash:
             status[doc.doc_id] = "stale-text"
         elif model_set_id is not None and header.get(MODEL_KEY) != model_set_id:
             status[doc.doc_id] = "stale-model"
+        elif _file_problem(path) is not None:
+            status[doc.doc_id] = "damaged"
         else:
             status[doc.doc_id] = "current"
     return status
+
+
+def _file_problem(path: Path) -> str | None:
+    try:
+        return integrity_problem(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"it is not UTF-8 at byte {exc.start}"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+
+
+def provenance_from_headers(out_dir: str | os.PathLike) -> dict[str, Any]:
+    """What a lost ``provenance.json`` can be rebuilt from: the files' own headers.
+
+    Returns ``{"model_set", "documents": {doc_id: text hash}, "rebuilt_from_headers": True}``;
+    the model set is the one most files name. The Stanza version and model checksums are not in
+    the headers, so a rebuilt record names the model set only.
+    """
+    docs: dict[str, str] = {}
+    sets: dict[str, int] = {}
+    for path in sorted(Path(out_dir).glob("*.conllu")):
+        header = read_header(path)
+        doc_id, text_hash, ms = header.get("newdoc id"), header.get(HASH_KEY), header.get(MODEL_KEY)
+        if doc_id and text_hash and ms:
+            docs[doc_id] = text_hash
+            sets[ms] = sets.get(ms, 0) + 1
+    model_set = max(sets, key=lambda k: (sets[k], k)) if sets else Path(out_dir).name
+    return {"model_set": model_set, "documents": dict(sorted(docs.items())), "rebuilt_from_headers": True}
+
+
+def rebuild_provenance(out_dir: str | os.PathLike) -> Path:
+    """Write ``provenance.json`` of ``out_dir`` from the files' headers (:func:`provenance_from_headers`)."""
+    out_dir = Path(out_dir)
+    record = provenance_from_headers(out_dir)
+    with writer_lock(out_dir, "rebuild provenance"):
+        return write_text_atomic(out_dir / PROVENANCE_FILE, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
 
 
 def read_provenance(out_dir: str | os.PathLike) -> dict[str, Any] | None:
@@ -236,9 +305,14 @@ def read_provenance(out_dir: str | os.PathLike) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AnnotationError(f"{path}: not valid JSON ({exc}); delete it and rerun `tifa annotate`") from None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        record = exc
+    if not isinstance(record, dict):
+        warnings.warn(f"{path} is damaged ({record if isinstance(record, Exception) else 'not a JSON object'}); "
+                      "using the annotation files' own headers instead (`tifa annotate` rewrites it)", stacklevel=2)
+        return None
+    return record
 
 
 # -- annotating ------------------------------------------------------------------------------
@@ -284,7 +358,35 @@ def _document_conllu(doc: Document, parsed: dict[int, list[Sentence]], model_set
             sentences.append(Sentence(words, comments, p.par, list(s.tokens)))
     body = format_conllu(sentences, doc_id=doc.doc_id)
     first, _, rest = body.partition("\n")
-    return f"{first}\n# {HASH_KEY} = {doc.text_hash}\n# {MODEL_KEY} = {model_set_id}\n{rest}"
+    return with_integrity(f"{first}\n# {HASH_KEY} = {doc.text_hash}\n# {MODEL_KEY} = {model_set_id}\n", rest,
+                          len(sentences), sum(len(x.words) for x in sentences))
+
+
+def with_integrity(header: str, body: str, n_sentences: int, n_words: int) -> str:
+    """``header`` + the integrity record (sentence and word counts, SHA-256 of ``body``) + ``body``."""
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return (f"{header}# {SENTENCES_KEY} = {n_sentences}\n# {WORDS_KEY} = {n_words}\n"
+            f"# {BODY_KEY} = {digest}\n{body}")
+
+
+def integrity_problem(text: str) -> str | None:
+    """Why the CoNLL-U ``text`` of an annotation file fails its integrity record, or ``None`` if it passes.
+
+    The body (after the ``tifa_body_sha256`` line) must hash to the recorded SHA-256; a file cut
+    short, even at a sentence boundary, or edited by hand fails. The counts are checked against
+    the parsed sentences by :func:`load_sentences`.
+    """
+    marker = f"# {BODY_KEY} = "
+    start = text.find(marker)
+    if start < 0 or (start and text[start - 1] != "\n"):
+        return "it has no integrity record (written by an older Tifa, or not by Tifa)"
+    end = text.find("\n", start)
+    if end < 0:
+        return "it ends inside its header (truncated)"
+    recorded = text[start + len(marker):end].strip()
+    if hashlib.sha256(text[end + 1:].encode("utf-8")).hexdigest() != recorded:
+        return "its body differs from its checksum (truncated or edited)"
+    return None
 
 
 def _parse_documents(docs: Sequence[Document], parsers: dict[str, Parser], get_parser: Callable[[str], Parser],
@@ -326,7 +428,8 @@ def _write_document(out_dir: Path, doc_id: str, text: str) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(factory: PipelineFactory, model_set: ModelSet, threads: int) -> None:
+def _worker_init(factory: PipelineFactory, model_set: ModelSet, threads: int, parent: int) -> None:
+    _exit_with_parent(parent)
     try:
         import torch
 
@@ -387,6 +490,83 @@ def _tifa_version() -> str:
     return __version__
 
 
+# -- one writer per folder, preflight, workers that die with their parent ------------------------
+
+
+@contextmanager
+def writer_lock(directory: str | os.PathLike, what: str = "annotate") -> Iterator[None]:
+    """Hold the folder's lock (:data:`LOCK_FILE`) while writing it; refuse if another run holds it.
+
+    An OS file lock (``filelock``): it is released when its process ends, however it ends, so a
+    killed run never leaves a stale lock. The holder's pid, host and start time are written beside
+    it, for the message a second run gets.
+    """
+    from filelock import FileLock, Timeout
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    owner = directory / (LOCK_FILE + ".owner")
+    lock = FileLock(str(directory / LOCK_FILE), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = owner.read_text(encoding="utf-8").strip()
+        except OSError:
+            holder = "another process"
+        raise AnnotationError(f"{directory} is being written by {holder}; wait for that run to finish (or stop it), "
+                              "then run again") from None
+    try:
+        started = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        owner.write_text(f"process {os.getpid()} on {socket.gethostname()} ({what}, since {started})\n", encoding="utf-8")
+        yield
+    finally:
+        owner.unlink(missing_ok=True)
+        lock.release()
+
+
+def _remove_stale_temp_files(directory: Path) -> None:
+    """Remove ``.tmp-*`` files a killed run left (only ever called while holding the folder's lock)."""
+    for tmp in directory.glob(".tmp-*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+
+
+#: Bytes of CoNLL-U per character of text, measured on the seed (about 15; twice that as a margin).
+_CONLLU_BYTES_PER_CHAR = 30
+
+
+def preflight(out_dir: Path, docs: Sequence[Document]) -> None:
+    """Check before any model is loaded: the folder can be written, and has room for the files.
+
+    Raises :class:`OSError` naming the folder (the CLI prints it on one line, exit status 1).
+    File names are safe by construction (:func:`annotation_path`).
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".tmp-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write annotations here ({exc.strerror})", str(out_dir)) from None
+    need = sum(len(p.text) for d in docs for p in d.paragraphs) * _CONLLU_BYTES_PER_CHAR
+    free = shutil.disk_usage(out_dir).free
+    if need > free:
+        raise OSError(errno.ENOSPC, f"not enough free space for the annotations: about {need / 1e6:,.0f} MB "
+                      f"needed, {free / 1e6:,.0f} MB free", str(out_dir))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the parent process is gone (killed or crashed)."""
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="tifa-exit-with-parent", daemon=True).start()
+
+
 def annotate(
     corpus: Corpus,
     *,
@@ -417,7 +597,9 @@ def annotate(
     if not isinstance(corpus, Corpus):
         raise AnnotationError(f"annotate() needs a Corpus, not {type(corpus).__name__}; load one with analysis.load_corpus()")
     if workers < 1:
-        raise AnnotationError(f"workers must be at least 1, not {workers}")
+        raise ParameterError(f"workers must be at least 1, not {workers}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ParameterError(f"threads must be a whole number >= 1 (or None for torch's default), not {threads!r}")
     langs = _corpus_languages(list(corpus))
     if model_set is None:
         model_set = resolve_model_set(require=langs)
@@ -426,11 +608,27 @@ def annotate(
             model_set.require(lang)
     out = Path(out_dir) if out_dir is not None else annotations_root(corpus) / model_set.id
     check_owner(corpus, out)
-    out.mkdir(parents=True, exist_ok=True)
-    for tmp in out.glob(".tmp-*"):  # leftovers of a killed run
-        tmp.unlink(missing_ok=True)
-
     status = document_status(corpus, out, model_set.id)
+    if not force and all(v == "current" for v in status.values()) and _provenance_current(out, corpus, model_set):
+        return AnnotationReport(out, model_set.id, current=list(corpus.doc_ids))  # nothing to write
+    preflight(out, [d for d in corpus if force or status[d.doc_id] != "current"])
+    with writer_lock(out):
+        _remove_stale_temp_files(out)  # leftovers of a killed run: no other run is writing here now
+        return _annotate_locked(corpus, model_set, out, workers=workers, force=force, progress=progress,
+                                pipeline_factory=pipeline_factory, batch_chars=batch_chars, threads=threads,
+                                command=command)
+
+
+def _provenance_current(out: Path, corpus: Corpus, model_set: ModelSet) -> bool:
+    prov = read_provenance(out) or {}
+    docs = prov.get("documents") or {}
+    return prov.get("model_set") == model_set.id and all(docs.get(d.doc_id) == d.text_hash for d in corpus)
+
+
+def _annotate_locked(corpus: Corpus, model_set: ModelSet, out: Path, *, workers: int, force: bool, progress: bool,
+                     pipeline_factory: PipelineFactory | None, batch_chars: int, threads: int | None,
+                     command: str | None) -> AnnotationReport:
+    status = document_status(corpus, out, model_set.id)  # again: another run may have finished meanwhile
     todo = [d for d in corpus if force or status[d.doc_id] != "current"]
     todo_ids = {d.doc_id for d in todo}
     report = AnnotationReport(out, model_set.id, current=[d.doc_id for d in corpus if d.doc_id not in todo_ids])
@@ -472,7 +670,7 @@ def annotate(
 
                 per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
                 with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(factory, model_set, per_worker)) as pool:
+                                         initializer=_worker_init, initargs=(factory, model_set, per_worker, os.getpid())) as pool:
                     futures = [pool.submit(_worker_parse, chunk, model_set.id) for chunk in chunks]
                     try:
                         for fut in as_completed(futures):
@@ -541,9 +739,8 @@ def find_annotations(
         if all(v == "current" for v in status.values()):
             return directory
     candidates = []
-    for prov_path in sorted(root.glob(f"*/{PROVENANCE_FILE}")):
-        directory = prov_path.parent
-        prov = read_provenance(directory) or {}
+    for directory in sorted({p.parent for p in root.glob("*/*.conllu")} | {p.parent for p in root.glob(f"*/{PROVENANCE_FILE}")}):
+        prov = read_provenance(directory) or provenance_from_headers(directory)
         ms_id = prov.get("model_set", directory.name)
         if all(v == "current" for v in document_status(corpus, directory, ms_id).values()):
             candidates.append((prov.get("date", ""), directory))
@@ -606,9 +803,18 @@ def load_sentences(corpus: Corpus, directory: str | os.PathLike) -> dict[str, li
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise AnnotationError(f"{path}: not UTF-8 at byte {exc.start}; run `tifa annotate --force`") from None
+            raise AnnotationError(f"{path}: not UTF-8 at byte {exc.start}; run `tifa annotate` to re-parse it") from None
+        problem = integrity_problem(text)
+        if problem is not None:
+            raise AnnotationError(f"{path}: damaged: {problem}; run `tifa annotate` to re-parse document {doc.doc_id!r}")
         # a document without any text has a header and no sentences
-        out[doc.doc_id] = parse_conllu(text, source=str(path)) if _has_words(text) else []
+        sentences = parse_conllu(text, source=str(path)) if _has_words(text) else []
+        recorded = (header.get(SENTENCES_KEY), header.get(WORDS_KEY))
+        found = (str(len(sentences)), str(sum(len(x.words) for x in sentences)))
+        if recorded != found:
+            raise AnnotationError(f"{path}: damaged: it records {recorded[0]} sentences and {recorded[1]} words but "
+                                  f"holds {found[0]} and {found[1]}; run `tifa annotate` to re-parse it")
+        out[doc.doc_id] = sentences
     return out
 
 

@@ -57,15 +57,18 @@ class Sentence:
     tokens: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
-def _misc_offsets(misc: str) -> tuple[int | None, int | None]:
+def _misc_offsets(misc: str, where: str = "") -> tuple[int | None, int | None]:
     start = end = None
     if misc and misc != "_":
         for item in misc.split("|"):
             key, _, val = item.partition("=")
-            if key == "start_char":
-                start = int(val)
-            elif key == "end_char":
-                end = int(val)
+            if key in ("start_char", "end_char"):
+                if not val.isdigit():
+                    raise AnnotationError(f"{where}: {key} in MISC must be a whole number >= 0, not {val!r}")
+                if key == "start_char":
+                    start = int(val)
+                else:
+                    end = int(val)
     return start, end
 
 
@@ -145,7 +148,7 @@ def parse_conllu(text: str, *, source: str = "<string>", check_tree: bool = True
             except ValueError:
                 raise AnnotationError(f"{source}, line {lineno}: bad multi-word token id {wid!r}") from None
             tokens.append((first, last, cols[1], cols[9]))
-            span = _misc_offsets(cols[9])
+            span = _misc_offsets(cols[9], f"{source}, line {lineno}")
             for i in range(first, last + 1):
                 mwt_span[i] = span
             continue
@@ -158,7 +161,7 @@ def parse_conllu(text: str, *, source: str = "<string>", check_tree: bool = True
             ) from None
         if iid != len(words) + 1:
             raise AnnotationError(f"{source}, line {lineno}: word id {iid} out of sequence (expected {len(words) + 1})")
-        start, end = mwt_span.get(iid) or _misc_offsets(cols[9])
+        start, end = mwt_span.get(iid) or _misc_offsets(cols[9], f"{source}, line {lineno}")
         words.append(Word(iid, cols[1], cols[2], cols[3], cols[4], cols[5], head, cols[7], cols[8], cols[9], start, end))
     flush(len(text.splitlines()) + 1)
     return sentences

@@ -214,6 +214,11 @@ class ModelSet:
             )
         except (FileNotFoundError, ValueError, KeyError) as exc:
             raise ModelNotFoundError(f"cannot load the {lang} models of {self.dir}: {exc}; {_HOW_TO_GET}") from None
+        except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, EOFError... on a damaged file
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ModelNotFoundError(
+                f"cannot load the {lang} models of {self.dir}: a model file is damaged ({type(exc).__name__}: "
+                f"{first[:120]}); check them with `tifa models list --verify` and download them again") from None
 
 
 def _entry_checksums(resources: dict, lang: str, processor: str, package: str, out: dict[str, str]) -> None:
@@ -257,6 +262,11 @@ def _load_resources(directory: Path, source: str) -> dict:
         resources = json.loads(res_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelNotFoundError(f"{res_file}: not valid JSON ({exc}); re-download the models") from None
+    odd = [k for k, v in resources.items() if not isinstance(v, dict)] if isinstance(resources, dict) else None
+    if odd is None or odd:
+        shown = f"entries {', '.join(map(repr, odd[:3]))} are not objects" if odd else "it is not a JSON object"
+        raise ModelNotFoundError(f"{res_file}: not a Stanza resources file ({shown}); re-download the models "
+                                 f"(`tifa models download`) or point Tifa at another directory")
     # resolve aliases ("zh": {"alias": "zh-hans"})
     return resources
 
@@ -318,7 +328,11 @@ def resolve_model_set(
         if code not in resources:
             missing[lang] = f"resources.json lists no {lang} models"
             continue
-        procs = _processor_packages(resources, code, pkg)
+        try:
+            procs = _processor_packages(resources, code, pkg)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ModelNotFoundError(f"{directory / 'resources.json'}: the {lang} entry has an unexpected layout "
+                                     f"({type(exc).__name__}: {exc}); re-download the models") from None
         absent = [p for p in REQUIRED_PROCESSORS if p not in procs]
         if absent:
             missing[lang] = f"package {pkg!r} has no {', '.join(absent)} model"
@@ -330,6 +344,9 @@ def resolve_model_set(
         except ModelNotFoundError as exc:
             missing[lang] = f"resources.json lacks {exc.args[0]}"
             continue
+        except (AttributeError, TypeError, KeyError) as exc:
+            raise ModelNotFoundError(f"{directory / 'resources.json'}: the {lang} models have an unexpected layout "
+                                     f"({type(exc).__name__}: {exc}); re-download the models") from None
         files = [directory / code / k.split("/")[1] / f"{k.split('/')[2]}.pt" for k in sums]
         lost = [str(f) for f in files if not f.is_file()]
         if lost:

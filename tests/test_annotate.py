@@ -15,7 +15,7 @@ import pytest
 
 from analysis import models
 from analysis.annotation import (annotate, annotation_path, annotations_current, document_status,
-                               ensure_annotations, find_annotations, read_header, read_provenance)
+                                 ensure_annotations, find_annotations, read_header, read_provenance, with_integrity)
 from analysis.conllu import Sentence, Word, read_conllu
 from analysis.corpus import Corpus, Document, Paragraph
 from analysis.errors import AnnotationError, ModelNotFoundError
@@ -247,12 +247,21 @@ def test_load_tokens_refuses_stale_or_missing_annotations(tmp_path):
     assert not annotations_current(corpus, annotations_dir=tmp_path / "ann")
 
 
+def _reseal(path: Path, text: str) -> None:
+    """Write ``text`` with a fresh integrity record (as if a faulty writer had produced it)."""
+    lines = text.split("\n")
+    body = "\n".join(lines[6:])
+    path.write_text(with_integrity("\n".join(lines[:3]) + "\n", body, int(lines[3].split("= ")[1]),
+                                   int(lines[4].split("= ")[1])), encoding="utf-8")
+
+
 def test_load_tokens_reports_malformed_file_and_line(tmp_path):
     corpus = small_corpus()
     run(corpus, tmp_path, FakeParsers())
     path = annotation_path(tmp_path / "ann", "a")
     text = path.read_text(encoding="utf-8").replace("\tdep\t", "\tdep\t_\t", 1)  # 11 columns
-    path.write_text(text, encoding="utf-8")
+    _reseal(path, text)
+    text = path.read_text(encoding="utf-8")
     bad_line = next(i for i, l in enumerate(text.splitlines(), 1) if l.count("\t") == 10)
     with pytest.raises(AnnotationError, match=rf"a.conllu, line {bad_line}: expected 10 tab-separated columns, found 11"):
         load_tokens(corpus, annotations_dir=tmp_path / "ann")

@@ -47,16 +47,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
+    except BrokenPipeError:  # e.g. `tifa kwic ... | head`
+        return 0
     except TifaError as exc:
         if args.debug:
             raise
         print(f"tifa: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the environment, not the user: a full disk, a read-only folder...
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tifa: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("tifa: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `tifa kwic ... | head`
-        return 0
+
     return int(result or 0)
 
 
