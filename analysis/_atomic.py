@@ -58,16 +58,48 @@ def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> Path:
     return Path(target)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_dead_temp_dirs(target: str | os.PathLike) -> list[Path]:
+    """Remove temporary directories beside ``target`` left by runs that were killed.
+
+    :func:`atomic_directory` names its directory ``.tmp-<name>.<pid>-<random>``; only those whose
+    process no longer exists are removed (never a running import's, never another file).
+    """
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for path in target.parent.glob(f".tmp-{target.name}.*-*"):
+        pid_text = path.name[len(f".tmp-{target.name}."):].split("-", 1)[0]
+        if path.is_dir() and pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty temporary directory beside ``target``; on success it becomes ``target``.
 
     ``target`` must not exist or be an empty directory. On failure the temporary directory is
-    removed and ``target`` is left as it was.
+    removed and ``target`` is left as it was; after a kill, the next call removes it
+    (:func:`remove_dead_temp_dirs`). The directory gets the permissions the umask gives (not
+    ``mkdtemp``'s 0700).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}.", dir=target.parent))
+    remove_dead_temp_dirs(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}.{os.getpid()}-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         if target.exists():
