@@ -12,18 +12,33 @@ Metadata columns named like Tifa's document fields (title, lang, kind, outlet, a
 voice...) fill those fields; all others are kept in ``Document.extra``. ``lang`` is guessed per
 document when absent (``zh`` when at least 30% of its letters are Han characters, else ``en``).
 
-Bad input raises :class:`~analysis.errors.CorpusImportError` naming the file (and the line or
-byte offset): a missing path, a file that is not valid in the given encoding (use
-``encoding=``/``--encoding``), a binary file, an empty folder or file, a CSV without the text
-column, duplicate document ids, malformed JSON on a line.
+Parsing is strict: bad input raises :class:`~analysis.errors.CorpusImportError` naming the file
+(and the line or byte offset) and saying what to do, never a silently wrong corpus:
+
+* a missing path, an unknown format, an empty folder or file;
+* text that is not valid in the given encoding (use ``encoding=``/``--encoding``); a file with
+  a byte-order mark is decoded as the mark says (UTF-8, UTF-16 or UTF-32, whatever
+  ``encoding``); a NUL byte (a binary file) anywhere, with its byte offset;
+* CSV: a duplicate column name in the header, a row with more or fewer fields than the header,
+  a quote that is never closed, a malformed quoted field (each with its line);
+* JSON Lines: malformed JSON on a line, a line that is not an object, a text that is not a
+  string (``text is a number (123), not a string``);
+* no text column, an empty text, duplicate document ids;
+* a document id that cannot name a file (annotation writes one file per id): ``.``, ``..``, or
+  an id containing ``/``, ``\\`` or a control character. A missing, null or blank id (empty
+  after stripping spaces) is replaced by ``<file stem>-<row number>``, as when there is no id
+  column; other ids (any script, e.g. Chinese) are kept as they are, stripped of surrounding
+  spaces.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -48,19 +63,40 @@ def guess_lang(text: str) -> str:
     return "zh" if len(HAN.findall(text)) / letters >= 0.3 else "en"
 
 
+#: Byte-order marks and the codec each one means; UTF-32-LE's mark starts with UTF-16-LE's, so it comes first.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+#: Codecs in which NUL bytes are part of ordinary text (they are checked after decoding instead).
+_WIDE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+
+
 def _decode(data: bytes, path: Path, encoding: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise CorpusImportError(f"{path}: looks like a binary file (NUL bytes), not text; import .txt, .csv or .jsonl files")
+    """``data`` as text: decoded as its byte-order mark says, else as ``encoding``; no NUL anywhere."""
     try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise CorpusImportError(
-            f"{path}: not valid {encoding} at byte offset {exc.start}; if the file uses another encoding, "
-            "pass it with --encoding (e.g. --encoding gb18030)"
-        ) from None
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise CorpusImportError(f"unknown encoding {encoding!r}; use a Python codec name such as utf-8 or gb18030") from None
-    return text.lstrip("\ufeff")
+    bom, label = 0, encoding
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            codec, bom, label = name, len(mark), f"{name} (as its byte-order mark says)"
+            break
+    if codec not in _WIDE and (nul := data.find(b"\x00")) >= 0:
+        raise CorpusImportError(
+            f"{path}: looks like a binary file (NUL byte at byte offset {nul}), not text; import .txt, .csv or "
+            ".jsonl files (a UTF-16 or UTF-32 file needs a byte-order mark or --encoding utf-16)")
+    try:
+        text = data[bom:].decode(codec)
+    except UnicodeDecodeError as exc:
+        raise CorpusImportError(
+            f"{path}: not valid {label} at byte offset {bom + exc.start}; if the file uses another encoding, "
+            "pass it with --encoding (e.g. --encoding gb18030)"
+        ) from None
+    if (nul := text.find("\x00")) >= 0:
+        offset = bom + len(text[:nul].encode(codec)) - len("".encode(codec))  # "".encode("utf-16") is a BOM
+        raise CorpusImportError(f"{path}: NUL character at byte offset {offset}: a text file has none; is it binary, "
+                                "or in another encoding (pass it with --encoding)?")
+    return text
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int, str]]:
@@ -107,11 +143,37 @@ def _check_unique(docs: Iterable[tuple[str, str]]) -> None:
         seen[doc_id] = where
 
 
+def _check_id(doc_id: str, where: str) -> str:
+    """``doc_id`` if it can name a file (annotation writes ``<id>.conllu``), else a CorpusImportError at ``where``."""
+    if doc_id in ("", ".", ".."):
+        problem = "is empty" if not doc_id else "names a folder (the current or the parent one)"
+    elif "/" in doc_id or "\\" in doc_id:
+        problem = "contains a path separator (/ or \\)"
+    elif any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in doc_id):
+        problem = "contains a control character"
+    else:
+        return doc_id
+    raise CorpusImportError(f"{where}: document id {doc_id!r} {problem}; ids name files (one per document), so an id "
+                            "must not be empty, '.' or '..', nor contain /, \\ or control characters: change the id")
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, for messages: ``a number (123)``, ``null``, ``a list ([1, 2])``..."""
+    if value is None:
+        return "null"
+    kind = ("a boolean" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+            else "a list" if isinstance(value, list) else "an object" if isinstance(value, dict)
+            else f"a {type(value).__name__}")
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+
+
 def _read_folder(path: Path, encoding: str) -> list[Document]:
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
     if not files:
         raise CorpusImportError(f"{path}: no .txt files in this folder")
-    ids = [(_ID_OK.sub("-", str(f.relative_to(path).with_suffix("")).replace("/", "--")), str(f)) for f in files]
+    ids = [(_check_id(_ID_OK.sub("-", str(f.relative_to(path).with_suffix("")).replace("/", "--")), str(f)), str(f))
+           for f in files]
     _check_unique(ids)
     docs = []
     for (doc_id, _), f in zip(ids, files):
@@ -122,11 +184,13 @@ def _read_folder(path: Path, encoding: str) -> list[Document]:
     return docs
 
 
-def _rows_to_documents(rows: list[tuple[int, dict]], path: Path, text_column: str, id_column: str | None,
+def _rows_to_documents(rows: list[tuple[int, str, dict]], path: Path, text_column: str, id_column: str | None,
                        unit: str) -> list[Document]:
+    """Documents from ``(number, where, record)`` rows: ``number`` numbers a document without an id,
+    ``where`` names the row in messages (``row 3``, ``line 7``)."""
     if not rows:
         raise CorpusImportError(f"{path}: no {unit}s; the file is empty")
-    columns = set().union(*(r.keys() for _, r in rows))
+    columns = set().union(*(r.keys() for _, _, r in rows))
     if text_column not in columns:
         raise CorpusImportError(
             f"{path}: no text column {text_column!r}; columns are {', '.join(sorted(columns))} "
@@ -137,14 +201,20 @@ def _rows_to_documents(rows: list[tuple[int, dict]], path: Path, text_column: st
     elif id_column not in columns:
         raise CorpusImportError(f"{path}: no id column {id_column!r}; columns are {', '.join(sorted(columns))}")
     ids = []
-    for n, row in rows:
+    for n, where, row in rows:
         raw_id = row.get(id_column) if id_column else None
-        doc_id = str(raw_id).strip() if raw_id not in (None, "") else f"{path.stem}-{n}"
-        ids.append((doc_id, f"{unit} {n}"))
+        if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
+            raise CorpusImportError(f"{path}, {where}: {id_column} is {_json_type(raw_id)}, not a string or a whole "
+                                    "number; give each document a text id")
+        doc_id = "" if raw_id is None else str(raw_id).strip()
+        ids.append((_check_id(doc_id, f"{path}, {where}") if doc_id else f"{path.stem}-{n}", where))
     _check_unique(ids)
     docs = []
-    for (doc_id, where), (n, row) in zip(ids, rows):
+    for (doc_id, where), (n, _, row) in zip(ids, rows):
         text = row.get(text_column)
+        if text_column in row and not isinstance(text, str):
+            raise CorpusImportError(f"{path}, {where}: {text_column} is {_json_type(text)}, not a string; "
+                                    "write the text as a JSON string")
         if not isinstance(text, str) or not text.strip():
             raise CorpusImportError(f"{path}, {where}: empty text in column {text_column!r}")
         meta = {k: v for k, v in row.items() if k not in (text_column, id_column)}
@@ -152,22 +222,70 @@ def _rows_to_documents(rows: list[tuple[int, dict]], path: Path, text_column: st
     return docs
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _csv_records(path: Path, text: str) -> list[tuple[int, str, dict]]:
+    """The ``(row number, where, record)`` rows of a CSV text, parsed strictly.
+
+    Python's csv module merges rows silently when a quote is never closed; with ``strict=True``
+    it stops at the end of the file instead ("unexpected end of data"), and at a quoted field
+    followed by anything but a delimiter. Those, a duplicate column name and a row whose number
+    of fields differs from the header's raise a CorpusImportError naming the line. Blank lines
+    are skipped; row numbers count the header as row 1 (as a spreadsheet does when no field
+    spans lines); ``where`` adds the line where the row starts when it differs.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[tuple[int, str, dict]] = []
+    n, last = 1, 0  # row number; last line read
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 2**31 - 1))  # a document may be longer than csv's default 128 KiB field
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record:
+                continue
+            if header is None:
+                dups = sorted({c for c in record if record.count(c) > 1})
+                if dups:
+                    raise CorpusImportError(f"{path}, line {start}: duplicate column name(s) "
+                                            f"{', '.join(map(repr, dups))} in the header; rename them so that "
+                                            "each column has its own name")
+                header = record
+                continue
+            n += 1
+            if len(record) != len(header):
+                raise CorpusImportError(
+                    f"{path}, line {start}: {_plural(len(record), 'field')} but the header has "
+                    f"{_plural(len(header), 'column')}; put a field that contains commas in double quotes "
+                    "(\"a, b\") and give every row one field per column")
+            rows.append((n, f"row {n}" if start == n else f"row {n} (line {start})", dict(zip(header, record))))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise CorpusImportError(f"{path}, line {last + 1}: a quote opened in the row that starts on this line is "
+                                    "never closed (the file ends inside it); close it, and double every quote "
+                                    "inside a quoted field (\"\")") from None
+        raise CorpusImportError(f"{path}, line {reader.line_num}: malformed CSV ({exc}); double every quote inside "
+                                "a quoted field (\"\"), or leave the field unquoted") from None
+    finally:
+        csv.field_size_limit(limit)
+    return rows
+
+
 def _read_csv(path: Path, encoding: str, text_column: str, id_column: str | None) -> list[Document]:
     text = _decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise CorpusImportError(f"{path}: empty file")
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = [(i, dict(r)) for i, r in enumerate(reader, 2)]  # line 1 is the header
-    except csv.Error as exc:
-        raise CorpusImportError(f"{path}: malformed CSV ({exc})") from None
-    return _rows_to_documents(rows, path, text_column, id_column, "row")
+    return _rows_to_documents(_csv_records(path, text), path, text_column, id_column, "row")
 
 
 def _read_jsonl(path: Path, encoding: str, text_column: str, id_column: str | None) -> list[Document]:
     text = _decode(path.read_bytes(), path, encoding)
     rows = []
-    for n, line in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only: JSON strings may hold U+2028 and other characters str.splitlines() splits at
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -176,7 +294,7 @@ def _read_jsonl(path: Path, encoding: str, text_column: str, id_column: str | No
             raise CorpusImportError(f"{path}, line {n}: malformed JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(obj, dict):
             raise CorpusImportError(f"{path}, line {n}: expected a JSON object with a {text_column!r} field")
-        rows.append((n, obj))
+        rows.append((n, f"line {n}", obj))
     return _rows_to_documents(rows, path, text_column, id_column, "line")
 
 
@@ -199,7 +317,7 @@ def read_corpus(path: str | Path, *, text_column: str = "text", id_column: str |
         text = _decode(path.read_bytes(), path, encoding)
         if not text.strip():
             raise CorpusImportError(f"{path}: empty file")
-        docs = [_make_document(path.stem, text, {}, path.name, str(path))]
+        docs = [_make_document(_check_id(path.stem, str(path)), text, {}, path.name, str(path))]
     else:
         raise CorpusImportError(f"{path}: unknown format; import a folder of .txt files, a .csv or a .jsonl file")
     return Corpus(docs, name=name or path.stem)
@@ -209,7 +327,8 @@ def import_corpus(path: str | Path, out_dir: str | Path, **options: Any) -> Corp
     """Import ``path`` (see :func:`read_corpus`) and write ``out_dir/documents.jsonl``.
 
     ``out_dir`` must not exist or be empty; it is written atomically, so a failed import leaves
-    nothing behind.
+    nothing behind, and the temporary folder of a killed import is removed by the next one
+    (:func:`analysis._atomic.atomic_directory`). It gets the permissions the umask gives.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):

@@ -23,8 +23,11 @@ variational algorithm gensim implements).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -56,6 +59,7 @@ __all__ = [
     "best_seed",
     "topic_themes",
     "theme_queries",
+    "model_fingerprint",
     "load_topic_labels",
     "topic_labels",
     "ldavis_data",
@@ -883,19 +887,89 @@ def topic_themes(terms: pd.DataFrame, dictionary: Any, *, lang: str | None = Non
     return out.sort_values(["topic", "weight", "theme"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
 
 
+#: The fitting settings a fingerprint covers besides the units (``k`` and ``seed`` are the entry's own keys;
+#: ``top`` only shapes outputs).
+_FINGERPRINT_PARAMS = ("passes", "iterations", "doc_topic_prior", "topic_word_prior", "no_below", "no_above",
+                       "keep_n", "chunksize")
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def model_fingerprint(model: TopicModel) -> str:
+    """What a fitted model was fitted on, as a SHA-256 (64 hex digits): a topic-label entry applies
+    to the model whose fingerprint it records (see :func:`topic_labels`).
+
+    Definition: SHA-256 of the UTF-8 JSON (``ensure_ascii=False``, ``sort_keys=True``,
+    separators ``","`` and ``":"``) of ``{"params": {...}, "units": [[unit_id, [term, ...]], ...]}``:
+    the units in the order the model was fitted on them (LDA's online updates depend on it), each
+    unit's id and its terms as given to :meth:`TopicModel.fit` (before the vocabulary filters),
+    and the settings that change the fitted topics other than ``k`` and ``seed`` (``passes``,
+    ``iterations``, ``doc_topic_prior``, ``topic_word_prior``, ``no_below``, ``no_above``,
+    ``keep_n``, ``chunksize``). The same units, settings and seed give the same topics, so the same
+    fingerprint means the same topic numbers; any other corpus, filter, segment, stopword list or
+    setting gives another fingerprint.
+    """
+    model._check_fitted()
+    params = {}
+    for name in _FINGERPRINT_PARAMS:
+        value = getattr(model, name)
+        params[name] = value if value is None or isinstance(value, (str, int, float)) else np.asarray(value).tolist()
+    units = [[str(u), [str(t) for t in terms]] for u, terms in zip(model.unit_ids_, model.texts_)]
+    text = json.dumps({"params": params, "units": units}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _default_labels_path():
     return resources.files("analysis").joinpath("data/topic_labels.yaml")
+
+
+def _label_entries(entries: Any, where: str) -> list[dict[str, Any]]:
+    """Validated label entries: ``{k, seed, fingerprint, segment, lang, labels}`` each; a malformed one
+    is a TopicModelError naming it (``entry 2 (k=6, seed=3)``)."""
+    if not isinstance(entries, (list, tuple)):
+        raise TopicModelError(f"{where}: 'models' must be a list of {{k, seed, fingerprint, labels}} entries")
+    out = []
+    for i, e in enumerate(entries, 1):
+        name = f"{where}: entry {i}"
+        if not isinstance(e, Mapping):
+            raise TopicModelError(f"{name} must be a mapping of k, seed, fingerprint and labels")
+        if {"k", "seed"} <= set(e):
+            name += f" (k={e['k']}, seed={e['seed']})"
+        unknown = set(e) - {"k", "seed", "fingerprint", "segment", "lang", "labels"}
+        if unknown:
+            raise TopicModelError(f"{name} has unknown key(s) {', '.join(sorted(map(str, unknown)))}; an entry has "
+                                  "k, seed, fingerprint, segment, lang and labels")
+        if "k" not in e or "seed" not in e or not isinstance(e.get("labels"), Mapping):
+            raise TopicModelError(f"{name} needs k, seed, fingerprint and a labels mapping (topic number → label)")
+        for key, minimum in (("k", 2), ("seed", 0)):
+            if isinstance(e[key], bool) or not isinstance(e[key], (int, np.integer)) or e[key] < minimum:
+                raise TopicModelError(f"{name}: {key} must be a whole number >= {minimum}, not {e[key]!r}")
+        fingerprint = e.get("fingerprint")
+        if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+            problem = ("has no fingerprint" if fingerprint is None else
+                       f"has a fingerprint that is not a string of 64 hex digits ({fingerprint!r})")
+            raise TopicModelError(f"{name} {problem}: record the model it labels as "
+                                  "analysis.topics.model_fingerprint(model) gives it (tifa topics prints it)")
+        try:
+            labels = {int(t): str(lbl) for t, lbl in e["labels"].items()}
+        except (TypeError, ValueError) as exc:
+            raise TopicModelError(f"{name} has a non-numeric topic id") from exc
+        out.append({"k": int(e["k"]), "seed": int(e["seed"]), "fingerprint": fingerprint,
+                    "segment": e.get("segment"), "lang": e.get("lang"), "labels": labels})
+    return out
 
 
 def load_topic_labels(path: str | Path | None = None) -> list[dict[str, Any]]:
     """Read the editable topic-label file (default: the package's ``data/topic_labels.yaml``).
 
-    The file holds a list ``models`` of entries ``{k, seed, segment?, lang?, labels: {topic: label}}``;
-    an entry applies to the model fitted with that k and seed (and, when given, on units of that
-    ``segment`` and language). Returns the entries, validated.
+    The file holds a list ``models`` of entries ``{k, seed, fingerprint, segment?, lang?, labels:
+    {topic: label}}``: the labels of the model fitted with that k and seed on the units and
+    settings whose :func:`model_fingerprint` is ``fingerprint`` (``segment`` and ``lang``, when
+    given, describe those units and must also match). Returns the entries, validated; a malformed
+    entry (no fingerprint, a fingerprint that is not a string...) is a TopicModelError naming it.
     """
     import yaml
 
+    name = str(path) if path is not None else "topic_labels.yaml"
     try:
         text = (Path(path).read_text(encoding="utf-8") if path is not None
                 else _default_labels_path().read_text(encoding="utf-8"))
@@ -904,49 +978,52 @@ def load_topic_labels(path: str | Path | None = None) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise TopicModelError(f"topic labels file {path or 'topic_labels.yaml'} is not valid YAML: {exc}") from exc
+        raise TopicModelError(f"topic labels file {name} is not valid YAML: {exc}") from exc
     entries = data.get("models") if isinstance(data, dict) else None
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        raise TopicModelError("topic labels file: 'models' must be a list of {k, seed, labels} entries")
-    out = []
-    for i, e in enumerate(entries):
-        if not isinstance(e, dict) or "k" not in e or "seed" not in e or not isinstance(e.get("labels"), dict):
-            raise TopicModelError(f"topic labels file: entry {i + 1} needs k, seed and a labels mapping "
-                                  "(topic number → label)")
-        unknown = set(e) - {"k", "seed", "segment", "lang", "labels"}
-        if unknown:
-            raise TopicModelError(f"topic labels file: entry {i + 1} has unknown key(s) {', '.join(sorted(unknown))}; "
-                                  "an entry has k, seed, segment, lang and labels")
-        try:
-            labels = {int(t): str(lbl) for t, lbl in e["labels"].items()}
-        except (TypeError, ValueError) as exc:
-            raise TopicModelError(f"topic labels file: entry {i + 1} has a non-numeric topic id") from exc
-        out.append({"k": int(e["k"]), "seed": int(e["seed"]), "segment": e.get("segment"), "lang": e.get("lang"),
-                    "labels": labels})
-    return out
+    return _label_entries([] if entries is None else entries, f"topic labels file {name}")
 
 
 def topic_labels(model: TopicModel, entries: Sequence[Mapping[str, Any]] | None = None, *,
                  segment: str | None = None, lang: str | None = None, top: int = 3) -> pd.DataFrame:
-    """A label for each topic: from the label file when an entry matches the model (its k and seed,
-    and the ``segment`` and ``lang`` of its units when the entry names them), else the ``top``
-    most probable terms joined with " / ". Columns ``topic``, ``label``, ``source`` (``"file"`` or
-    ``"top terms"``). ``entries`` default to :func:`load_topic_labels`."""
+    """A label for each topic: from the first entry written for this model, else the ``top`` most
+    probable terms joined with " / ".
+
+    An entry is written for this model when its k, seed and fingerprint are the model's
+    (:func:`model_fingerprint`: the same units and settings), and its ``segment`` and ``lang``,
+    where it names them, are the ``segment`` and ``lang`` given here. An entry with the model's
+    k and seed but another fingerprint was written for another model (other units, another
+    corpus): it is not used, and a warning says so. ``entries`` default to
+    :func:`load_topic_labels`; they are validated as that validates them.
+
+    Columns ``topic``, ``label``, ``source`` (``"file"`` or ``"top terms"``); ``attrs`` hold
+    ``fingerprint`` (the model's) and ``fallback`` (True when no entry was used).
+    """
     model._check_fitted()
-    entries = load_topic_labels() if entries is None else entries
-    chosen: Mapping[int, str] = {}
+    top = check_int(top, "top", minimum=1)
+    entries = load_topic_labels() if entries is None else _label_entries(entries, "topic labels")
+    fingerprint = model_fingerprint(model)
+    chosen: Mapping[int, str] | None = None
+    other = None
     for e in entries:
-        if int(e["k"]) != int(model.k) or int(e["seed"]) != int(model.seed):
+        if e["k"] != int(model.k) or e["seed"] != int(model.seed):
             continue
-        if e.get("segment") not in (None, segment) or e.get("lang") not in (None, lang):
+        if e["fingerprint"] != fingerprint:
+            other = other or e
+            continue
+        if e["segment"] not in (None, segment) or e["lang"] not in (None, lang):
             continue
         chosen = e["labels"]
         break
+    if chosen is None and other is not None:
+        warnings.warn(f"topic labels: the entry for k={model.k}, seed={model.seed} was written for another model "
+                      f"(fingerprint {other['fingerprint'][:12]}…; this model's is {fingerprint[:12]}…: other units "
+                      f"or settings), so topics are labelled by their top {top} terms", UserWarning, stacklevel=2)
+    chosen = chosen or {}
     words = model.topic_terms(top)
     rows = [(t, chosen[t], "file") if t in chosen else (t, " / ".join(words[t]), "top terms") for t in range(model.k)]
-    return pd.DataFrame(rows, columns=["topic", "label", "source"])
+    out = pd.DataFrame(rows, columns=["topic", "label", "source"])
+    out.attrs.update(fingerprint=fingerprint, fallback=not chosen)
+    return out
 
 
 def ldavis_data(model: TopicModel) -> dict[str, Any]:

@@ -510,7 +510,8 @@ def test_topic_labels_file_and_default(planted, tmp_path):
     words = model.topic_terms(3)
     assert default["label"].tolist() == [" / ".join(w) for w in words]
     path = tmp_path / "labels.yaml"
-    path.write_text("models:\n  - k: 3\n    seed: 1\n    labels:\n      1: ideology\n", encoding="utf-8")
+    path.write_text(f"models:\n  - k: 3\n    seed: 1\n    fingerprint: {tp.model_fingerprint(model)}\n    labels:\n"
+                    "      1: ideology\n", encoding="utf-8")
     entries = tp.load_topic_labels(path)
     lab = tp.topic_labels(model, entries)
     assert lab.loc[1, "label"] == "ideology" and lab.loc[1, "source"] == "file"

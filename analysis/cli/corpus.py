@@ -53,6 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--out", required=True, help="new folder to write documents.jsonl into")
     m.add_argument("--text-column", default="text", help="CSV/JSONL column holding the text (default: text)")
     m.add_argument("--id-column", default=None, help="CSV/JSONL column holding document ids (default: doc_id or id)")
-    m.add_argument("--encoding", default="utf-8", help="text encoding of the input (default: utf-8)")
+    m.add_argument("--encoding", default="utf-8",
+                   help="text encoding of the input (default: utf-8); a file that starts with a byte-order mark "
+                        "(UTF-8, UTF-16, UTF-32) is read as its mark says")
     add_format_option(m)
     m.set_defaults(func=_import)

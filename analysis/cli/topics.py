@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from . import _common
 from ._common import add_format_option, print_table
@@ -85,6 +86,20 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _labels(tp, model, args, lang):
+    """``topic_labels`` of the chosen model; says on stderr when the labels are top terms, and why."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        labels = tp.topic_labels(model, tp.load_topic_labels(args.labels), segment=args.segment, lang=lang)
+    for w in caught:
+        print(f"tifa topics: {w.message}", file=sys.stderr)
+    if labels.attrs["fallback"]:
+        print(f"tifa topics: topics labelled by their top terms; to name them, add an entry with k: {model.k}, "
+              f"seed: {model.seed}, fingerprint: {labels.attrs['fingerprint']} to a labels file (--labels)",
+              file=sys.stderr)
+    return labels
+
+
 def run(args) -> int:
     from .. import topics as tp
 
@@ -108,7 +123,7 @@ def run(args) -> int:
         return 0
     langs = units["lang"].unique() if "lang" in units.columns else []
     lang = str(langs[0]) if len(langs) == 1 else None
-    labels = tp.topic_labels(model, tp.load_topic_labels(args.labels), segment=args.segment, lang=lang)
+    labels = _labels(tp, model, args, lang)
     shares = tp.doc_topics(model, units)
     if args.show == "prevalence":
         prev = tp.topic_prevalence(shares, by=args.by)
