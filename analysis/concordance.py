@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core import (CONCORDANCE_COLUMNS, _take, check_int, check_within, concordance, concordance_html, filter_mask,
-                    match, paragraph_texts, window_sides)
+from ._core import (CONCORDANCE_COLUMNS, _take, check_columns, check_int, check_within, concordance, concordance_html,
+                    filter_mask, match, paragraph_texts, window_sides)
 from .errors import ParameterError
+from .languages import is_spaced
 from .query import Query, token_index
 
 KWIC_COLUMNS = CONCORDANCE_COLUMNS
@@ -41,6 +42,45 @@ class KWIC(pd.DataFrame):
     def to_frame(self) -> pd.DataFrame:
         """The concordance as a plain :class:`pandas.DataFrame`."""
         return pd.DataFrame(self)
+
+    def words_at(self, key: str, *, case_sensitive: bool = False) -> pd.Series:
+        """The word at one AntConc position of every line, lower-cased: a Series on the KWIC's index.
+
+        ``key`` is one of the keys ``sort=`` accepts: ``"R1"`` (first word right of the match),
+        ``"L2"`` (second word left; also ``"1R"``, ``"2L"``) or ``"match"`` (the match itself).
+        Positions count every token of the context, punctuation included, as ``sort=`` does, so
+        ``kwic(..., sort="R1").words_at("R1")`` lists the sort keys in order. The word is read from
+        the ``left``/``right`` text, whose words are separated by single spaces; a position with
+        no word in the context (past the window, or past the ``within`` unit) gives ``""``. With
+        ``unit="char"`` the outermost word of a context may be cut. Letter case is kept only with
+        ``case_sensitive=True``.
+
+        Raises :class:`~analysis.errors.ParameterError` for an unknown key, and for a left or
+        right position in a language written without spaces (Chinese), where word positions
+        cannot be read back from the joined text: sort the lines with ``kwic(..., sort=)`` instead.
+
+        >>> kwic(tokens, '"public opinion"', sort="R1").words_at("R1").value_counts()  # doctest: +SKIP
+        """
+        keys = _parse_sort(key) if isinstance(key, str) else []
+        if len(keys) != 1:
+            raise ParameterError(f"words_at takes one position key such as 'R1', 'L2' or 'match', not {key!r}")
+        (side, k), = keys
+        column = {"M": "match", "L": "left", "R": "right"}[side]
+        check_columns(self, [column], "read words from")
+        if side != "M" and "lang" in self.columns:
+            unspaced = sorted({str(code) for code in self["lang"].dropna().unique() if not is_spaced(str(code))})
+            if unspaced:
+                raise ParameterError(f"words_at cannot find word positions in {', '.join(unspaced)} contexts: "
+                                     "their words are joined without spaces; sort the lines with kwic(..., sort=) instead")
+        norm = (lambda text: text) if case_sensitive else str.lower
+        words = []
+        for text in self[column].tolist():
+            if side == "M":
+                words.append(norm(text))
+                continue
+            parts = text.split()
+            words.append(norm(parts[k - 1] if side == "R" else parts[-k]) if k <= len(parts) else "")
+        return pd.Series(words, index=self.index, dtype=object, name=column if side == "M" else f"{side}{k}")
 
     def _repr_html_(self) -> str | None:
         if not set(("doc_id", "par", "left", "match", "right")).issubset(self.columns):

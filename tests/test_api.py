@@ -153,7 +153,8 @@ _PACKAGE = Path(analysis.__file__).parent
 #: (pattern, files allowed to contain it, what it would be a copy of)
 _GUARDED = [
     (r"""["']PUNCT["']|["']SYM["']""", {"_core.py"}, "a definition of punctuation (use analysis._core.is_word)"),
-    (r"unicodedata\.category", {"_core.py"}, "a punctuation rule by character class (use analysis._core.is_word)"),
+    (r"unicodedata\.category", {"_core.py", "importers.py"},  # importers: control characters in ids
+     "a punctuation rule by character class (use analysis._core.is_word)"),
     (r"\bfnmatch\b", set(), "a second term matcher (use the query language: analysis._core.match)"),
     (r"\\u4e00|\\u3400|\\uf900", {"languages.py"}, "a Han-character pattern (use analysis.languages)"),
     (r"""==\s*["']zh["']|!=\s*["']zh["']|startswith\(\s*["']zh""", {"languages.py"},

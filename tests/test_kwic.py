@@ -413,3 +413,37 @@ def test_index_cache_follows_column_changes(tokens):
     assert kwic(t, "security", window=3).loc[2, "left"] == ""  # paragraph 2 starts at "Security"
     t["par"] = np.ones(len(t), dtype="int32")  # one paragraph per document now
     assert kwic(t, "security", window=3).loc[2, "left"] == "is vital ."
+
+
+def test_words_at_reads_the_sort_positions_from_the_context(tokens):
+    k = kwic(tokens, "security", window=3)
+    # hits at positions 4, 7, 11 (paragraph start) and 1 (d2); punctuation counts as a position
+    assert k.words_at("R1").tolist() == [".", "is", "comes", "and"]
+    assert k.words_at("1R").tolist() == [".", "is", "comes", "and"]
+    assert k.words_at("R3").tolist() == ["security", ".", ".", "opinion"]
+    assert k.words_at("L1").tolist() == ["national", "ideological", "", "cyber"]
+    assert k.words_at("L3").tolist() == ["must", "security", "", ""]
+    assert k.words_at("R4").tolist() == ["", "", "", ""]  # past the window: no word
+    assert k.words_at("match").tolist() == ["security"] * 4
+    assert k.words_at("L1", case_sensitive=True).tolist() == ["national", "Ideological", "", "Cyber"]
+    assert k.words_at("match", case_sensitive=True).tolist()[2] == "Security"
+    # the same keys as sort=: the words of a sorted concordance come out in order
+    for key in ("R1", "L1", "R2"):
+        words = kwic(tokens, "security", window=3, sort=key).words_at(key).tolist()
+        assert words == sorted(words), key
+
+
+def test_words_at_keeps_the_index_and_refuses_what_it_cannot_read(tokens):
+    k = kwic(tokens, "security", window=2)
+    framing = k[k["voice"] == "framing"]
+    words = framing.words_at("R2")
+    assert isinstance(words, pd.Series) and words.index.equals(framing.index)
+    assert words.tolist() == ["public"] and words.name == "R2"
+    assert kwic(tokens, "nothing-like-this").words_at("R1").tolist() == []
+    for bad in ("X9", "R0", "R1,R2", "doc", "random", ["R1"]):
+        with pytest.raises(ParameterError):
+            k.words_at(bad)
+    zh = kwic(tokens, "安全", window=2, lang="zh")
+    with pytest.raises(ParameterError, match="without spaces"):
+        zh.words_at("L1")
+    assert zh.words_at("match").tolist() == ["安全"] * 3
