@@ -449,7 +449,9 @@ def concordance(tokens: pd.DataFrame, starts: Any, ends: Any, *, window: Any = 5
     (default) or ``"document"``). Words are joined by a space, except in languages written
     without spaces (Chinese). Returns ``doc_id, par, sent, position, left, match, right`` and,
     with ``metadata=True``, every metadata column of the table (a list names some of them);
-    ``position`` is the match's 0-based word index in its document (NLTK's concordance offset).
+    ``position`` is the number of words (:func:`is_word`) before the match in its document: the
+    match's 0-based index among the document's words, as :func:`analysis.dispersion_positions`
+    counts it (NLTK's concordance offset over the words).
     """
     left_w, right_w = window_sides(window)
     check_choice(unit, "unit", ("token", "char"))
@@ -490,7 +492,7 @@ def concordance(tokens: pd.DataFrame, starts: Any, ends: Any, *, window: Any = 5
         "doc_id": _take(tokens, "doc_id", starts),
         "par": tokens["par"].to_numpy()[starts],
         "sent": tokens["sent"].to_numpy()[starts] if "sent" in tokens.columns else np.zeros(len(starts), np.int64),
-        "position": (starts - index.doc_start(starts)).astype(np.int64),
+        "position": _word_rank(tokens, index)[starts] if len(starts) else np.zeros(0, np.int64),
         "left": _strings(left),
         "match": _strings(match_),
         "right": _strings(right),
@@ -500,6 +502,18 @@ def concordance(tokens: pd.DataFrame, starts: Any, ends: Any, *, window: Any = 5
     for col in meta:
         data[col] = _take(tokens, col, starts)
     return pd.DataFrame(data, columns=list(CONCORDANCE_COLUMNS) + meta)
+
+
+def _word_rank(tokens: pd.DataFrame, index) -> np.ndarray:
+    """Per row: the number of words before it in its document (cached with the table's index)."""
+    cached = getattr(index, "_tifa_word_rank", None)
+    if cached is not None:
+        return cached
+    w = is_word(tokens).astype(np.int64)
+    before = np.cumsum(w) - w
+    rank = before - before[index.doc_bounds[:-1]][index.doc_row] if index.n else before
+    index._tifa_word_rank = rank
+    return rank
 
 
 def paragraph_texts(tokens: pd.DataFrame, rows: Any) -> list[str]:

@@ -172,7 +172,7 @@ class Corpus:
         #: annotations live (``home/annotations/<model set>``); ``None`` for a corpus read into
         #: memory only (:func:`analysis.read_corpus`), which must be saved or given an ``out_dir``
         #: before it is annotated.
-        self.home = Path(home) if home is not None else None
+        self.home = Path(home).resolve() if home is not None else None
 
     # -- container protocol -------------------------------------------------------------
     def __len__(self) -> int:

@@ -27,6 +27,7 @@ like these* differ — the question a claim about voices, outlets or genres need
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -137,7 +138,8 @@ def welch_test(target_rates: Any, reference_rates: Any) -> tuple[np.ndarray, np.
     column by column; ``nan`` where a group has fewer than two documents or no variance.
     """
     a, b = np.asarray(target_rates, dtype=float), np.asarray(reference_rates, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant columns: scipy warns, the result is nan
         res = stats.ttest_ind(a, b, equal_var=False, axis=0)
     return np.asarray(res.statistic, dtype=float), np.asarray(res.pvalue, dtype=float)
 

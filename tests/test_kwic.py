@@ -65,7 +65,7 @@ def test_columns_and_positions(tokens):
     assert list(k.columns) == ["doc_id", "par", "sent", "position", "left", "match", "right",
                                "lang", "voice", "kind", "outlet", "date", "title"]
     assert k[["doc_id", "par", "sent", "position"]].values.tolist() == [
-        ["d1", 1, 1, 4], ["d1", 1, 2, 7], ["d1", 2, 3, 11], ["d2", 1, 1, 1]]
+        ["d1", 1, 1, 4], ["d1", 1, 2, 6], ["d1", 2, 3, 9], ["d2", 1, 1, 1]]  # words before (no punctuation)
     assert k["match"].tolist() == ["security", "security", "Security", "security"]
     assert k["voice"].tolist() == ["official", "official", "official", "framing"]
 
@@ -92,7 +92,7 @@ def test_window_is_exact_in_the_middle(tokens):
 def test_case(tokens):
     assert len(kwic(tokens, "security")) == 4
     assert len(kwic(tokens, "security", case_sensitive=True)) == 3
-    assert kwic(tokens, "Security", case_sensitive=True)["position"].tolist() == [11]
+    assert kwic(tokens, "Security", case_sensitive=True)["position"].tolist() == [9]
 
 
 def test_phrase_match_text(tokens):
@@ -123,11 +123,11 @@ def test_filter_does_not_cut_context():
 def test_sort_right_then_left(tokens):
     k = kwic(tokens, "security", window=3, sort=["R1", "R2"])
     # R1 of the hits at positions 4, 7, 11, 1 (d2): ".", "is", "comes", "and"
-    assert k["position"].tolist() == [4, 1, 11, 7]
+    assert k["position"].tolist() == [4, 1, 9, 6]
     k = kwic(tokens, "security", window=3, sort="L1")
     # L1: national, ideological, "" (paragraph start), cyber
-    assert k["position"].tolist() == [11, 1, 7, 4]
-    assert kwic(tokens, "security", sort="1L")["position"].tolist() == [11, 1, 7, 4]
+    assert k["position"].tolist() == [9, 1, 6, 4]
+    assert kwic(tokens, "security", sort="1L")["position"].tolist() == [9, 1, 6, 4]
 
 
 def test_sort_is_stable_and_matches_python_sorted():
@@ -151,10 +151,10 @@ def test_sort_random_is_seeded(tokens):
     a = kwic(tokens, "security", sort="random", seed=1)
     b = kwic(tokens, "security", sort="random", seed=1)
     assert a["position"].tolist() == b["position"].tolist()
-    assert sorted(a["position"]) == [1, 4, 7, 11]
+    assert sorted(a["position"]) == [1, 4, 6, 9]
     orders = {tuple(kwic(tokens, "security", sort="random", seed=s)["position"]) for s in range(10)}
     assert len(orders) > 1
-    assert kwic(tokens, "security", sort="doc")["position"].tolist() == [4, 7, 11, 1]
+    assert kwic(tokens, "security", sort="doc")["position"].tolist() == [4, 6, 9, 1]
 
 
 def test_bad_arguments(tokens):
@@ -222,17 +222,21 @@ def test_html_escapes_text():
 
 
 def test_nltk_concordance_offsets_agree():
-    """Plain word queries: positions equal NLTK ConcordanceIndex offsets over the document's words."""
+    """Plain word queries: positions equal NLTK ConcordanceIndex offsets over the document's words
+    (punctuation is not a word: a punctuation hit's position is the number of words before it)."""
     nltk_text = pytest.importorskip("nltk.text")
     rng = random.Random(3)
     vocab = ["the", "The", "party", "Party", "media", "convergence", "security", ",", "."]
     pars = [[[rng.choice(vocab) for _ in range(rng.randint(3, 12))] for _ in range(rng.randint(1, 4))]
             for _ in range(8)]
     t = tokens_from_conllu(conllu_from_words(pars, "d"), doc_id="d", lang="en", voice="v")
-    words = [w for par in pars for sent in par for w in sent]
+    tokens = [w for par in pars for sent in par for w in sent]
+    words = [w for w in tokens if w not in (",", ".")]
     index = nltk_text.ConcordanceIndex(words, key=lambda s: s.lower())
-    for word in ["the", "party", "security", "convergence", ","]:
+    for word in ["the", "party", "security", "convergence"]:
         assert kwic(t, word)["position"].tolist() == index.offsets(word), word
+    commas = [sum(1 for w in tokens[:i] if w not in (",", ".")) for i, w in enumerate(tokens) if w == ","]
+    assert kwic(t, ",")["position"].tolist() == commas
     case_index = nltk_text.ConcordanceIndex(words)
     for word in ["The", "Party", "party"]:
         assert kwic(t, word, case_sensitive=True)["position"].tolist() == case_index.offsets(word), word
@@ -309,7 +313,7 @@ def test_cli_kwic_text_csv_json(cli):
     assert len({line.index("[") for line in lines}) == 1
     status, out, _ = cli("kwic", "security", "--sort", "L1", "--format", "csv")
     frame = pd.read_csv(io.StringIO(out), keep_default_na=False)
-    assert frame["position"].tolist() == [11, 1, 7, 4]
+    assert frame["position"].tolist() == [9, 1, 6, 4]
     status, out, _ = cli("kwic", "lemma:security", "--head", "we", "--deprel", "dep", "--format", "json")  # flat parse: heads are sentence-initial
     assert [r["position"] for r in json.loads(out)] == [4]
     status, out, _ = cli("kwic", "安全", "--unit", "char", "--window", "3", "--format", "json")
@@ -404,7 +408,7 @@ def test_kwic_stays_a_kwic_through_pandas_operations(tokens):
     assert isinstance(k.sort_values("position"), KWIC)
     assert isinstance(pd.concat([k, k]), KWIC)
     assert k[k["voice"] == "official"].query_text == "security"
-    assert k.query("position > 5")["position"].tolist() == [7, 11]  # DataFrame.query still works
+    assert k.query("position > 5")["position"].tolist() == [6, 9]  # DataFrame.query still works
 
 
 def test_index_cache_follows_column_changes(tokens):
