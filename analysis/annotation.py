@@ -209,13 +209,14 @@ def annotation_path(out_dir: str | os.PathLike, doc_id: str) -> Path:
     """The CoNLL-U file of ``doc_id`` in ``out_dir``: a safe, stable and unique file name.
 
     The id, URL-quoted where needed, + ``.conllu``. An id whose name would be hidden or special
-    (``.``, ``..``, starting with a dot), longer than 150 bytes, or different from its
-    lower-case form (two ids that differ only in case would collide on macOS and Windows) gets a
-    shortened name with a hash of the id: ``<first characters>-<12 hex digits>.conllu``. The
+    (``.``, ``..``, starting with a dot), longer than 150 bytes, different from its lower-case
+    form (two ids that differ only in case would collide on macOS and Windows), or ending like a
+    shortened name itself (``-`` and 12 hex digits) gets a shortened name with a hash of the id: ``<first characters>-<12 hex digits>.conllu``. The
     original id is kept inside the file (``# newdoc id``).
     """
     name = quote(doc_id, safe="-_.")
-    if name.startswith(".") or len(name.encode("utf-8")) > _MAX_NAME_BYTES or doc_id != doc_id.lower() or not name:
+    if (name.startswith(".") or len(name.encode("utf-8")) > _MAX_NAME_BYTES or doc_id != doc_id.lower() or not name
+            or re.search(r"-[0-9a-f]{12}$", name)):  # an id spelled like a shortened name is shortened too
         digest = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:12]
         stem = quote(doc_id.lower(), safe="-_").strip("._-")[:60]
         cut = stem.rfind("%", len(stem) - 2)  # never end inside a %XX escape
@@ -232,9 +233,9 @@ def read_header(path: str | os.PathLike) -> dict[str, str]:
             for line in fh:
                 if not line.startswith("#"):
                     break
-                key, eq, val = line[1:].partition("=")
-                if eq:
-                    header[key.strip()] = val.strip()
+                key, eq, val = line[1:].rstrip("\r\n").partition("=")
+                if eq:  # "# key = value": the value exactly as written after "= " (ids may have spaces)
+                    header[key.strip()] = val[1:] if val.startswith(" ") else val
     except (FileNotFoundError, UnicodeDecodeError):
         return {}
     return header
@@ -540,20 +541,33 @@ def preflight(out_dir: Path, docs: Sequence[Document]) -> None:
     """Check before any model is loaded: the folder can be written, and has room for the files.
 
     Raises :class:`OSError` naming the folder (the CLI prints it on one line, exit status 1).
-    File names are safe by construction (:func:`annotation_path`).
+    Nothing is created: a folder that does not exist yet is checked through its nearest existing
+    parent. File names are safe by construction (:func:`annotation_path`).
     """
+    probe_dir = out_dir
+    while not probe_dir.exists() and probe_dir != probe_dir.parent:
+        probe_dir = probe_dir.parent
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".tmp-probe-{os.getpid()}"
+        if not probe_dir.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(probe_dir))
+        probe = probe_dir / f".tmp-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
         raise OSError(exc.errno, f"cannot write annotations here ({exc.strerror})", str(out_dir)) from None
     need = sum(len(p.text) for d in docs for p in d.paragraphs) * _CONLLU_BYTES_PER_CHAR
-    free = shutil.disk_usage(out_dir).free
+    free = shutil.disk_usage(probe_dir).free
     if need > free:
-        raise OSError(errno.ENOSPC, f"not enough free space for the annotations: about {need / 1e6:,.0f} MB "
-                      f"needed, {free / 1e6:,.0f} MB free", str(out_dir))
+        raise OSError(errno.ENOSPC, f"not enough free space for the annotations: about {_size(need)} needed, "
+                      f"{_size(free)} free", str(out_dir))
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} GB"  # pragma: no cover
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -612,11 +626,21 @@ def annotate(
     if not force and all(v == "current" for v in status.values()) and _provenance_current(out, corpus, model_set):
         return AnnotationReport(out, model_set.id, current=list(corpus.doc_ids))  # nothing to write
     preflight(out, [d for d in corpus if force or status[d.doc_id] != "current"])
-    with writer_lock(out):
-        _remove_stale_temp_files(out)  # leftovers of a killed run: no other run is writing here now
-        return _annotate_locked(corpus, model_set, out, workers=workers, force=force, progress=progress,
-                                pipeline_factory=pipeline_factory, batch_chars=batch_chars, threads=threads,
-                                command=command)
+    created = not out.exists()
+    try:
+        with writer_lock(out):
+            _remove_stale_temp_files(out)  # leftovers of a killed run: no other run is writing here now
+            return _annotate_locked(corpus, model_set, out, workers=workers, force=force, progress=progress,
+                                    pipeline_factory=pipeline_factory, batch_chars=batch_chars, threads=threads,
+                                    command=command)
+    except BaseException:
+        if created:  # a run that failed before writing anything leaves no empty folder behind
+            (out / LOCK_FILE).unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def _provenance_current(out: Path, corpus: Corpus, model_set: ModelSet) -> bool:
@@ -715,6 +739,11 @@ def find_annotations(
         root = Path(root) if root is not None else annotations_root(corpus)
 
     def stale_message(directory: Path, status: dict[str, str]) -> str:
+        damaged = [k for k, v in status.items() if v == "damaged"]
+        if damaged:
+            path = annotation_path(directory, damaged[0])
+            return (f"{path}: damaged: {_file_problem(path)}; run `tifa annotate` to re-parse document "
+                    f"{damaged[0]!r}" + (f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""))
         bad = {k: v for k, v in status.items() if v != "current"}
         example = ", ".join(f"{k} ({v})" for k, v in list(bad.items())[:3])
         return (f"annotations in {directory} are missing or out of date for {len(bad)} of {len(status)} "
@@ -738,12 +767,15 @@ def find_annotations(
         status = document_status(corpus, directory, active.id)
         if all(v == "current" for v in status.values()):
             return directory
-    candidates = []
+    candidates, damaged = [], []
     for directory in sorted({p.parent for p in root.glob("*/*.conllu")} | {p.parent for p in root.glob(f"*/{PROVENANCE_FILE}")}):
         prov = read_provenance(directory) or provenance_from_headers(directory)
         ms_id = prov.get("model_set", directory.name)
-        if all(v == "current" for v in document_status(corpus, directory, ms_id).values()):
+        status = document_status(corpus, directory, ms_id)
+        if all(v == "current" for v in status.values()):
             candidates.append((prov.get("date", ""), directory))
+        elif all(v in ("current", "damaged") for v in status.values()):
+            damaged.append((directory, status))
     if candidates:
         candidates.sort()
         chosen = candidates[-1][1]
@@ -751,6 +783,8 @@ def find_annotations(
             warnings.warn(f"using the annotations in {chosen}: the active model set {active.id} has none up to date "
                           f"(run `tifa annotate` to parse with it)", stacklevel=3)
         return chosen
+    if damaged:  # up to date but for damaged files: name them rather than blame the models
+        raise AnnotationError(stale_message(*damaged[-1]))
     if active is not None:
         raise AnnotationError(stale_message(root / active.id, document_status(corpus, root / active.id, active.id)))
     raise AnnotationError(

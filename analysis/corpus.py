@@ -332,12 +332,17 @@ class Corpus:
         if not path.is_file():
             raise CorpusError(f"{path}: no such corpus file; build it with `tifa corpus build` or `tifa corpus import`")
         docs = []
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CorpusError(f"{path}, line {lineno}: not UTF-8 at byte {exc.start} of the line (a truncated "
+                                      "file?); rebuild it with `tifa corpus build` or `tifa corpus import`") from None
                 if not line.strip():
                     continue
                 try:
                     docs.append(Document.from_record(json.loads(line)))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                     raise CorpusError(f"{path}, line {lineno}: not a Tifa document record ({exc})") from None
         return cls(docs, name=name or path.parent.name, home=path.parent)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -203,8 +204,12 @@ class ModelSet:
 
         options = {"logging_level": "WARN", "use_gpu": False}
         options.update(kwargs)
+        logger = logging.getLogger("stanza")
+        held: list[logging.LogRecord] = []
+        hold = _HoldRecords(held)  # Stanza logs a failure before raising it: we raise one clear error instead
+        logger.addFilter(hold)
         try:
-            return stanza.Pipeline(
+            pipeline = stanza.Pipeline(
                 stanza_language(lang),
                 dir=str(self.dir),
                 package=None,
@@ -212,6 +217,10 @@ class ModelSet:
                 download_method=None,
                 **options,
             )
+            logger.removeFilter(hold)
+            for record in held:  # a pipeline that loaded: its warnings are shown as Stanza would
+                logger.handle(record)
+            return pipeline
         except (FileNotFoundError, ValueError, KeyError) as exc:
             raise ModelNotFoundError(f"cannot load the {lang} models of {self.dir}: {exc}; {_HOW_TO_GET}") from None
         except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, EOFError... on a damaged file
@@ -219,6 +228,20 @@ class ModelSet:
             raise ModelNotFoundError(
                 f"cannot load the {lang} models of {self.dir}: a model file is damaged ({type(exc).__name__}: "
                 f"{first[:120]}); check them with `tifa models list --verify` and download them again") from None
+        finally:
+            logger.removeFilter(hold)
+
+
+class _HoldRecords(logging.Filter):
+    """A logging filter that keeps records aside instead of letting them through."""
+
+    def __init__(self, held: list):
+        super().__init__()
+        self.held = held
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.held.append(record)
+        return False
 
 
 def _entry_checksums(resources: dict, lang: str, processor: str, package: str, out: dict[str, str]) -> None:

@@ -259,15 +259,6 @@ def _annotate_ok(ctx: Ctx) -> list[str]:
 
 _CSV_OK = "doc_id,text\na,Some text.\n"
 _UTF16_CSV = codecs.BOM_UTF16_LE + "doc_id,text\na,héllo 网络\n".encode("utf-16-le")
-_XFAIL_STANZA_LOG = pytest.mark.xfail(strict=True, reason=(
-    "analysis/models.py ModelSet.pipeline: Stanza logs 'ERROR: Cannot load model from ...' to stderr before "
-    "the ModelNotFoundError, so a damaged model file gives two stderr lines, not one"))
-_XFAIL_DAMAGED_UNNAMED = pytest.mark.xfail(strict=True, reason=(
-    "analysis/annotation.py find_annotations: with a damaged CoNLL-U file and no models, the error says 'no "
-    "up-to-date annotations ... no Stanza models' instead of naming the damaged file"))
-_XFAIL_JSONL_UTF8 = pytest.mark.xfail(strict=True, reason=(
-    "analysis/corpus.py Corpus.from_jsonl: a documents.jsonl cut inside a UTF-8 character raises a bare "
-    "UnicodeDecodeError (traceback) instead of a CorpusError naming the file and line"))
 
 CASES = {
     # -- importers: user errors (exit 2) -----------------------------------------------------------
@@ -376,9 +367,6 @@ CASES = {
     "annotate ok": Case(_annotate_ok, 0, created=("P/annotations/{ms}/a.conllu",)),
 }
 _MARKS = {
-    "models: corrupt model file": _XFAIL_STANZA_LOG,
-    "conllu: damaged (default folder)": _XFAIL_DAMAGED_UNNAMED,
-    "corpus: documents.jsonl cut inside a character": _XFAIL_JSONL_UTF8,
     "import: --out in a read-only folder": pytest.mark.skipif(
         os.geteuid() == 0, reason="root ignores permissions; the '--out under a file' and 'name too long' cases "
                                   "make the same environment error for root"),
@@ -656,9 +644,6 @@ def test_conllu_cut_mid_line(annotated, capsys):
     _check_damaged_then_repaired(annotated, lambda data: data.index(b"\tdep\t") + 3, capsys)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "analysis/annotation.py find_annotations: load_tokens reports a damaged file by document id only "
-    "('e.g. a (damaged)') or, without models, not at all; the message should name the file (a.conllu)"))
 def test_load_tokens_names_the_damaged_file(annotated):
     corpus, ms, out, res = annotated
     path = annotation_path(out, "a")
@@ -720,7 +705,6 @@ def test_documents_jsonl_truncated_mid_line(clean_env):
         load_corpus(corpus.home)
 
 
-@pytest.mark.xfail(strict=True, reason=_XFAIL_JSONL_UTF8.kwargs["reason"])
 def test_documents_jsonl_truncated_inside_a_character(clean_env):
     corpus = small_corpus().save(clean_env / "corpus")
     path = corpus.home / "documents.jsonl"
@@ -795,10 +779,6 @@ def test_annotation_path_is_safe_stable_and_unique(tmp_path):
     assert json.loads(proc.stdout) == names
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "analysis/annotation.py annotation_path: an id spelled like another id's shortened name gets the same file "
-    "('A' and 'a-6dcd4ce23d88' both map to a-6dcd4ce23d88.conllu); shortened names need a mark plain names "
-    "cannot have (e.g. also shorten any id that ends in -<12 hex digits>)"))
 def test_annotation_path_is_unique_even_for_an_id_spelled_like_a_shortened_name(tmp_path):
     shortened = annotation_path(tmp_path, "A").stem
     assert annotation_path(tmp_path, shortened) != annotation_path(tmp_path, "A")
@@ -823,10 +803,6 @@ def test_odd_ids_round_trip_through_annotate_and_load_tokens(clean_env):
     assert annotate(corpus, model_set=fake_model_set(), pipeline_factory=FakeParsers(), progress=False).parsed == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "analysis/annotation.py provenance_from_headers: the id comes from '# newdoc id = <id>', whose value "
-    "read_header strips, so the id ' ' (and any id with surrounding spaces) is lost or changed in a rebuilt "
-    "provenance.json"))
 def test_rebuilt_provenance_keeps_every_odd_id(clean_env):
     corpus = _odd_corpus().save(clean_env / "corpus")
     report = annotate(corpus, model_set=fake_model_set(), pipeline_factory=FakeParsers(), progress=False)
