@@ -21,9 +21,11 @@ the two sides are read from the Tokens table (or the documents); what depends on
   hand-checked list (``analysis/data/translation_gold.tsv``).
 * :func:`parallel_kwic` — a parallel concordance: each hit with its aligned paragraph in the other
   language, the likely equivalent highlighted.
-* :func:`compare_pair_features` — theme rates or rhetoric features of each original beside those of
-  its translation: does the translation amplify or soften them? (:func:`aligned_tokens` restricts
-  Tokens to the aligned paragraphs first.)
+* :func:`compare_pair_features` — hits of each theme or rhetorical feature in a translation
+  against its original, counted over the same aligned paragraphs (the comparable unit across two
+  languages: rates per 1,000 words are not), as a ratio with an exact Poisson interval
+  (:func:`poisson_ratio_ci`) and a document-level bootstrap interval; a direction ("amplified",
+  "softened") only where both intervals support it.
 
 Terms are matched by the one matcher, :func:`analysis._core.match` (``docs/query-language.md``):
 a bare word matches the word form, case-insensitively; in a language written without spaces a
@@ -47,11 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ._core import (check_choice, check_columns, check_int, check_top, check_within, concordance, is_word, match,
-                    window_sides)
+from ._core import (check_choice, check_columns, check_int, check_probability, check_top, check_within, concordance,
+                    is_word, match, window_sides)
 from .contingency import log_likelihood_2x2
 from .corpus import Corpus
+from .inference import poisson_ratio_ci
 from .errors import CorpusError, EmptySelectionError, GlossaryError, ParameterError
+from .inference import N_BOOT, cluster_bootstrap_ratio
 from .languages import canonical, find_language, is_spaced, joiner
 from .query import Constraint, Pattern, Query, Term, parse_query
 
@@ -74,6 +78,8 @@ __all__ = [
     "parallel_kwic",
     "aligned_tokens",
     "compare_pair_features",
+    "poisson_ratio_ci",
+    "ALL_PAIRS",
     "KEY_TERMS",
 ]
 
@@ -1048,72 +1054,184 @@ def aligned_tokens(tokens: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:
     return tokens[rows.isin(list(keep))].reset_index(drop=True)
 
 
-def compare_pair_features(rates: pd.DataFrame, corpus: Corpus, *, by: str = "doc_id",
-                          tolerance: float = 0.1) -> pd.DataFrame:
-    """Feature rates of each original beside those of its translation.
+#: The ``en_doc``/``zh_doc`` label of the rows that pool every translation pair.
+ALL_PAIRS = "all pairs"
+#: What the document-level interval of a row resamples (the ``resampled`` column).
+_RESAMPLED = {"pair": "aligned paragraphs", "all": "document pairs"}
+_PAIR_COLUMNS = ["en_doc", "zh_doc", "feature", "n_units", "resampled", "zh_count", "en_count", "ratio", "ci_low",
+                 "ci_high", "doc_ci_low", "doc_ci_high", "log2_ratio", "direction", "zh_words", "en_words",
+                 "per_1000_ratio"]
 
-    ``rates`` is a tidy rate table with one row per (document, feature), covering the originals
-    and their translations: a document column ``by``, a feature column (``feature`` or ``theme``)
-    and ``per_1000``, e.g. :func:`analysis.theme_rates` or :func:`analysis.rhetoric_profile` with
-    ``by="doc_id"`` (compute them on :func:`aligned_tokens`, and concatenate the tables of the two
-    languages when they are computed apart). The pairs are the corpus's translations
-    (``translation_of``) and their originals.
 
-    Only features with a rate for some original and for some translation are compared (rows
-    whose ``per_1000`` is NaN, such as rhetoric's per-sentence means, are ignored); a document
-    without a row for such a feature has rate 0. Returns one row per (pair, feature): en_doc
-    (the translation), zh_doc (the original), feature, zh_rate, en_rate, ratio (en/zh; inf when
-    only the translation has it), log2_ratio (NaN unless both are positive), direction:
-    ``amplified`` (ratio > 1 + tolerance), ``softened`` (ratio < 1/(1 + tolerance)),
-    ``similar``, ``added`` (zh 0, en > 0), ``dropped`` (en 0, zh > 0), ``absent`` (both 0).
+def _aligned_units(corpus: Corpus) -> pd.DataFrame:
+    """The aligned units of ``corpus``: one per paragraph of an original with the translation's
+    paragraphs aligned to it (``Paragraph.aligned_par``). Columns unit, en_doc, en_par, zh_doc,
+    zh_par: one row per aligned paragraph of the translation (several rows share a unit when
+    several paragraphs of a translation render one paragraph of the original)."""
+    pairs = corpus.alignment
+    if pairs.empty:
+        raise CorpusError("the corpus has no aligned paragraph pairs: a translation needs `translation_of` naming its "
+                          "original, a document of the corpus, and its paragraphs `aligned_par`")
+    table = pairs[["en_doc", "en_par", "zh_doc", "zh_par"]].astype({"en_doc": str, "zh_doc": str}).copy()
+    keys = list(zip(table["en_doc"], table["zh_doc"], table["zh_par"].astype(int)))
+    table.insert(0, "unit", pd.factorize(pd.Series(keys, dtype=object))[0])
+    return table
 
-    Rates per 1000 words are per 1000 *words of each language* (:func:`analysis.is_word`), and
-    Chinese words (UD GSD) are not English words: compare the ratios of different features with
-    each other (does obligation move more than security?) rather than reading one ratio as an
-    absolute change.
+
+def _count_ratio_interval(en: np.ndarray, zh: np.ndarray, *, conf: float, n_boot: int,
+                          seed: int) -> tuple[float, float]:
+    """Percentile interval of ``Σ en / Σ zh`` when the rows (clusters) of ``en``/``zh`` are resampled.
+
+    :func:`analysis.inference.cluster_bootstrap_ratio` (scale 1) gives the interval of the
+    translation's share of the hits, ``s = Σ en / (Σ en + Σ zh)``, which is defined for every
+    resample with a hit on either side (a resample without a hit in the original has s = 1;
+    resamples without any hit are left out); the ratio is the increasing function ``s / (1 − s)``
+    of the share, so its percentile interval is the image of the share's (up to the interpolation
+    between two neighbouring resamples): ``inf`` where the upper quantile falls among resamples
+    with no hit in the original. Fewer than two clusters: ``nan``.
+    """
+    share = cluster_bootstrap_ratio(en, en + zh, n_boot=n_boot, conf=conf, seed=seed, scale=1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(share >= 1.0, np.inf, share / (1.0 - share))
+    return float(ratio[0]), float(ratio[1])
+
+
+def _direction(en: float, zh: float, intervals: Sequence[tuple[float, float]], tolerance: float) -> str:
+    """The direction that every one of ``intervals`` supports (see :func:`compare_pair_features`)."""
+    if zh == 0 and en == 0:
+        return "absent"
+    if zh == 0:
+        return "added"
+    if en == 0:
+        return "dropped"
+    if all(low > 1 for low, _ in intervals):
+        return "amplified"
+    if all(high < 1 for _, high in intervals):
+        return "softened"
+    if all(1 / (1 + tolerance) <= low and high <= 1 + tolerance for low, high in intervals):
+        return "similar"
+    return "uncertain"
+
+
+def compare_pair_features(rates: pd.DataFrame, corpus: Corpus, *, by: str = "doc_id", tolerance: float = 0.1,
+                          conf: float = 0.95, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
+    """Hits of each feature in the translations against the originals, over the same aligned paragraphs.
+
+    **The unit.** An original and its translation carry the same content, so the comparable
+    quantity is the *count* of a feature over the *same* aligned paragraphs of both, not a rate
+    per 1,000 words: a Chinese "word" is the segmenter's decision (UD GSD's words are not English
+    words), and a rate per 1,000 Han characters is not per 1,000 English words either, so a ratio
+    of rates measures the two languages' units as much as the translation. The statistic is the
+    ratio of counts ``ratio = Σ en_count / Σ zh_count`` (hits in the translation per hit in the
+    original) over the aligned units: each paragraph of an original together with the paragraphs
+    of the translation aligned to it (:attr:`Corpus.alignment`); paragraphs outside the alignment
+    (headings, notes) are not counted. The counts of the two sides come from each language's own
+    dictionary entries or detectors, so a ratio of 1 means "as many hits in both"; compare the
+    ratios of features with each other rather than reading one as an absolute change.
+
+    **Two intervals** (level ``conf``), as for every rate in Tifa (:mod:`analysis.inference`):
+
+    * ``ci_low``, ``ci_high`` — the token-level interval: the exact conditional interval of a
+      ratio of two Poisson counts with the same exposure (:func:`poisson_ratio_ci`): could these
+      hits come from one rate?
+    * ``doc_ci_low``, ``doc_ci_high`` — the document-level interval: a percentile bootstrap of
+      the ratio of sums resampling clusters with replacement
+      (:func:`analysis.inference.cluster_bootstrap_ratio`, ``n_boot`` resamples, ``seed``, the
+      same resamples for every feature;
+      Davison & Hinkley 1997, §3.8; computed through the share of hits in the translation,
+      :func:`_count_ratio_interval`, so that resamples without a hit in the original give an
+      upper limit of ``inf``). For one pair the clusters are its aligned units (paragraphs); for
+      the rows ``en_doc = zh_doc = "all pairs"``, which pool every pair, they are the document
+      pairs, so the interval asks whether *translations like these* differ. With a handful of
+      pairs it is rough and too narrow, if anything (a bootstrap of n clusters sees only their
+      spread, and treats each cluster's counts as fixed). One cluster: ``nan``.
+
+    ``direction`` is a claim that **both** intervals support: ``amplified`` (both lower limits
+    > 1: more in the translation), ``softened`` (both upper limits < 1: more in the original),
+    ``similar`` (both inside [1/(1 + tolerance), 1 + tolerance]), ``uncertain`` (anything else,
+    including a missing document-level interval); and, from the counts alone, ``added`` (zh 0,
+    en > 0), ``dropped`` (en 0, zh > 0), ``absent`` (both 0). The intervals are not adjusted for
+    the number of rows: among many features and pairs, a few claims can be chance.
+
+    ``rates`` is a tidy table of counts per paragraph and feature covering the originals and their
+    translations: the document column ``by``, ``par``, a feature column (``feature`` or ``theme``),
+    ``count`` and ``words``, e.g. :func:`analysis.theme_rates` or :func:`analysis.rhetoric_profile`
+    with ``by=["doc_id", "par"]`` (concatenate the tables of the two languages when they are
+    computed apart). Rows without a rate (``per_1000`` NaN: rhetoric's per-sentence means) are
+    ignored; only features with a row in an aligned paragraph of an original and of a translation
+    are compared; a unit without a row for such a feature counts 0; repeated rows add up.
+
+    Returns one row per (pair, feature), then one per feature pooling all pairs: en_doc (the
+    translation), zh_doc (the original), feature, n_units (the clusters the document-level
+    interval resamples), resampled (``"aligned paragraphs"`` or ``"document pairs"``), zh_count,
+    en_count, ratio (en/zh; inf when only the translation has the feature), ci_low, ci_high,
+    doc_ci_low, doc_ci_high, log2_ratio (NaN unless both counts are positive), direction; and,
+    for comparison only, zh_words and en_words (the words of the aligned units, summed from
+    ``words``) and per_1000_ratio, the ratio of the two rates per 1,000 words (``ratio ·
+    zh_words / en_words``): the segmenter-dependent comparison the count ratio replaces.
+    ``attrs`` holds ``conf``, ``n_boot`` and ``seed``.
     """
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance >= 0:
         raise ParameterError(f"tolerance must be a number >= 0, not {tolerance!r}")
+    conf = check_probability(conf, "conf")
+    n_boot = check_int(n_boot, "n_boot", minimum=100)
+    seed = check_int(seed, "seed", minimum=0)
     if not isinstance(corpus, Corpus):
         raise ParameterError(f"corpus must be the Corpus whose translations are compared, not {type(corpus).__name__}")
     feature_col = next((c for c in ("feature", "theme") if c in rates.columns), "feature")
-    check_columns(rates, [by, feature_col, "per_1000"], "compare rates without")
-    pairs = [(d.doc_id, d.translation_of) for d in corpus if d.translation_of and d.translation_of in corpus]
-    if not pairs:
-        raise CorpusError("the corpus has no translation pairs: a translation needs `translation_of` naming its "
-                          "original, a document of the corpus")
-    # rows without a rate (e.g. rhetoric's sentence features, which carry a mean instead) are ignored
-    table = rates.dropna(subset=["per_1000"])
-    table = pd.DataFrame({"doc": table[by].astype(str).to_numpy(), "feature": table[feature_col].astype(str).to_numpy(),
-                          "rate": table["per_1000"].to_numpy(dtype=float)})
-    originals = {z for _, z in pairs}
-    translations = {e for e, _ in pairs}
-    in_translations = set(table.loc[table["doc"].isin(translations), "feature"])
-    features = [f for f in dict.fromkeys(table.loc[table["doc"].isin(originals), "feature"]) if f in in_translations]
-    rate = table.groupby(["doc", "feature"], sort=False)["rate"].sum()
+    check_columns(rates, [by, "par", feature_col, "count", "words"],
+                  "compare counts per aligned paragraph (rates with by=[document, 'par']) without")
+    units = _aligned_units(corpus)
+    table = rates.dropna(subset=["per_1000"]) if "per_1000" in rates.columns else rates
+    table = pd.DataFrame({"doc": table[by].astype(str).to_numpy(), "par": table["par"].to_numpy(dtype=np.int64),
+                          "feature": table[feature_col].astype(str).to_numpy(),
+                          "count": table["count"].to_numpy(dtype=float),
+                          "words": table["words"].to_numpy(dtype=float)})
+    sides = {}
+    for prefix in _SIDES.values():
+        keys = units[[f"{prefix}_doc", f"{prefix}_par", "unit"]].drop_duplicates([f"{prefix}_doc", f"{prefix}_par"])
+        sides[prefix] = table.merge(keys.rename(columns={f"{prefix}_doc": "doc", f"{prefix}_par": "par"}),
+                                    on=["doc", "par"])
+    features = [f for f in dict.fromkeys(sides["zh"]["feature"]) if f in set(sides["en"]["feature"])]
+    first = units.drop_duplicates("unit").set_index("unit").sort_index()
+    pairs = list(dict.fromkeys(zip(first["en_doc"], first["zh_doc"])))
+    pair_of = np.array([pairs.index(p) for p in zip(first["en_doc"], first["zh_doc"])])
+    # counts and words per aligned unit (rows) and feature (columns), per side
+    per_unit = {}
+    column = {f: j for j, f in enumerate(features)}
+    for prefix, side in sides.items():
+        side = side[side["feature"].isin(column)]
+        where = (side["unit"].to_numpy(), side["feature"].map(column).to_numpy(dtype=np.int64))
+        for what in ("count", "words"):
+            arr = np.zeros((len(first), len(features)))
+            np.add.at(arr, where, side[what].to_numpy())
+            per_unit[prefix, what] = arr
     rows = []
-    for en_doc, zh_doc in pairs:
-        for f in features:
-            zr = float(rate.get((zh_doc, f), 0.0))
-            er = float(rate.get((en_doc, f), 0.0))
-            if zr > 0:
-                ratio = er / zr
-            else:
-                ratio = math.inf if er > 0 else math.nan
-            log2 = math.log2(ratio) if zr > 0 and er > 0 else math.nan
-            if zr == 0 and er == 0:
-                direction = "absent"
-            elif zr == 0:
-                direction = "added"
-            elif er == 0:
-                direction = "dropped"
-            elif ratio > 1 + tolerance:
-                direction = "amplified"
-            elif ratio < 1 / (1 + tolerance):
-                direction = "softened"
-            else:
-                direction = "similar"
-            rows.append({"en_doc": en_doc, "zh_doc": zh_doc, "feature": f, "zh_rate": zr, "en_rate": er,
-                         "ratio": ratio, "log2_ratio": log2, "direction": direction})
-    return pd.DataFrame(rows, columns=["en_doc", "zh_doc", "feature", "zh_rate", "en_rate", "ratio", "log2_ratio",
-                                       "direction"])
+
+    def add(en_doc: str, zh_doc: str, level: str, rows_of: dict[tuple[str, str], np.ndarray]) -> None:
+        en, zh = rows_of["en", "count"], rows_of["zh", "count"]
+        e, z = en.sum(axis=0), zh.sum(axis=0)
+        low, high = poisson_ratio_ci(e, z, conf)
+        e_words, z_words = rows_of["en", "words"].sum(axis=0), rows_of["zh", "words"].sum(axis=0)
+        for j, f in enumerate(features):
+            doc_low, doc_high = _count_ratio_interval(en[:, j], zh[:, j], conf=conf, n_boot=n_boot, seed=seed)
+            ratio = e[j] / z[j] if z[j] > 0 else (math.inf if e[j] > 0 else math.nan)
+            rate_ratio = ratio * z_words[j] / e_words[j] if e_words[j] > 0 and z_words[j] > 0 else math.nan
+            rows.append({"en_doc": en_doc, "zh_doc": zh_doc, "feature": f, "n_units": len(en),
+                         "resampled": _RESAMPLED[level], "zh_count": z[j], "en_count": e[j], "ratio": ratio,
+                         "ci_low": float(low[j]), "ci_high": float(high[j]), "doc_ci_low": doc_low,
+                         "doc_ci_high": doc_high,
+                         "log2_ratio": math.log2(ratio) if z[j] > 0 and e[j] > 0 else math.nan,
+                         "direction": _direction(e[j], z[j], [(low[j], high[j]), (doc_low, doc_high)], tolerance),
+                         "zh_words": z_words[j], "en_words": e_words[j], "per_1000_ratio": rate_ratio})
+
+    for i, (en_doc, zh_doc) in enumerate(pairs):
+        add(en_doc, zh_doc, "pair", {k: v[pair_of == i] for k, v in per_unit.items()})
+    # pooled over all pairs: the document pairs are the clusters
+    add(ALL_PAIRS, ALL_PAIRS, "all",
+        {k: np.vstack([v[pair_of == i].sum(axis=0) for i in range(len(pairs))]) for k, v in per_unit.items()})
+    out = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
+    for col in ("zh_count", "en_count", "zh_words", "en_words"):
+        out[col] = np.rint(out[col].to_numpy(dtype=float)).astype(np.int64)
+    out.attrs.update(conf=conf, n_boot=n_boot, seed=seed)
+    return out

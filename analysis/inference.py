@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from scipy.stats import beta as beta_dist
 
 from .errors import ParameterError
 
@@ -220,6 +221,36 @@ def min_expected_2x2(o11: Any, o12: Any, o21: Any, o22: Any) -> np.ndarray:
     return exp.min(axis=0)
 
 
+def poisson_ratio_ci(count_a: Any, count_b: Any, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact conditional confidence interval of the ratio ``λa / λb`` of two Poisson counts with the
+    same exposure (here: the hits of a feature in a translation and in its original, over the same
+    aligned paragraphs).
+
+    Given the total ``n = a + b``, ``a`` is binomial with ``p = λa / (λa + λb)``; the
+    Clopper–Pearson interval of ``p`` (Clopper, C. J. & Pearson, E. S. 1934, "The use of
+    confidence or fiducial limits illustrated in the case of the binomial", *Biometrika* 26,
+    404–413), ``p_low = Beta(α/2; a, n − a + 1)``, ``p_high = Beta(1 − α/2; a + 1, n − a)``, is
+    mapped to the ratio by ``p / (1 − p)`` (Chapman, D. G. 1952, "On tests and estimates for the
+    ratio of Poisson means", *Annals of the Institute of Statistical Mathematics* 4, 45–49; the
+    interval of R's ``poisson.test(c(a, b))``). ``a = 0`` gives a lower limit of 0, ``b = 0`` an
+    upper limit of ``inf``; ``a = b = 0``: ``nan``. Returns ``(low, high)`` arrays.
+    """
+    _check_boot(N_BOOT, conf)
+    conf = float(conf)
+    a = np.asarray(count_a, dtype=float)
+    b = np.asarray(count_b, dtype=float)
+    if np.any(a < 0) or np.any(b < 0):
+        raise ParameterError("counts must be >= 0")
+    n = a + b
+    alpha = 1.0 - conf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_low = np.where(a > 0, beta_dist.ppf(alpha / 2, np.maximum(a, 1), n - a + 1), 0.0)
+        p_high = np.where(b > 0, beta_dist.ppf(1 - alpha / 2, a + 1, np.maximum(b, 1)), 1.0)
+        low = np.where(n > 0, p_low / (1 - p_low), np.nan)
+        high = np.where(n > 0, np.where(p_high >= 1, np.inf, p_high / (1 - p_high)), np.nan)
+    return low, high
+
+
 def significance_marks(p_values: Any) -> list[str]:
     """``***`` p < .001, ``**`` p < .01, ``*`` p < .05, ``""`` otherwise (and for ``nan``)."""
     marks = []
@@ -241,4 +272,4 @@ def document_share(counts_by_doc: Any) -> np.ndarray:
 
 
 __all__ = ["N_BOOT", "cluster_bootstrap_ratio", "bootstrap_test", "welch_test", "holm", "benjamini_hochberg",
-           "adjust", "ADJUSTMENTS", "fisher_exact_2x2", "min_expected_2x2", "significance_marks", "document_share"]
+           "adjust", "ADJUSTMENTS", "fisher_exact_2x2", "poisson_ratio_ci", "min_expected_2x2", "significance_marks", "document_share"]

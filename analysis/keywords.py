@@ -16,6 +16,13 @@ with expected frequencies ``E_ij = row_i · col_j / N`` (``N = c + d``). The ind
 are separate functions (:func:`log_likelihood_4cell`, :func:`log_likelihood_2term`,
 :func:`chi_squared`, :func:`log_ratio`, :func:`percent_diff`, :func:`simple_maths`) that take
 array-valued ``a, b, c, d`` and are tested one by one.
+
+These token-level statistics treat every word as an independent draw. Words come in documents,
+and a term a single document repeats can be "key" for its voice without being typical of the
+voice's texts. Beside them :func:`keyness` reports document-level evidence for every term
+(:func:`document_columns`): how much of it one document contributes, how evenly it spreads over
+the target's documents, and two tests whose unit is the document (Lijffijt et al. 2016; Welch
+1947), all from :mod:`analysis.inference` and :mod:`analysis.distribution`.
 """
 
 from __future__ import annotations
@@ -27,14 +34,25 @@ import pandas as pd
 from scipy import stats
 from scipy.special import xlogy
 
-from ._core import check_choice, check_int, check_probability, check_top, is_word, selection_mask, term_codes
+from ._core import (as_list, check_choice, check_int, check_probability, check_top, field_name,
+                    filter_mask, is_word, match, selection_mask, term_codes)
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
-from .errors import EmptySelectionError
+from .distribution import gries_dp
+from .errors import EmptySelectionError, ParameterError
+from .inference import N_BOOT, adjust, bootstrap_test, document_share, welch_test
 
 #: Statistics :func:`keyness` can rank and test by (``measure=``; column names of its result).
 MEASURES = ("g2_4cell", "g2_2term", "chi2", "chi2_yates")
 #: Multiple-comparison corrections accepted by :func:`keyness` (``correction=``).
-CORRECTIONS = (None, "bonferroni", "sidak")
+CORRECTIONS = (None, "bonferroni", "sidak", "holm", "bh")
+#: The document-level columns of :func:`keyness` (``documents=True``), in order.
+DOCUMENT_COLUMNS = ("doc_share", "doc_share_reference", "dp_target", "p_doc", "p_welch")
+#: Terms per block when the document-level columns are computed: bounds the bootstrap's memory
+#: (``n_boot × block`` rates per corpus) without changing any value (every block resamples the
+#: same documents, see :func:`document_columns`).
+_BLOCK_CELLS = 4_000_000
+#: Largest document × term matrix :func:`keyness` builds dense (else scipy.sparse).
+_DENSE_CELLS = 20_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,7 +82,12 @@ def log_likelihood_2term(a, b, c, d):
 
     ``G² = 2 (a ln(a/E1) + b ln(b/E2))`` with ``E1 = c(a+b)/(c+d)``, ``E2 = d(a+b)/(c+d)``:
     the sum over the two observed term cells only (https://ucrel.lancs.ac.uk/llwizard.html).
-    ``0 · ln 0`` is taken as 0. Slightly larger than the 4-cell value for small corpora.
+    ``0 · ln 0`` is taken as 0.
+
+    Never larger than the 4-cell value (:func:`log_likelihood_4cell`): the difference is the
+    "other words" row, ``2 Σ O ln(O/E)`` over ``c - a`` and ``d - b``, whose observed and
+    expected totals are equal, so by the log-sum inequality it is ``>= 0`` (0 exactly when
+    ``a/c = b/d``). It is slightly *smaller*, and close when the term is rare in both corpora.
     """
     obs, exp = _table(a, b, c, d)
     return 2.0 * np.sum(xlogy(obs[:2], obs[:2]) - xlogy(obs[:2], exp[:2]), axis=0)
@@ -130,8 +153,16 @@ def chi2_sf(statistic) -> np.ndarray:
 
 
 def corrected_alpha(alpha: float, m: int, correction: str | None) -> float:
-    """Per-test significance level for ``m`` tests: Bonferroni ``α/m``, Šidák ``1-(1-α)^(1/m)``."""
+    """Per-test significance level for ``m`` tests: Bonferroni ``α/m``, Šidák ``1-(1-α)^(1/m)``.
+
+    Holm's and Benjamini–Hochberg's procedures have no single per-test level (the level
+    depends on a p-value's rank): for them use :func:`adjusted_p` (``keyness(...,
+    correction="holm")`` gives the column ``p_adjusted``); asking here is a ParameterError.
+    """
     check_choice(correction, "correction", CORRECTIONS)
+    if correction in ("holm", "bh"):
+        raise ParameterError(f"correction {correction!r} has no single per-test level; compare the adjusted "
+                             "p-values (analysis.keywords.adjusted_p, keyness's p_adjusted) with alpha instead")
     alpha = check_probability(alpha, "alpha")
     m = max(int(m), 1)
     if correction == "bonferroni":
@@ -141,15 +172,148 @@ def corrected_alpha(alpha: float, m: int, correction: str | None) -> float:
     return alpha
 
 
+def adjusted_p(p_values, correction: str | None) -> np.ndarray:
+    """p-values adjusted for the ``m = len(p_values)`` tests drawn together (``nan`` stays ``nan``, not counted).
+
+    ``"bonferroni"``: ``min(1, m·p)`` (Dunn 1961); ``"sidak"``: ``1 - (1 - p)^m`` (Šidák 1967);
+    ``"holm"``: Holm's (1979) step-down values and ``"bh"``: Benjamini & Hochberg's (1995)
+    false-discovery-rate values, both :func:`analysis.inference.adjust`; ``None``: unchanged.
+    A term is significant at level ``α`` after the correction when its adjusted p is below
+    ``α`` (for Bonferroni and Šidák this is the same as ``p <`` :func:`corrected_alpha`).
+    Holm and Bonferroni control the family-wise error rate (any false positive among the
+    terms), BH the expected share of false positives among the terms declared key.
+    """
+    check_choice(correction, "correction", CORRECTIONS)
+    p = np.asarray(p_values, dtype=float)
+    if correction in (None, "holm", "bh"):
+        return adjust(p, correction)
+    m = int((~np.isnan(p)).sum())
+    if correction == "bonferroni":
+        return np.minimum(1.0, p * m)
+    return -np.expm1(m * np.log1p(-p))  # 1 - (1 - p)^m without cancellation for small p
+
+
+# --------------------------------------------------------------------------------------------
+# document-level evidence (vectorised over terms)
+# --------------------------------------------------------------------------------------------
+
+def document_columns(target_counts, target_sizes, reference_counts, reference_sizes, *,
+                     n_boot: int = N_BOOT, seed: int = 0) -> dict[str, np.ndarray]:
+    """The document-level columns of :func:`keyness` for ``k`` terms at once.
+
+    ``target_counts``: a document × term matrix (``(n_target_docs, k)``, numpy or scipy.sparse)
+    of each target document's frequency of each term, ``target_sizes`` each target document's
+    words; the same for the reference. Returns arrays of length ``k``:
+
+    - ``doc_share`` — the largest share of the term's target frequency that one target document
+      contributes (:func:`analysis.inference.document_share`; 1.0: one document holds every
+      occurrence; ``nan`` when the term is absent from the target). *Does one text carry it?*
+    - ``doc_share_reference`` — the same over the reference's documents (the side that matters
+      for a negative keyword).
+    - ``dp_target`` — Gries's (2008) DP of the term over the target's documents
+      (:func:`analysis.distribution.gries_dp`, parts = documents, sizes = their words): 0 when
+      spread as the document sizes predict, near 1 when concentrated. *How evenly does the
+      target use it?*
+    - ``p_doc`` — the two-sided bootstrap test of Lijffijt, Nevalainen, Säily, Papapetrou,
+      Puolamäki & Mannila (2016), "Significance testing of word frequencies in corpora", *DSH*
+      31(2): documents are resampled within each corpus (:func:`analysis.inference.
+      bootstrap_test`, ``n_boot`` rounds, ``seed``). *Would texts like these, not these words,
+      differ?* Its smallest possible value is ``2 / (1 + n_boot)``; ``nan`` when a side has
+      fewer than two documents.
+    - ``p_welch`` — Welch's (1947) t-test on the per-document relative frequencies
+      (:func:`analysis.inference.welch_test`): the parametric answer to the same question, as
+      Lijffijt et al. (2016) recommend beside the bootstrap; ``nan`` with fewer than two
+      documents a side or no variance.
+
+    Terms are processed in blocks (memory ``≈ n_boot × block`` rates); every block draws the same
+    resampled documents from ``seed``, so the result does not depend on the block size.
+    """
+    from scipy import sparse
+
+    def columns(x):
+        """The matrix, and a function giving its columns j0:j1 as a dense float array."""
+        if sparse.issparse(x):
+            x = x.tocsc()
+            return x, lambda j0, j1: x[:, j0:j1].toarray().astype(float)
+        x = np.asarray(x)
+        x = x.reshape(len(x), -1)
+        return x, lambda j0, j1: x[:, j0:j1].astype(float)
+
+    at, take_a = columns(target_counts)
+    bt, take_b = columns(reference_counts)
+    na, nb = np.asarray(target_sizes, dtype=float), np.asarray(reference_sizes, dtype=float)
+    if at.shape[1] != bt.shape[1] or at.shape[0] != len(na) or bt.shape[0] != len(nb):
+        raise ParameterError("document columns need a document × term matrix per corpus (same terms) and one "
+                             "size per document")
+    k = at.shape[1]
+    out = {name: np.full(k, np.nan) for name in DOCUMENT_COLUMNS}
+    block = max(1, _BLOCK_CELLS // max(int(n_boot), 1))
+    for j0 in range(0, k, block):
+        j1 = min(k, j0 + block)
+        a, b = take_a(j0, j1), take_b(j0, j1)
+        out["doc_share"][j0:j1] = document_share(a)
+        out["doc_share_reference"][j0:j1] = document_share(b)
+        if len(na):
+            out["dp_target"][j0:j1] = [gries_dp(a[:, j], na) for j in range(j1 - j0)]
+        out["p_doc"][j0:j1] = bootstrap_test(a, na, b, nb, n_boot=n_boot, seed=seed)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["p_welch"][j0:j1] = welch_test(a / na[:, None], b / nb[:, None])[1]
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # keyness over the whole vocabulary
 # --------------------------------------------------------------------------------------------
+
+def _languages(tokens: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """The distinct values of ``lang`` at the rows of the mask ``rows``, sorted."""
+    col = tokens["lang"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = np.unique(col.array.codes[rows])
+        cats = np.asarray(col.cat.categories, dtype=object)
+        return sorted(str(cats[c]) for c in codes if c >= 0)
+    return sorted({str(v) for v in col.to_numpy()[rows] if pd.notna(v)})
+
+
+def _doc_codes(tokens: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """An integer per row naming its document (``doc_id``), and the number of codes."""
+    if "doc_id" not in tokens.columns:
+        raise ParameterError("the document-level columns (documents=True) need a doc_id column; this table has "
+                             "none: pass documents=False for the token-level statistics only")
+    col = tokens["doc_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.array.codes.astype(np.int64), len(col.cat.categories)
+    codes, uniques = pd.factorize(col)
+    return np.asarray(codes, dtype=np.int64), len(uniques)
+
+
+def _per_document(doc: np.ndarray, n_docs: int, side: np.ndarray, word: np.ndarray, hit_rows: np.ndarray,
+                  hit_term: np.ndarray, k: int):
+    """One side's document × term count matrix and its documents' words (documents with words only).
+
+    Dense (one ``bincount``) when it has at most ``_DENSE_CELLS`` cells, else scipy.sparse.
+    """
+    from scipy import sparse
+
+    sizes = np.bincount(doc[side & word & (doc >= 0)], minlength=n_docs)
+    units = np.flatnonzero(sizes)
+    position = np.full(n_docs, -1, dtype=np.int64)
+    position[units] = np.arange(len(units))
+    on_side = side[hit_rows] & (doc[hit_rows] >= 0)
+    rows, cols = position[doc[hit_rows[on_side]]], hit_term[on_side]
+    if len(units) * k <= _DENSE_CELLS:
+        matrix = np.bincount(rows * k + cols, minlength=len(units) * k).reshape(len(units), k)
+    else:
+        matrix = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(units), k)).tocsc()
+    return matrix, sizes[units].astype(float)
+
 
 def keyness(
     tokens: pd.DataFrame,
     target: Any,
     reference: Any = None,
     *,
+    terms: str | list[str] | None = None,
     field: str = "lemma",
     case_sensitive: bool = False,
     min_freq: int = 1,
@@ -159,6 +323,9 @@ def keyness(
     measure: str = "g2_4cell",
     zero_adjustment: float = 0.5,
     simple_maths_n: float = 1.0,
+    documents: bool = True,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
     top: int | None = None,
 ) -> pd.DataFrame:
     """Keyness of every term of a target subcorpus against a reference subcorpus.
@@ -166,13 +333,22 @@ def keyness(
     ``target`` and ``reference`` are dicts of filters, with the meaning of :func:`analysis.select`
     (``{"voice": "official"}``, ``{"voice": ["official", "original"]}`` = any of,
     ``{"date": slice("2014-01-01", "2014-06-30")}`` = inclusive range), or boolean masks with one
-    value per row; the default reference is every row not in the target. The reference may
-    overlap the target (one document against the whole corpus), but the tests assume two
-    independent samples, so disjoint subcorpora are the sound choice. Restrict the Tokens first
-    (e.g. ``analysis.select(tokens, lang="en")``) so that English and Chinese are not mixed.
+    value per row. **Languages**: word frequencies are compared within one language. The
+    default reference is every row not in the target *in the target's language(s)* (column
+    ``lang``; without that column, every row not in the target); a reference given explicitly
+    must hold the same language(s) as the target, else :class:`~analysis.errors.ParameterError`
+    (restrict both first: ``analysis.select(tokens, lang="en")``). The reference may overlap the
+    target (one document against the whole corpus), but the tests assume two independent
+    samples, so disjoint subcorpora are the sound choice.
+
     Terms are read from ``field`` (lemmas by default), lower-cased unless ``case_sensitive``.
-    Only words count (:func:`analysis.is_word`): the corpus sizes ``c`` and ``d`` are the
-    numbers of words in the target and the reference.
+    With ``terms`` (a list of queries, ``docs/query-language.md``: ``"网络安全"``,
+    ``"lemma:secur*"``, ``"public opinion"``), each query's matches are counted instead of the
+    vocabulary (:func:`analysis._core.match`; ``field`` is not used, the query names its
+    fields), so terms the segmenter splits or that span words can be tested; a match counts
+    once, on the side of its first word, and only when that word is a word. The row's ``term``
+    is the query text. Only words count (:func:`analysis.is_word`): the corpus sizes ``c`` and
+    ``d`` are the numbers of words in the target and the reference, with or without ``terms``.
 
     Returns one row per term whose total frequency (target + reference) is at least
     ``min_freq``, with columns:
@@ -181,45 +357,97 @@ def keyness(
       ``per_million_reference``;
     - ``g2_4cell`` — log-likelihood G² summed over all four cells (Dunning 1993; AntConc);
       **the default measure** for ordering and for ``alpha``; ``g2_2term`` — the two-term form
-      of Rayson & Garside (2000) / Rayson's LL wizard;
+      of Rayson & Garside (2000) / Rayson's LL wizard (never larger than ``g2_4cell``);
     - ``chi2`` and ``chi2_yates`` — Pearson χ² without / with Yates's correction;
     - ``p_g2_4cell``, ``p_g2_2term``, ``p_chi2``, ``p_chi2_yates`` — upper-tail p-values on
       one degree of freedom (``scipy.stats.chi2.sf``);
     - ``log_ratio`` (Hardie 2014), ``pct_diff`` (%DIFF, Gabrielatos & Marchi 2011),
       ``simple_maths`` (Kilgarriff 2009, ``n = simple_maths_n`` per million);
     - ``direction`` — ``positive`` when the term's relative frequency is higher in the target,
-      ``negative`` when lower, ``none`` when equal.
+      ``negative`` when lower, ``none`` when equal;
+    - ``p_adjusted`` (only when ``correction`` is given) — the p-value of ``measure`` adjusted
+      for the number of terms tested (:func:`adjusted_p`: ``"bonferroni"``, ``"sidak"``,
+      ``"holm"``, ``"bh"``);
+    - with ``documents=True`` (default; the table needs a ``doc_id`` column), the
+      document-level evidence of :func:`document_columns`: ``doc_share``,
+      ``doc_share_reference``, ``dp_target``, ``p_doc`` (Lijffijt et al. 2016 bootstrap test,
+      ``n_boot`` rounds, ``seed``) and ``p_welch`` (Welch 1947 on per-document relative
+      frequencies). A document here is the part of a ``doc_id`` inside the target (or the
+      reference).
+
+    **Which answers which question.** G² and χ² (and their p-values) ask whether *these words*
+    could have been drawn from one population: every token an independent draw. They are
+    right for "is this word more frequent in this sample?" and far too confident for claims
+    about the *kind of text* (a voice, an outlet, a genre), because words come in documents and
+    documents differ: a term one document repeats gets a tiny token-level p. ``p_doc`` and
+    ``p_welch`` take the document as the unit and answer "would texts like these differ?";
+    ``doc_share`` and ``dp_target`` show at a glance when a keyword is one text's word. A
+    keyword claim about a voice needs the document-level columns too.
 
     Rows are ordered by the signed ``measure`` (positive keywords first, strongest first;
     negative keywords last, the strongest at the very end; ties in vocabulary order).
-    Filters: ``alpha`` keeps rows whose p-value (of ``measure``) is below the significance
-    level, Bonferroni- or Šidák-corrected for the number of terms tested when ``correction``
-    is given; ``min_effect`` keeps rows with ``|log_ratio| >= min_effect``; ``top`` keeps the
-    first rows. The result's ``attrs`` record corpus sizes, the number of tests, the per-test
-    level and the critical value of the measure.
+    Filters: ``alpha`` keeps rows whose p-value of ``measure`` — ``p_adjusted`` when a
+    ``correction`` is given — is below the significance level; ``min_effect`` keeps rows with
+    ``|log_ratio| >= min_effect``; ``top`` keeps the first rows. The result's ``attrs`` record
+    corpus sizes and numbers of documents, the languages, the number of tests, the correction
+    and, for Bonferroni and Šidák, the per-test level and the critical value of the measure.
     """
     check_choice(measure, "measure", MEASURES)
     check_choice(correction, "correction", CORRECTIONS)
+    field_name(field)
     min_freq = check_int(min_freq, "min_freq", minimum=1)
     top = check_top(top)
     if alpha is not None:
         check_probability(alpha, "alpha")
+    if not isinstance(documents, (bool, np.bool_)):
+        raise ParameterError(f"documents must be True or False, not {documents!r}")
+    seed = check_int(seed, "seed")
+    n_boot = check_int(n_boot, "n_boot", minimum=100)
+    queries = None if terms is None else list(dict.fromkeys(as_list(terms)))
+    if queries is not None and (not queries or not all(isinstance(q, str) and q.strip() for q in queries)):
+        raise ParameterError(f"terms must be a list of queries such as ['网络安全', 'lemma:secur*'], not {terms!r}")
     if len(tokens) == 0:
         raise EmptySelectionError("the Tokens table is empty; load or annotate a corpus first")
     t_mask = selection_mask(tokens, target, "target")
-    r_mask = ~t_mask if reference is None else selection_mask(tokens, reference, "reference")
-    codes, vocab = term_codes(tokens, field, case_sensitive=case_sensitive)
     word = is_word(tokens)
-    c, d = int((t_mask & word).sum()), int((r_mask & word).sum())
+    c = int((t_mask & word).sum())
     if c == 0:
         raise EmptySelectionError("the target selects no words; check its filters (e.g. {'voice': 'official'})")
+    has_lang = "lang" in tokens.columns
+    languages = _languages(tokens, t_mask & word) if has_lang else []
+    if reference is None:
+        r_mask = ~t_mask
+        if has_lang:
+            r_mask &= filter_mask(tokens, {"lang": languages})
+    else:
+        r_mask = selection_mask(tokens, reference, "reference")
+    d = int((r_mask & word).sum())
     if d == 0:
         raise EmptySelectionError("the reference selects no words; check its filters or leave it out "
-                                  "to compare with the rest of the corpus")
-    keep = word & (codes >= 0)
+                                  "to compare with the rest of the corpus (in the target's language)")
+    if has_lang and reference is not None:
+        ref_languages = _languages(tokens, r_mask & word)
+        if ref_languages != languages:
+            raise ParameterError(
+                f"the target is in {', '.join(languages)} but the reference in {', '.join(ref_languages)}: keyness "
+                "compares word frequencies within one language; restrict the table first with "
+                "analysis.select(tokens, lang=...) (on the command line: --where lang=...)")
+
+    if queries is None:
+        codes, vocab = term_codes(tokens, field, case_sensitive=case_sensitive)
+        hit_rows = np.flatnonzero(word & (codes >= 0) & (t_mask | r_mask))
+        hit_term = codes[hit_rows]
+    else:
+        vocab = np.asarray(queries, dtype=object)
+        found = []
+        for query in queries:
+            starts, _ = match(tokens, query, case_sensitive=case_sensitive)
+            found.append(starts[word[starts]])
+        hit_rows = np.concatenate(found) if found else np.array([], dtype=np.int64)
+        hit_term = np.repeat(np.arange(len(queries)), [len(f) for f in found])
     v = len(vocab)
-    a = np.bincount(codes[t_mask & keep], minlength=v)
-    b = np.bincount(codes[r_mask & keep], minlength=v)
+    a = np.bincount(hit_term[t_mask[hit_rows]], minlength=v)
+    b = np.bincount(hit_term[r_mask[hit_rows]], minlength=v)
     idx = np.flatnonzero((a + b) >= min_freq)
     a, b = a[idx], b[idx]
 
@@ -249,12 +477,29 @@ def keyness(
         "direction": pd.Categorical.from_codes(direction, categories=["positive", "negative", "none"]),
     })
     n_tests = len(out)
+    if correction is not None:
+        out["p_adjusted"] = adjusted_p(out[f"p_{measure}"].to_numpy(), correction)
     attrs: dict[str, Any] = {"n_target": c, "n_reference": d, "n_tests": n_tests, "measure": measure,
-                             "field": field, "correction": correction}
+                             "field": None if queries is not None else field, "correction": correction,
+                             "languages": languages, "documents": bool(documents)}
+    if documents:
+        doc, n_docs = _doc_codes(tokens)
+        keep = np.full(v, -1, dtype=np.int64)
+        keep[idx] = np.arange(len(idx))
+        kept = keep[hit_term] >= 0
+        rows_k, term_k = hit_rows[kept], keep[hit_term[kept]]
+        at, sizes_t = _per_document(doc, n_docs, t_mask, word, rows_k, term_k, len(idx))
+        br, sizes_r = _per_document(doc, n_docs, r_mask, word, rows_k, term_k, len(idx))
+        for name, values in document_columns(at, sizes_t, br, sizes_r, n_boot=n_boot, seed=seed).items():
+            out[name] = values
+        attrs.update(n_target_docs=len(sizes_t), n_reference_docs=len(sizes_r), seed=seed, n_boot=n_boot)
     if alpha is not None:
-        level = corrected_alpha(alpha, n_tests, correction)
-        attrs.update(alpha=alpha, alpha_per_test=level, critical_value=float(stats.chi2.isf(level, 1)))
-        out = out[out[f"p_{measure}"].to_numpy() < level]
+        attrs["alpha"] = alpha
+        if correction in (None, "bonferroni", "sidak"):
+            level = corrected_alpha(alpha, n_tests, correction)
+            attrs.update(alpha_per_test=level, critical_value=float(stats.chi2.isf(level, 1)))
+        p = out["p_adjusted" if correction is not None else f"p_{measure}"].to_numpy()
+        out = out[p < alpha]
     if min_effect is not None:
         out = out[np.abs(out["log_ratio"].to_numpy()) >= min_effect]
     sign = np.where(out["direction"].to_numpy() == "negative", -1.0, 1.0)

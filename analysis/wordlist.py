@@ -7,7 +7,9 @@ Counting rules, shared by every function here:
   token count that relative frequencies divide by is the number of words of the group
   (``per_1000`` = occurrences per 1,000 words of the group);
 * terms are read from the column ``field`` (``lemma``, ``form``...) and lower-cased unless
-  ``case_sensitive=True``;
+  ``case_sensitive=True``; or, with ``terms=`` (:func:`frequency`), they are queries whose
+  matches are counted (:func:`analysis._core.match`), so a term the segmenter splits
+  (``网络安全`` = 网络 + 安全) or a phrase counts as one term;
 * n-grams are runs of ``n`` consecutive words inside one sentence; a non-word (punctuation)
   breaks the run, so no n-gram contains or spans punctuation.
 """
@@ -20,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core import (as_list, check_columns, check_int, check_top, filter_mask, group_keys, is_word, require_rows,
-                    select, single_word_mask, term_codes, unit_keys)
+from ._core import (as_list, check_columns, check_int, check_top, field_name, filter_mask, group_keys, is_word, match,
+                    require_rows, select, single_word_mask, term_codes, unit_keys)
 from .errors import EmptySelectionError, ParameterError
 
 NGRAM_COLUMNS = ("ngram", "n", "freq", "range")
@@ -31,6 +33,7 @@ def frequency(
     tokens: pd.DataFrame,
     field: str = "lemma",
     *,
+    terms: str | Sequence[str] | None = None,
     by: str | Sequence[str] | None = None,
     upos: str | Sequence[str] | None = None,
     case_sensitive: bool = False,
@@ -44,6 +47,16 @@ def frequency(
     ----------
     field
         The token column terms are read from: ``"lemma"`` (default), ``"form"``, ``"upos"``...
+    terms
+        Queries to count instead of the vocabulary (``docs/query-language.md``): ``"网络安全"``,
+        ``"意识形态"``, ``"lemma:secur*"``, ``"public opinion"``. Each query's matches are
+        counted (:func:`analysis._core.match`, inside a paragraph), so a Chinese term the
+        segmenter splits into several words, or a phrase, counts once per occurrence; a match
+        counts in the group of its first word, and only when that row is a word. The row's
+        ``term`` is the query text; every query gets a row in every group, 0 if it never
+        matches. ``field`` is not used (a query names its fields), nor can ``upos`` or
+        ``with_upos`` be given (write the tag into the query: ``lemma:secur*&upos:NOUN``).
+        The denominator is unchanged: the group's words.
     by
         Column(s) to make one list per group, e.g. ``"voice"``, ``["lang", "voice"]`` or a
         corpus's own column such as ``"source"``. Rows with no value in a ``by`` column belong
@@ -70,13 +83,17 @@ def frequency(
         then frequency (descending), then term.
     """
     top = check_top(top)
+    field_name(field)
     tokens = select(tokens, **filters)
     require_rows(tokens, "the selection" if filters else "the Tokens table")
-    codes, labels = term_codes(tokens, field, case_sensitive=case_sensitive)
     gcodes, groups = group_keys(tokens, by)
     cols = list(groups.columns)
     word = is_word(tokens) & (gcodes >= 0)
     sizes = np.bincount(gcodes[word], minlength=len(groups))
+    if terms is not None:
+        return _query_frequency(tokens, terms, gcodes, groups, word, sizes, case_sensitive=case_sensitive,
+                                upos=upos, with_upos=with_upos, top=top)
+    codes, labels = term_codes(tokens, field, case_sensitive=case_sensitive)
 
     keep = word & (codes >= 0)
     if upos is not None:
@@ -95,6 +112,39 @@ def frequency(
     if with_upos:
         out["upos"] = counts["upos"].to_numpy()
     out["freq"] = counts["freq"].to_numpy(dtype=np.int64)
+    n = sizes[g].astype(float)
+    out["per_1000"] = out["freq"] / n * 1_000
+    out["per_million"] = out["freq"] / n * 1_000_000
+    out = out.sort_values(cols + ["freq", "term"], ascending=[True] * len(cols) + [False, True],
+                          kind="mergesort").reset_index(drop=True)
+    if top is not None:
+        out = (out.groupby(cols, sort=False, dropna=False).head(top) if cols else out.head(top)).reset_index(drop=True)
+    return out
+
+
+def _query_frequency(tokens: pd.DataFrame, terms: Any, gcodes: np.ndarray, groups: pd.DataFrame, word: np.ndarray,
+                     sizes: np.ndarray, *, case_sensitive: bool, upos: Any, with_upos: bool,
+                     top: int | None) -> pd.DataFrame:
+    """:func:`frequency` with ``terms``: matches of each query per group (see its docstring)."""
+    queries = list(dict.fromkeys(as_list(terms)))
+    if not queries or not all(isinstance(q, str) and q.strip() for q in queries):
+        raise ParameterError(f"terms must be a list of queries such as ['网络安全', 'lemma:secur*'], not {terms!r}")
+    if upos is not None or with_upos:
+        raise ParameterError("upos= and with_upos= do not combine with terms=; put the tag in the query, "
+                             "e.g. 'lemma:secur*&upos:NOUN'")
+    cols = list(groups.columns)
+    n_groups = len(groups)
+    freq = np.zeros((len(queries), n_groups), dtype=np.int64)
+    for i, query in enumerate(queries):
+        starts, _ = match(tokens, query, case_sensitive=case_sensitive)
+        starts = starts[word[starts]]
+        freq[i] = np.bincount(gcodes[starts], minlength=n_groups)
+    g = np.repeat(np.arange(n_groups), len(queries))
+    out = groups.iloc[g].reset_index(drop=True) if cols else pd.DataFrame(index=pd.RangeIndex(len(g)))
+    term = np.empty(len(g), dtype=object)
+    term[:] = queries * n_groups
+    out["term"] = term
+    out["freq"] = freq.T.ravel()
     n = sizes[g].astype(float)
     out["per_1000"] = out["freq"] / n * 1_000
     out["per_million"] = out["freq"] / n * 1_000_000

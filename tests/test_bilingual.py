@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import chi2, chi2_contingency
+from scipy.stats import binomtest, chi2, chi2_contingency
 
 from analysis.bilingual import (
     KEY_TERMS,
@@ -32,6 +32,7 @@ from analysis.bilingual import (
     load_translation_gold,
     log_likelihood_2x2,
     parallel_kwic,
+    poisson_ratio_ci,
     sentence_alignment,
     term_translations,
     translation_candidates,
@@ -41,6 +42,7 @@ from analysis.bilingual import (
 from analysis.corpus import Corpus, Document, Paragraph
 from analysis.errors import CorpusError, EmptySelectionError, ParameterError, QueryError
 from analysis.conllu import parse_conllu
+from analysis.themes import theme_rates
 from analysis.tokens import tokens_from_sentences
 
 # ------------------------------------------------------------------------------------------
@@ -489,42 +491,232 @@ def test_parallel_kwic_context_comes_from_the_shared_concordance(parallel):
 
 
 # ------------------------------------------------------------------------------------------
-# Features across the pair
+# Features across the pair: counts over the same aligned paragraphs
 # ------------------------------------------------------------------------------------------
 
-def test_compare_pair_features_by_hand(parallel):
-    corpus, _ = parallel
-    # one table for both languages, documents in the `by` column, rates in per_1000
-    rates = pd.DataFrame({"doc_id": ["z", "z", "z", "other", "e", "e", "e", "e"],
-                          "feature": ["obligation", "security", "ideology", "passive",
-                                      "obligation", "security", "passive", "en_only"],
-                          "per_1000": [10.0, 5.0, 2.0, 1.0, 15.0, 4.8, 3.0, 9.0]})
-    out = compare_pair_features(rates, corpus).set_index("feature")
-    # features with a rate for an original and for a translation only ("passive" only in a document of no pair)
-    assert list(out.index) == ["obligation", "security"]
-    assert out.loc["obligation", "ratio"] == 1.5 and out.loc["obligation", "direction"] == "amplified"
-    assert out.loc["obligation", "log2_ratio"] == pytest.approx(math.log2(1.5))
-    assert out.loc["security", "ratio"] == pytest.approx(0.96) and out.loc["security", "direction"] == "similar"
-    assert (out["en_doc"] == "e").all() and (out["zh_doc"] == "z").all()
-    added = compare_pair_features(pd.concat([rates, pd.DataFrame({"doc_id": ["z"], "feature": ["passive"],
-                                                                  "per_1000": [0.0]})]), corpus)
-    row = added.set_index("feature").loc["passive"]
-    assert row["zh_rate"] == 0 and row["direction"] == "added"
-    assert math.isinf(row["ratio"]) and math.isnan(row["log2_ratio"])
-    soft = compare_pair_features(rates.assign(per_1000=[10.0, 5.0, 2.0, 1.0, 5.0, 4.8, 3.0, 9.0]), corpus,
-                                 tolerance=0.01).set_index("feature")
-    assert soft.loc["obligation", "direction"] == "softened" and soft.loc["security", "direction"] == "softened"
-    # a theme table grouped by another column
+ALIGNED = [1, 2, 3, 3, 5, 6]  # en 3 and 4 render zh 3; zh 4 has no counterpart
+TOY_THEMES = {"network": {"zh": ["网络"], "en": ["network", "cybersecurity"]},
+              "obligation": {"zh": ["必须"], "en": ["must"]},
+              "importance": {"zh": ["重要"], "en": ["important"]}}
+
+
+def _hand_count(paragraphs: list[list[tuple]], pars: set[int], forms: set[str]) -> int:
+    """Words of the listed paragraphs (1-based) whose lower-cased form is one of ``forms``: a hand count."""
+    return sum(1 for p, words in enumerate(paragraphs, 1) if p in pars for w in words if w[0].lower() in forms)
+
+
+def _hand_words(paragraphs: list[list[tuple]], pars: set[int]) -> int:
+    return sum(1 for p, words in enumerate(paragraphs, 1) if p in pars for w in words if w[-1] != "PUNCT")
+
+
+def _resampled_ratios(en, zh, n_boot: int, seed: int) -> np.ndarray:
+    """A naive loop over bootstrap resamples of the units (the draws numpy's multinomial makes for a
+    resample of n units with equal probabilities), the ratio Σen/Σzh of each; resamples without
+    any hit are left out, a resample without a hit in the original is inf."""
+    en, zh = np.asarray(en, dtype=float), np.asarray(zh, dtype=float)
+    n = len(en)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        w = rng.multinomial(n, [1.0 / n] * n)
+        e, z = float(w @ en), float(w @ zh)
+        if e + z == 0:
+            continue
+        out.append(math.inf if z == 0 else e / z)
+    return np.sort(np.array(out))
+
+
+def _pair_corpus(spec: dict[str, int]) -> Corpus:
+    """Originals ``<name>-zh`` and translations ``<name>`` with ``spec[name]`` aligned paragraphs each."""
+    docs = []
+    for name, n in spec.items():
+        docs.append(Document(f"{name}-zh", tuple(Paragraph(i, "字" * 5, lang="zh") for i in range(1, n + 1)),
+                             lang="zh"))
+        docs.append(Document(name, tuple(Paragraph(i, "word " * 5, aligned_par=i) for i in range(1, n + 1)),
+                             lang="en", translation_of=f"{name}-zh"))
+    return Corpus(docs)
+
+
+def _count_table(counts: dict[str, list[tuple[int, int]]], feature: str = "f", words: int = 10) -> pd.DataFrame:
+    """A rates table: for every translation ``name`` and its paragraph i, (zh hits, en hits) = counts[name][i-1]."""
+    rows = []
+    for name, per_par in counts.items():
+        for i, (z, e) in enumerate(per_par, 1):
+            rows.append({"doc_id": f"{name}-zh", "par": i, "feature": feature, "count": z, "words": words,
+                         "per_1000": 1000 * z / words})
+            rows.append({"doc_id": name, "par": i, "feature": feature, "count": e, "words": words,
+                         "per_1000": 1000 * e / words})
+    return pd.DataFrame(rows)
+
+
+def test_compare_pair_features_counts_the_same_aligned_paragraphs_by_hand():
+    corpus, tokens = make_parallel(aligned=ALIGNED)
+    rates = theme_rates(tokens, TOY_THEMES, by=["doc_id", "par"])
+    out = compare_pair_features(rates, corpus, n_boot=200)
+    assert list(out.columns) == ["en_doc", "zh_doc", "feature", "n_units", "resampled", "zh_count", "en_count",
+                                 "ratio", "ci_low", "ci_high", "doc_ci_low", "doc_ci_high", "log2_ratio",
+                                 "direction", "zh_words", "en_words", "per_1000_ratio"]
+    pair = out[out["en_doc"] == "e"].set_index("feature")
+    assert list(pair.index) == ["network", "obligation", "importance"]
+    zh_pars, en_pars = {1, 2, 3, 5, 6}, {1, 2, 3, 4, 5, 6}  # zh 4 is not aligned: its 重要 is not counted
+    for theme, entries in TOY_THEMES.items():
+        z = _hand_count(ZH, zh_pars, set(entries["zh"]))
+        e = _hand_count(EN, en_pars, set(entries["en"]))
+        row = pair.loc[theme]
+        assert (row["zh_count"], row["en_count"]) == (z, e)
+        assert row["ratio"] == pytest.approx(e / z)
+        assert row["log2_ratio"] == pytest.approx(math.log2(e / z))
+    # network: 网络 in zh 1, 2, 6; cybersecurity in en 1, 2, network in en 6
+    assert (pair.loc["network", "zh_count"], pair.loc["network", "en_count"]) == (3, 3)
+    # importance: 重要 in zh 1 (zh 4 unaligned); important in en 1 and 4 (aligned to zh 3)
+    assert (pair.loc["importance", "zh_count"], pair.loc["importance", "en_count"]) == (1, 2)
+    # five aligned units (zh 1, 2, 3, 5, 6), their words on each side
+    assert (pair["n_units"] == 5).all() and (pair["resampled"] == "aligned paragraphs").all()
+    zw, ew = _hand_words(ZH, zh_pars), _hand_words(EN, en_pars)
+    assert (zw, ew) == (17, 23)
+    assert (pair["zh_words"] == zw).all() and (pair["en_words"] == ew).all()
+    # the ratio of rates per 1,000 words, (e/ew)/(z/zw): what a per-word comparison would say
+    assert pair.loc["importance", "per_1000_ratio"] == pytest.approx((2 / 23) / (1 / 17))
+    # one pair: the pooled rows repeat its counts, and with one document pair there is no document interval
+    pooled = out[out["en_doc"] == "all pairs"].set_index("feature")
+    assert (pooled["zh_doc"] == "all pairs").all() and (pooled["n_units"] == 1).all()
+    assert (pooled["resampled"] == "document pairs").all()
+    assert pooled["zh_count"].tolist() == pair["zh_count"].tolist()
+    assert pooled["doc_ci_low"].isna().all() and (pooled["direction"] == "uncertain").all()
+
+
+def test_compare_pair_features_token_interval_is_the_exact_poisson_ratio_interval():
+    corpus = _pair_corpus({"a": 3})
+    table = _count_table({"a": [(4, 9), (3, 8), (5, 12)]})
+    row = compare_pair_features(table, corpus, conf=0.9, n_boot=200).iloc[0]
+    # given n = e + z hits, e is binomial(n, p = ratio / (1 + ratio)): Clopper–Pearson on p, mapped to p / (1 - p)
+    ci = binomtest(29, 41).proportion_ci(confidence_level=0.9, method="exact")
+    assert row["ci_low"] == pytest.approx(ci.low / (1 - ci.low), rel=1e-9)
+    assert row["ci_high"] == pytest.approx(ci.high / (1 - ci.high), rel=1e-9)
+
+
+def test_poisson_ratio_ci_by_hand():
+    # all n hits on one side: the Clopper-Pearson limit is (alpha/2)^(1/n) in closed form
+    low, high = poisson_ratio_ci([3, 0, 0], [0, 4, 0], conf=0.95)
+    p = 0.025 ** (1 / 3)
+    assert low[0] == pytest.approx(p / (1 - p)) and math.isinf(high[0])
+    q = 1 - 0.025 ** (1 / 4)  # upper limit of p with 0 of 4
+    assert low[1] == 0 and high[1] == pytest.approx(q / (1 - q))
+    assert math.isnan(low[2]) and math.isnan(high[2])
+    # one hit each: p in [0.0125..., 0.987...] by the binomial cdf (P(X >= 1) = alpha/2 at p_low)
+    low, high = poisson_ratio_ci(1, 1)
+    p_low = 1 - math.sqrt(1 - 0.025)
+    assert float(low) == pytest.approx(p_low / (1 - p_low)) and float(high) == pytest.approx((1 - p_low) / p_low)
+    with pytest.raises(ParameterError):
+        poisson_ratio_ci(-1, 2)
+
+
+def test_compare_pair_features_document_interval_is_a_seeded_cluster_bootstrap():
+    corpus = _pair_corpus({"a": 6})
+    units = [(2, 5), (0, 3), (4, 4), (1, 0), (3, 9), (2, 2)]  # (zh, en) hits per aligned paragraph
+    table = _count_table({"a": units})
+    out = compare_pair_features(table, corpus, n_boot=2001, seed=7)
+    row = out.iloc[0]
+    assert row["n_units"] == 6 and (row["zh_count"], row["en_count"]) == (12, 23)
+    ratios = _resampled_ratios([e for _, e in units], [z for z, _ in units], 2001, 7)
+    assert len(ratios) == 2001  # every resample has a hit
+    # the percentile interval: order statistics 50 and 1950 of the 2001 resampled ratios
+    assert row["doc_ci_low"] == pytest.approx(ratios[50], rel=1e-9)
+    assert row["doc_ci_high"] == pytest.approx(ratios[1950], rel=1e-9)
+    # the same seed, the same table; another seed, another draw
+    assert compare_pair_features(table, corpus, n_boot=2001, seed=7).equals(out)
+    other = compare_pair_features(table, corpus, n_boot=2001, seed=8).iloc[0]
+    assert (other["doc_ci_low"], other["doc_ci_high"]) != (row["doc_ci_low"], row["doc_ci_high"])
+    # a resample without a hit in the original has an infinite ratio: the upper limit is inf
+    sparse = _count_table({"a": [(0, 1), (0, 0), (1, 0), (0, 0), (0, 0), (0, 2)]})
+    row = compare_pair_features(sparse, corpus, n_boot=2001, seed=3).iloc[0]
+    ratios = _resampled_ratios([1, 0, 0, 0, 0, 2], [0, 0, 1, 0, 0, 0], 2001, 3)
+    assert len(ratios) < 2001  # some resamples have no hit at all: left out
+    pos_low, pos_high = 0.025 * (len(ratios) - 1), 0.975 * (len(ratios) - 1)
+    assert math.isinf(ratios[math.floor(pos_high)]) and math.isinf(row["doc_ci_high"])
+    # between the two resampled ratios the lower quantile falls between
+    assert ratios[math.floor(pos_low)] <= row["doc_ci_low"] <= ratios[math.ceil(pos_low)]
+
+
+def test_compare_pair_features_document_interval_exact_small_cases():
+    # two units with ratios 1/2 and 3: resamples AA (1/2), AB (4/3), BB (3) with probabilities 1/4, 1/2, 1/4
+    corpus = _pair_corpus({"a": 2})
+    table = _count_table({"a": [(2, 1), (1, 3)]})
+    row = compare_pair_features(table, corpus, n_boot=4000).iloc[0]
+    assert (row["doc_ci_low"], row["doc_ci_high"]) == pytest.approx((0.5, 3.0))
+    # the 30% and 70% quantiles both fall on AB
+    row = compare_pair_features(table, corpus, n_boot=4000, conf=0.4).iloc[0]
+    assert (row["doc_ci_low"], row["doc_ci_high"]) == pytest.approx((4 / 3, 4 / 3))
+    # pooled over pairs, the clusters are the document pairs: two pairs, the same three resamples
+    corpus = _pair_corpus({"a": 2, "b": 3})
+    table = _count_table({"a": [(1, 0), (1, 1)], "b": [(0, 1), (1, 2), (0, 0)]})
+    out = compare_pair_features(table, corpus, n_boot=4000)
+    pooled = out[out["en_doc"] == "all pairs"].iloc[0]
+    assert pooled["n_units"] == 2 and (pooled["zh_count"], pooled["en_count"]) == (3, 4)
+    assert pooled["ratio"] == pytest.approx(4 / 3)
+    assert (pooled["doc_ci_low"], pooled["doc_ci_high"]) == pytest.approx((0.5, 3.0))  # pair a: 1/2, pair b: 3
+    assert out[out["en_doc"] == "b"].iloc[0]["n_units"] == 3
+
+
+def test_compare_pair_features_direction_needs_both_intervals():
+    corpus = _pair_corpus({"a": 5})
+    frames = [
+        _count_table({"a": [(10, 30), (12, 31), (9, 28), (11, 35), (10, 29)]}, "up"),       # clearly more in en
+        _count_table({"a": [(30, 10), (31, 12), (28, 9), (35, 11), (29, 10)]}, "down"),     # clearly more in zh
+        _count_table({"a": [(400, 400)] * 5}, "same"),                                       # 2000 vs 2000
+        _count_table({"a": [(0, 1), (0, 1), (0, 1), (1, 1), (0, 1)]}, "few"),                # 1 vs 5
+        _count_table({"a": [(0, 1), (0, 0), (0, 0), (0, 0), (0, 0)]}, "added"),
+        _count_table({"a": [(1, 0), (0, 0), (0, 0), (0, 0), (0, 0)]}, "dropped"),
+        _count_table({"a": [(0, 0)] * 5}, "absent"),
+    ]
+    out = compare_pair_features(pd.concat(frames, ignore_index=True), corpus, n_boot=500)
+    d = out[out["en_doc"] == "a"].set_index("feature")["direction"].to_dict()
+    assert d == {"up": "amplified", "down": "softened", "same": "similar", "few": "uncertain", "added": "added",
+                 "dropped": "dropped", "absent": "absent"}
+    few = out[(out["en_doc"] == "a") & (out["feature"] == "few")].iloc[0]
+    # 1 vs 5 hits: the bootstrap alone would claim more in the translation, the exact interval does not
+    assert few["doc_ci_low"] > 1 and few["ci_low"] < 1
+    same = out[(out["en_doc"] == "a") & (out["feature"] == "same")].iloc[0]
+    assert 1 / 1.1 <= same["ci_low"] and same["ci_high"] <= 1.1
+    # a tolerance of 0 leaves no room for "similar"
+    strict = compare_pair_features(frames[2], corpus, n_boot=500, tolerance=0.0)
+    assert strict["direction"].iloc[0] == "uncertain"
+    added = out[(out["en_doc"] == "a") & (out["feature"] == "added")].iloc[0]
+    assert math.isinf(added["ratio"]) and math.isnan(added["log2_ratio"]) and math.isinf(added["ci_high"])
+
+
+def test_compare_pair_features_rejects_what_it_cannot_use():
+    corpus, _ = make_parallel()
+    rates = _count_table({"e": [(1, 2)] * 6}).assign(doc_id=lambda t: t["doc_id"].replace({"e-zh": "z"}))
+    assert compare_pair_features(rates, corpus, n_boot=100)["zh_count"].iloc[0] == 6
+    # a feature without rates (a per-sentence mean) is not compared; a feature of one side only neither
+    means = rates.assign(feature="sentence_length", per_1000=np.nan)
+    en_only = rates[rates["doc_id"] == "e"].assign(feature="en_only")
+    out = compare_pair_features(pd.concat([rates, means, en_only]), corpus, n_boot=100)
+    assert out["feature"].unique().tolist() == ["f"]
+    # a theme table whose document column has another name
     themes = rates.rename(columns={"doc_id": "document", "feature": "theme"})
-    assert compare_pair_features(themes, corpus, by="document").equals(compare_pair_features(rates, corpus))
-    with pytest.raises(QueryError, match="per_1000"):
-        compare_pair_features(rates.drop(columns="per_1000"), corpus)
+    assert compare_pair_features(themes, corpus, by="document", n_boot=100).equals(
+        compare_pair_features(rates, corpus, n_boot=100))
+    with pytest.raises(QueryError, match="par"):
+        compare_pair_features(rates.drop(columns="par"), corpus)
+    with pytest.raises(QueryError, match="count"):
+        compare_pair_features(rates.drop(columns="count"), corpus)
     with pytest.raises(QueryError, match="doc_id"):
         compare_pair_features(themes, corpus)
     with pytest.raises(ParameterError, match="tolerance"):
         compare_pair_features(rates, corpus, tolerance=-1)
+    with pytest.raises(ParameterError, match="conf"):
+        compare_pair_features(rates, corpus, conf=1.5)
+    with pytest.raises(ParameterError, match="n_boot"):
+        compare_pair_features(rates, corpus, n_boot=10)
+    with pytest.raises(ParameterError, match="seed"):
+        compare_pair_features(rates, corpus, seed=-1)
     with pytest.raises(ParameterError, match="Corpus"):
         compare_pair_features(rates, {"e": "z"})
+    no_pairs = Corpus([Document("a", (Paragraph(1, "Hello."),))])
+    with pytest.raises(CorpusError, match="aligned paragraph pairs"):
+        compare_pair_features(rates, no_pairs)
 
 
 def test_aligned_tokens_keeps_aligned_paragraphs_only():
@@ -534,19 +726,6 @@ def test_aligned_tokens_keeps_aligned_paragraphs_only():
     assert set(zip(kept["doc_id"].astype(str), kept["par"])) == {("z", i) for i in range(1, 6)} | \
         {("e", i) for i in range(1, 6)}
     assert len(kept) == len(tokens) - len(ZH[5]) - len(EN[5])
-
-
-def test_compare_pair_features_ignores_rows_without_rates(parallel):
-    corpus, _ = parallel
-    rates = pd.DataFrame({"doc_id": ["z", "e"], "feature": ["obligation", "obligation"], "per_1000": [4.0, 0.0]})
-    out = compare_pair_features(rates, corpus)
-    assert out[["en_doc", "zh_doc", "direction"]].values.tolist() == [["e", "z", "dropped"]]
-    # a feature without rates (a per-sentence mean) is not compared
-    means = pd.DataFrame({"doc_id": ["z", "e"], "feature": ["sentence_length"] * 2, "per_1000": [np.nan] * 2})
-    assert compare_pair_features(pd.concat([rates, means]), corpus)["feature"].tolist() == ["obligation"]
-    no_pairs = Corpus([Document("a", (Paragraph(1, "Hello."),))])
-    with pytest.raises(CorpusError, match="translation pairs"):
-        compare_pair_features(rates, no_pairs)
 
 
 # ------------------------------------------------------------------------------------------
@@ -580,10 +759,10 @@ def test_plot_term_translations_draws_the_table(parallel):
         plot_term_translations(table, top=0)
 
 
-def test_plot_alignment_and_pair_features():
+def test_plot_alignment_scores_draws_the_pairs():
     import matplotlib.pyplot as plt
 
-    from analysis.plots.bilingual import plot_alignment_scores, plot_pair_features
+    from analysis.plots.bilingual import plot_alignment_scores
 
     zh = [40, 120, 300, 80, 200, 150]
     en = [150, 460, 1140, 300, 760, 570]
@@ -591,18 +770,50 @@ def test_plot_alignment_and_pair_features():
     fig = plot_alignment_scores(scores)
     assert fig.axes[0].get_xlabel().startswith("Chinese")
     plt.close(fig)
-    comp = pd.DataFrame({"en_doc": ["e", "e"], "zh_doc": ["z", "z"], "feature": ["obligation", "passive"],
-                         "zh_rate": [2.0, 0.0], "en_rate": [4.0, 1.0], "ratio": [2.0, np.inf],
-                         "log2_ratio": [1.0, np.nan], "direction": ["amplified", "added"]})
+
+
+def test_plot_pair_features_draws_the_ratios_and_both_intervals():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.bilingual import plot_pair_features
+
+    corpus = _pair_corpus({"a": 4, "b": 3})
+    table = pd.concat([
+        _count_table({"a": [(1, 3), (2, 5), (1, 4), (2, 6)], "b": [(1, 2), (3, 2), (1, 1)]}, "obligation"),
+        _count_table({"a": [(0, 1), (0, 0), (0, 0), (0, 1)], "b": [(0, 0), (0, 0), (0, 0)]}, "passive"),
+        _count_table({"a": [(9, 3), (8, 2), (7, 3), (9, 2)], "b": [(5, 5), (4, 3), (6, 6)]}, "security"),
+    ], ignore_index=True)
+    comp = compare_pair_features(table, corpus, n_boot=500)
     fig = plot_pair_features(comp)
-    offsets = fig.axes[0].collections[0].get_offsets()
-    assert offsets[:, 0].tolist() == [1.0]
-    assert "passive: added" in fig.axes[0].get_xlabel()
+    ax = fig.axes[0]
+    drawn = [c for c in ax.collections if c.get_label() == "_ratio"]
+    xs = sorted(float(x) for c in drawn for x in c.get_offsets()[:, 0])
+    finite = comp["ratio"][np.isfinite(comp["ratio"]) & (comp["ratio"] > 0)]
+    assert xs == pytest.approx(sorted(finite.tolist()))
+    # the token-level and document-level intervals, as drawn (within the axis limits)
+    lo, hi = ax.get_xlim()
+    for name, (low_col, high_col) in {"_ci": ("ci_low", "ci_high"), "_doc_ci": ("doc_ci_low", "doc_ci_high")}.items():
+        segs = [s for c in ax.collections if c.get_label() == name for s in c.get_segments()]
+        ends = sorted((round(float(s[0][0]), 9), round(float(s[1][0]), 9)) for s in segs)
+        rows = comp[np.isfinite(comp["ratio"]) & (comp["ratio"] > 0)].dropna(subset=[low_col, high_col])
+        want = sorted((round(float(np.clip(a, lo, hi)), 9), round(float(np.clip(b, lo, hi)), 9))
+                      for a, b in zip(rows[low_col], rows[high_col]))
+        assert ends == want
+    # the pooled per-word ratio is marked for comparison
+    marks = [c for c in ax.collections if c.get_label() == "_per_1000_ratio"]
+    pooled = comp[(comp["en_doc"] == "all pairs") & np.isfinite(comp["per_1000_ratio"])]
+    assert sorted(marks[0].get_offsets()[:, 0].tolist()) == pytest.approx(sorted(pooled["per_1000_ratio"]))
+    # the unit is stated; a feature only the translation has is listed, not drawn
+    note = " ".join(" ".join(t.get_text() for t in fig.texts).split())
+    assert "same aligned paragraphs" in ax.get_xlabel() and "not rates per 1,000 words" in note
+    assert "95% exact Poisson interval" in note and "passive added (a, 2 hits)" in note
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == [
+        "all pairs (document pairs resampled)", "all pairs: ratio of rates per 1,000 words (not comparable)", "a"]
     plt.close(fig)
     with pytest.raises(EmptySelectionError):
         plot_pair_features(comp.iloc[:0])
-    with pytest.raises(QueryError, match="log2_ratio"):
-        plot_pair_features(comp.drop(columns="log2_ratio"))
+    with pytest.raises(QueryError, match="doc_ci_low"):
+        plot_pair_features(comp.drop(columns="doc_ci_low"))
 
 
 def test_cli_commands(parallel, tmp_path, monkeypatch, capsys):
@@ -647,6 +858,36 @@ def test_cli_commands(parallel, tmp_path, monkeypatch, capsys):
     assert err.startswith("tifa: error: lang must be") and err.count("\n") == 1
 
 
+def test_cli_pair_features(parallel, tmp_path, monkeypatch, capsys):
+    import json
+
+    import analysis.cli.bilingual as cli_bilingual
+    from analysis.cli import main
+    from analysis.rhetoric import rhetoric_profile
+
+    corpus, tokens = parallel
+    path = corpus.save(tmp_path / "documents.jsonl").home / "documents.jsonl"
+    monkeypatch.setattr(cli_bilingual, "_load_tokens", lambda args, corpus: tokens)
+    assert main(["pair-features", "--corpus", str(path), "--n-boot", "200", "--seed", "3", "--format", "json"]) == 0
+    rows = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert set(rows["kind"]) == {"rhetoric", "theme"} and set(rows["en_doc"]) == {"e", "all pairs"}
+    # the same numbers as the function on the per-paragraph theme counts
+    themes = compare_pair_features(theme_rates(aligned_tokens(tokens, corpus), by=["doc_id", "par"]), corpus,
+                                   n_boot=200, seed=3)
+    got = rows[rows["kind"] == "theme"].reset_index(drop=True)
+    assert got["feature"].tolist() == themes["feature"].tolist()
+    assert got["zh_count"].tolist() == themes["zh_count"].tolist()
+    assert got["en_count"].tolist() == themes["en_count"].tolist()
+    rhet = compare_pair_features(rhetoric_profile(aligned_tokens(tokens, corpus), by=["doc_id", "par"]), corpus,
+                                 n_boot=200, seed=3)
+    assert rows[rows["kind"] == "rhetoric"]["feature"].tolist() == rhet["feature"].tolist()
+    assert main(["pair-features", "--corpus", str(path), "--pooled", "--n-boot", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "all pairs" in out and " e " not in out and "doc_ci_low" in out
+    assert main(["pair-features", "--corpus", str(path), "--n-boot", "5"]) == 2
+    assert "n_boot" in capsys.readouterr().err
+
+
 def test_alignment_check_rejects_a_negative_threshold(capsys):
     from analysis.cli import main
 
@@ -659,6 +900,7 @@ def test_alignment_check_rejects_a_negative_threshold(capsys):
 @pytest.mark.parametrize("argv", [
     ["alignment-check", "--threshold", "0"], ["alignment-check", "--c", "-2"], ["alignment-check", "--s2", "x"],
     ["parallel", "q", "--window", "-1"], ["parallel", "q", "--top", "0"], ["translations", "--top", "-3"],
+    ["pair-features", "--conf", "2"], ["pair-features", "--seed", "-1"], ["pair-features", "--tolerance", "-0.5"],
 ])
 def test_bilingual_cli_numeric_options_are_validated(argv, capsys):
     from analysis.cli import main
@@ -708,3 +950,25 @@ def test_seed_parallel_kwic(seed_corpus, seed_tokens):
     assert len(k) >= 5
     assert (k["equivalent"] == "discourse power").mean() >= 0.8
     assert k["aligned_text"].str.contains(r"\[\[discourse power\]\]", case=False).any()
+
+
+def test_seed_pair_features_count_the_aligned_paragraphs(seed_corpus, seed_tokens):
+    aligned = aligned_tokens(seed_tokens, seed_corpus)
+    out = compare_pair_features(theme_rates(aligned, by=["doc_id", "par"]), seed_corpus, n_boot=500)
+    pooled = out[out["en_doc"] == "all pairs"].set_index("feature")
+    assert (pooled["n_units"] == 4).all()  # four document pairs
+    # the pooled counts and words are those of each language's aligned paragraphs taken together
+    by_lang = theme_rates(aligned, by="lang").set_index(["lang", "theme"])
+    for theme, row in pooled.iterrows():
+        z, e = by_lang.loc[("zh", theme)], by_lang.loc[("en", theme)]
+        assert (row["zh_count"], row["en_count"]) == (z["count"], e["count"])
+        assert (row["zh_words"], row["en_words"]) == (z["words"], e["words"])
+        if z["count"] > 0 and e["count"] > 0:
+            assert row["ratio"] == pytest.approx(e["count"] / z["count"])
+            assert row["per_1000_ratio"] == pytest.approx(e["per_1000"] / z["per_1000"])
+    # a claimed direction is one both intervals support
+    up = out[out["direction"] == "amplified"]
+    assert ((up["ci_low"] > 1) & (up["doc_ci_low"] > 1)).all()
+    down = out[out["direction"] == "softened"]
+    assert ((down["ci_high"] < 1) & (down["doc_ci_high"] < 1)).all()
+    assert set(out["resampled"]) == {"aligned paragraphs", "document pairs"}

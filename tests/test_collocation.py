@@ -293,3 +293,43 @@ def test_seed_query_nodes(seed_en):
     assert len(glob) and len(lemma)
     assert glob.attrs["freq_node"] >= collocates(seed_en, "security").attrs["freq_node"]
     pd.testing.assert_frame_equal(lemma, bare)  # a bare word is read from field="lemma"
+
+
+def test_span_0_1_differs_from_nltk_when_the_node_ends_a_paragraph():
+    """With window=(0, 1), R1 counts the node occurrences with a next word in their paragraph; NLTK's
+    n_ix is f(node) and its bigrams cross paragraph edges. Here 'security' ends paragraph 1."""
+    pars = [["we", "guard", "security"], ["security", "matters", "and", "security", "grows"]]
+    toks = tokens_from_conllu(paragraphs_conllu(pars))
+    table = collocates(toks, "security", window=(0, 1), field="form").set_index("collocate")
+    words = [w for p in pars for w in p]
+    finder = BigramCollocationFinder.from_words(words)
+    # by hand: f(security) = 3; the first ends paragraph 1, so R1 = 3 - 1 = 2
+    assert table.attrs["freq_node"] == finder.word_fd["security"] == 3
+    assert table.attrs["window_size"] == 2
+    # NLTK counts the bigram (security, security) across the edge; collocates does not
+    assert finder.ngram_fd[("security", "security")] == 1 and "security" not in table.index
+    assert dict(table["observed"]) == {"matters": 1, "grows": 1}
+    # the margins differ, so the scores differ: MI = log2(O N / (R1 C1)) with R1 = 2, not f(node) = 3
+    n = len(words)
+    assert table.loc["matters", "mi"] == pytest.approx(math.log2(1 * n / (2 * 1)))
+    nltk_mi = finder.score_ngram(BigramAssocMeasures.pmi, "security", "matters")
+    assert nltk_mi == pytest.approx(math.log2(1 * n / (3 * 1)))
+    assert table.loc["matters", "mi"] != pytest.approx(nltk_mi)
+    # within the whole document the edge is no longer a boundary, and the tables agree again
+    doc = collocates(toks, "security", window=(0, 1), field="form", within="document").set_index("collocate")
+    assert doc.attrs["window_size"] == 3
+    assert doc.loc["matters", "mi"] == pytest.approx(nltk_mi)
+
+
+def test_seed_security_span_0_1(seed_en):
+    """The seed's English: security occurs 70 times, 4 of them paragraph-final (R1 = 66, not 70)."""
+    from analysis._core import unit_keys
+
+    table = collocates(seed_en, "security", window=(0, 1))
+    words = np.flatnonzero(is_word(seed_en))
+    lemma = seed_en["lemma"].astype(str).str.lower().to_numpy()[words]
+    par = unit_keys(seed_en, "paragraph")[words]
+    node = np.flatnonzero(lemma == "security")
+    has_next = np.array([i + 1 < len(words) and par[i + 1] == par[i] for i in node])
+    assert table.attrs["freq_node"] == len(node) == 70
+    assert table.attrs["window_size"] == int(has_next.sum()) == 66

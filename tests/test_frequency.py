@@ -258,3 +258,73 @@ def test_ngrams_case_sensitive_applies_to_terms_and_node():
     assert clusters(t, "Data", 2, case_sensitive=True)["ngram"].tolist() == ["Data flows"]
     assert set(clusters(t, "Data", 2)["ngram"]) == {"data flows", "data grows"}
     assert clusters(t, "lemma:flow|grow*", 2, position="right")["ngram"].tolist() == ["data flows", "data grows"]
+
+
+# ---------------------------------------------------------------- queries that span words (terms=)
+
+
+def chinese_and_english() -> pd.DataFrame:
+    """The segmenter's view of 网络安全 (two words, 网络 + 安全), a phrase, and two voices."""
+    zh = build([[[("网络", "网络", "NOUN"), ("安全", "安全", "NOUN"), ("很", "很", "ADV"), ("重要", "重要", "ADJ"),
+                  ("。", "。", "PUNCT")]],
+                [[("维护", "维护", "VERB"), ("网络", "网络", "NOUN"), ("安全", "安全", "NOUN"), ("和", "和", "CCONJ"),
+                  ("意识", "意识", "NOUN"), ("形态", "形态", "NOUN"), ("安全", "安全", "NOUN"), ("。", "。", "PUNCT")]]],
+               "z", lang="zh", voice="original")
+    en = build([[[("Public", "public", "ADJ"), ("opinion", "opinion", "NOUN"), ("guides", "guide", "VERB"),
+                  ("public", "public", "ADJ"), ("opinion", "opinion", "NOUN"), (".", ".", "PUNCT")],
+                 [("Security", "security", "NOUN"), ("secures", "secure", "VERB"), (".", ".", "PUNCT")]]],
+               "e", lang="en", voice="official")
+    return concat([zh, en])
+
+
+def test_frequency_terms_count_queries_that_span_words():
+    t = chinese_and_english()
+    zh = t[t["lang"] == "zh"]
+    # the vocabulary never holds 网络安全: the segmenter split it
+    assert "网络安全" not in set(frequency(zh)["term"])
+    got = frequency(zh, terms=["网络安全", "意识形态", "安全", "lemma:secur*"])
+    # by hand: 网络+安全 twice, 意识+形态 once, 安全 three times (alone or in 网络安全), no secur*; 11 words
+    rows = {r.term: (r.freq, r.per_1000) for r in got.itertuples()}
+    n = 11
+    assert rows == {"安全": (3, pytest.approx(3 / n * 1000)), "网络安全": (2, pytest.approx(2 / n * 1000)),
+                    "意识形态": (1, pytest.approx(1 / n * 1000)), "lemma:secur*": (0, 0.0)}
+    assert list(got.columns) == ["term", "freq", "per_1000", "per_million"]
+    assert got["term"].tolist() == ["安全", "网络安全", "意识形态", "lemma:secur*"]  # by frequency, then term
+
+
+def test_frequency_terms_phrases_groups_and_case():
+    t = chinese_and_english()
+    got = frequency(t, terms=["public opinion", "lemma:secur*", "网络安全"], by="lang")
+    rows = {(r.lang, r.term): r.freq for r in got.itertuples()}
+    # en: "Public opinion", "public opinion"; security + secures; zh: 网络安全 twice
+    assert rows == {("en", "public opinion"): 2, ("en", "lemma:secur*"): 2, ("en", "网络安全"): 0,
+                    ("zh", "public opinion"): 0, ("zh", "lemma:secur*"): 0, ("zh", "网络安全"): 2}
+    words = {"en": 7, "zh": 11}  # the denominators are the groups' words, as without terms
+    for r in got.itertuples():
+        assert r.per_1000 == pytest.approx(r.freq / words[r.lang] * 1000)
+    assert frequency(t, terms=["Public opinion"], case_sensitive=True)["freq"].tolist() == [1]
+    assert frequency(t, terms="public opinion", lang="en")["freq"].tolist() == [2]
+    assert len(frequency(t, terms=["public opinion", "网络安全"], by="lang", top=1)) == 2
+
+
+def test_frequency_terms_errors():
+    t = chinese_and_english()
+    with pytest.raises(ParameterError, match="upos"):
+        frequency(t, terms=["网络安全"], upos="NOUN")
+    with pytest.raises(ParameterError, match="with_upos"):
+        frequency(t, terms=["网络安全"], with_upos=True)
+    with pytest.raises(ParameterError, match="terms"):
+        frequency(t, terms=[])
+
+
+def test_cli_freq_terms(monkeypatch, capsys):
+    import json
+
+    from analysis.cli import _common as cli_common
+    from analysis.cli import main
+
+    t = chinese_and_english()
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: t)
+    assert main(["freq", "网络安全", "public opinion", "--where", "lang=zh", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["term"], r["freq"]) for r in rows] == [("网络安全", 2), ("public opinion", 0)]

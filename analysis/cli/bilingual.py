@@ -8,6 +8,10 @@ Each command mirrors one function of :mod:`analysis.bilingual`, with the same op
   :func:`~analysis.bilingual.term_translations` (``--precision``:
   :func:`~analysis.bilingual.translation_precision` against the hand-checked list)
 * ``tifa alignment-check [--threshold 2.5] [--c C] [--s2 S2]`` → :func:`~analysis.bilingual.alignment_scores`
+* ``tifa pair-features [--tolerance 0.1] [--conf 0.95] [--n-boot 2000] [--seed 0]`` →
+  :func:`~analysis.bilingual.compare_pair_features` on the theme and rhetoric counts of every
+  aligned paragraph (:func:`~analysis.themes.theme_rates`, :func:`~analysis.rhetoric.rhetoric_profile`
+  with ``by=["doc_id", "par"]``), one table with a ``kind`` column
 """
 
 from __future__ import annotations
@@ -91,6 +95,28 @@ def _alignment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pair_features(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..bilingual import aligned_tokens, compare_pair_features
+    from ..rhetoric import rhetoric_profile
+    from ..themes import theme_rates
+
+    corpus = _load_corpus(args)
+    aligned = aligned_tokens(_load_tokens(args, corpus), corpus)
+    options = dict(tolerance=args.tolerance, conf=args.conf, n_boot=args.n_boot, seed=args.seed)
+    tables = [compare_pair_features(rhetoric_profile(aligned, by=["doc_id", "par"]), corpus, **options)
+              .assign(kind="rhetoric"),
+              compare_pair_features(theme_rates(aligned, by=["doc_id", "par"]), corpus, **options).assign(kind="theme")]
+    table = pd.concat(tables, ignore_index=True)
+    if args.pooled:
+        table = table[table["resampled"] == "document pairs"]
+    if args.format == "text" and not args.full:
+        table = table.drop(columns=["resampled", "zh_words", "en_words", "log2_ratio"])
+    print_table(table, args.format)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("parallel", help="parallel concordance: hits with the aligned paragraph of the other language",
                        description="Each hit of QUERY (Tifa query language, e.g. 网络安全, lemma:security) in the "
@@ -146,3 +172,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_corpus_option(a, tokens=False)
     add_format_option(a)
     a.set_defaults(func=_alignment)
+
+    f = sub.add_parser("pair-features", help="theme and rhetoric hits of translations against their originals",
+                       description="For every translation pair and pooled over all pairs: hits of each theme and "
+                                   "rhetorical feature in the translation and in the original over the same aligned "
+                                   "paragraphs, their ratio (translation / original) with an exact Poisson interval "
+                                   "and a bootstrap interval resampling aligned paragraphs (a pair) or document "
+                                   "pairs (all pairs), and the direction both intervals support.")
+    f.add_argument("--tolerance", type=_common.nonnegative_float, default=0.1,
+                   help="'similar' when both intervals lie within [1/(1+T), 1+T] (default 0.1)")
+    f.add_argument("--conf", type=_common.probability, default=0.95, help="confidence level (default 0.95)")
+    f.add_argument("--n-boot", type=_common.positive_int, default=2000, help="bootstrap resamples (default 2000)")
+    f.add_argument("--seed", type=_common.nonnegative_int, default=0, help="seed of the bootstrap (default 0)")
+    f.add_argument("--pooled", action="store_true", help="only the rows pooling all pairs")
+    f.add_argument("--full", action="store_true", help="text format: also show resampled, words and log2 columns")
+    _add_corpus_option(f)
+    add_format_option(f)
+    f.set_defaults(func=_pair_features)

@@ -4,8 +4,11 @@ Each mirrors one function: :func:`analysis.keyness`, :func:`analysis.collocates`
 :func:`analysis.word_sketch` (with :func:`analysis.sketch_hits` for
 ``tifa sketch LEMMA --hits RELATION COLLOCATE``).
 
-    tifa keyness --target voice=official --reference voice=framing --alpha 0.05 --correction bonferroni
+    tifa keyness --target voice=official                    # the rest of the corpus in the target's language
+    tifa keyness --target voice=official --reference voice=framing --alpha 0.05   # Holm-adjusted p < 0.05
+    tifa keyness --target voice=official --reference voice=framing --correction bh --seed 1
     tifa keyness --where lang=en --target outlet=Xinhua     # one outlet against the rest, English only
+    tifa keyness --where lang=zh --target doc_id=ideology-work-qiushi-zh --terms 网络安全 意识形态 安全
     tifa collocates security --window 5 --upos NOUN,ADJ,VERB --top 20
     tifa collocates 'secur*' --window 0,3 --within sentence
     tifa sketch security
@@ -26,7 +29,9 @@ FIELDS = ("lemma", "form", "upos", "xpos", "deprel", "feats")
 # The choices of --measure and --correction, spelled out so that building the parser imports no
 # scipy; tests check they equal analysis.keywords.MEASURES/CORRECTIONS and analysis.collocation.MEASURES.
 KEYNESS_MEASURES = ("g2_4cell", "g2_2term", "chi2", "chi2_yates")
-CORRECTIONS = ("bonferroni", "sidak")
+CORRECTIONS = ("bonferroni", "sidak", "holm", "bh")
+#: Resamples of the document bootstrap by default (analysis.inference.N_BOOT; a test checks they agree).
+N_BOOT = 2000
 COLLOCATION_MEASURES = ("observed", "mi", "mi3", "t_score", "log_dice", "g2", "chi2",
                         "delta_p_collocate_given_node", "delta_p_node_given_collocate")
 
@@ -47,22 +52,34 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "keyness", help="keywords of a target subcorpus against a reference (G2, chi2, log ratio, %%DIFF...)",
         description="Keyness of every term of a target subcorpus against a reference subcorpus "
-                    "(default reference: the rest of the corpus, after --where). Mirrors analysis.keyness.")
+                    "(default reference: the rest of the corpus in the target's language, after --where), "
+                    "with document-level evidence beside G2: doc_share, dp_target, p_doc (document "
+                    "bootstrap, Lijffijt et al. 2016) and p_welch. p-values are Holm-adjusted for the "
+                    "number of terms (p_adjusted) unless --correction none. Mirrors analysis.keyness.")
     p.add_argument("--target", type=_common.column_value, action="append", required=True, metavar="COLUMN=VALUE",
                    help="target filter, e.g. voice=official (a,b = any of; lo..hi = range; repeatable: AND)")
     p.add_argument("--reference", type=_common.column_value, action="append", default=None, metavar="COLUMN=VALUE",
-                   help="reference filter, as --target (default: every word not in the target)")
+                   help="reference filter, as --target (default: every word not in the target, in the target's "
+                        "language)")
+    p.add_argument("--terms", nargs="+", default=None, metavar="QUERY",
+                   help="test these queries instead of the vocabulary, e.g. 网络安全 lemma:secur* 'public opinion'")
     p.add_argument("--min-freq", type=_common.positive_int, default=1, help="minimum target + reference frequency")
     p.add_argument("--alpha", type=_common.probability, default=None,
-                   help="keep terms with a p-value below this significance level")
-    p.add_argument("--correction", choices=CORRECTIONS, default=None,
-                   help="correct --alpha for the number of terms tested")
+                   help="keep terms whose p-value (adjusted by --correction) is below this significance level")
+    p.add_argument("--correction", choices=("none", *CORRECTIONS), default="holm",
+                   help="adjust p-values for the number of terms tested (column p_adjusted): holm (default), "
+                        "bh (false discovery rate), bonferroni, sidak, or none")
     p.add_argument("--min-effect", type=_common.nonnegative_float, default=None,
                    help="keep terms with |log ratio| at least this")
     p.add_argument("--measure", choices=KEYNESS_MEASURES, default="g2_4cell",
                    help="statistic for ordering and --alpha (default: 4-cell log-likelihood)")
     p.add_argument("--direction", choices=("positive", "negative", "both"), default="both",
                    help="positive keywords, negative keywords, or both (default)")
+    p.add_argument("--seed", type=_common.nonnegative_int, default=0, help="seed of the document bootstrap (default 0)")
+    p.add_argument("--n-boot", type=_common.positive_int, default=N_BOOT,
+                   help=f"resamples of the document bootstrap (default {N_BOOT}; at least 100)")
+    p.add_argument("--no-documents", dest="documents", action="store_false",
+                   help="skip the document-level columns (faster on very large tables)")
     _common_options(p)
     p.set_defaults(func=_run_keyness)
 
@@ -109,9 +126,11 @@ def _run_keyness(args) -> int:
     tokens = _common.restrict(_common.load_tokens_from_args(args), args)
     target = _common.filters_from_args(args, "target")
     reference = _common.filters_from_args(args, "reference") if args.reference else None
-    table = keyness(tokens, target, reference, field=args.field, case_sensitive=args.case_sensitive,
-                    min_freq=args.min_freq, alpha=args.alpha, correction=args.correction,
-                    min_effect=args.min_effect, measure=args.measure)
+    correction = None if args.correction == "none" else args.correction
+    table = keyness(tokens, target, reference, terms=args.terms, field=args.field,
+                    case_sensitive=args.case_sensitive, min_freq=args.min_freq, alpha=args.alpha,
+                    correction=correction, min_effect=args.min_effect, measure=args.measure,
+                    documents=args.documents, seed=args.seed, n_boot=args.n_boot)
     attrs = table.attrs
     if args.direction != "both":
         table = table[table["direction"] == args.direction]
@@ -120,13 +139,23 @@ def _run_keyness(args) -> int:
     if args.top is not None:
         table = table.head(args.top)
     if args.format == "text":
-        level = (f"; p < {attrs['alpha_per_test']:.3g} per test (critical value {attrs['critical_value']:.2f})"
-                 if "alpha_per_test" in attrs else "")
-        sys.stdout.write(f"# target {attrs['n_target']:,} words, reference {attrs['n_reference']:,} words, "
-                         f"{attrs['n_tests']:,} terms tested; ordered by {attrs['measure']}{level}\n")
-        cols = ["term", "freq_target", "freq_reference", "g2_4cell", "p_g2_4cell", "g2_2term", "chi2",
-                "chi2_yates", "log_ratio", "pct_diff", "simple_maths", "direction"]
-        table = table[cols].round({c: 3 for c in cols if c not in ("p_g2_4cell", "term", "direction")})
+        level = ""
+        if "alpha" in attrs:
+            level = (f"; kept: {attrs['correction']}-adjusted p < {attrs['alpha']:g}" if attrs["correction"]
+                     else f"; kept: p < {attrs['alpha']:g} (no correction)")
+            if "alpha_per_test" in attrs:
+                level += f" (p < {attrs['alpha_per_test']:.3g} per test, critical value {attrs['critical_value']:.2f})"
+        docs = (f"; documents: {attrs['n_target_docs']} target, {attrs['n_reference_docs']} reference "
+                f"(p_doc: bootstrap, {attrs['n_boot']} resamples, seed {attrs['seed']})" if attrs.get("documents") else "")
+        correction = (f"; p_adjusted: {attrs['correction']}" if attrs["correction"] else "; no correction")
+        sys.stdout.write(f"# target {attrs['n_target']:,} words, reference {attrs['n_reference']:,} words "
+                         f"({', '.join(attrs['languages']) or 'no lang column'}), {attrs['n_tests']:,} terms tested; "
+                         f"ordered by {attrs['measure']}{correction}{level}{docs}\n")
+        p_cols = [f"p_{attrs['measure']}", "p_adjusted", "p_doc", "p_welch"]
+        cols = ["term", "freq_target", "freq_reference", attrs["measure"], *p_cols, "log_ratio", "doc_share",
+                "dp_target", "direction"]
+        cols = [c for c in dict.fromkeys(cols) if c in table.columns]
+        table = table[cols].round({c: 3 for c in cols if c not in (*p_cols, "term", "direction")})
     print_table(table, args.format)
     return 0
 

@@ -66,7 +66,11 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "freq", help="frequency list (form or lemma) with per-1,000 and per-million rates",
         description="Frequency list of the terms of --field; only words are counted and the rates divide "
-                    "by the number of words (of each --by group). Mirrors analysis.frequency.")
+                    "by the number of words (of each --by group). With TERM queries (e.g. 网络安全 意识形态 "
+                    "lemma:secur* 'public opinion'), counts each query's matches instead of the vocabulary, so "
+                    "terms the segmenter splits count as one. Mirrors analysis.frequency.")
+    p.add_argument("terms", nargs="*", metavar="TERM",
+                   help="queries to count instead of the vocabulary (default: every term of --field)")
     _common.add_option(p, "--field", choices=("lemma", "form", "upos", "xpos", "deprel", "feats"), default="lemma",
                        help="the token column terms are read from (default: lemma)")
     _common.add_option(p, "--by", type=_common.comma_list, default=None, metavar="COL[,COL]",
@@ -149,8 +153,9 @@ def run_freq(args) -> int:
     from ..wordlist import frequency
 
     tokens = _common.load_tokens_from_args(args)
-    table = frequency(tokens, args.field, by=args.by, upos=args.upos, case_sensitive=args.case_sensitive,
-                      with_upos=args.with_upos, top=args.top, **_common.filters_from_args(args))
+    table = frequency(tokens, args.field, terms=args.terms or None, by=args.by, upos=args.upos,
+                      case_sensitive=args.case_sensitive, with_upos=args.with_upos, top=args.top,
+                      **_common.filters_from_args(args))
     print_table(table, args.format)
     return 0
 
