@@ -12,9 +12,12 @@ that a reader can audit every count (:func:`feature_hits` adds the sentence text
 maps each feature's name to its extractor, languages and a one-line definition.
 
 :func:`rhetoric_profile` turns the hits into rates per 1,000 words (``per_1000``) for any
-grouping column (``by=``, the grouping columns kept by name); :func:`compare_rhetoric` tests every
-feature between two values of ``by`` (log-likelihood G² and Hardie's log ratio for counts;
-Mann–Whitney U for per-sentence measures).
+grouping column (``by=``, the grouping columns kept by name), each with an interval over documents
+(a cluster bootstrap, :mod:`analysis.inference`); :func:`compare_rhetoric` tests every feature
+between two values of ``by`` (log-likelihood G² and Hardie's log ratio for counts, Fisher's exact
+test where an expected count is below 5; Mann–Whitney U for per-sentence measures), adjusts the
+p-values over the features compared (Holm by default) and adds the document-level bootstrap test of
+Lijffijt et al. (2016). Every random step takes ``seed=``.
 
 "Words" everywhere means :func:`analysis.is_word`, the package's one definition: rows of the
 Tokens table whose UPOS is not ``PUNCT``/``SYM`` and whose form is not made only of punctuation
@@ -43,8 +46,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._core import as_list, check_columns, concordance, filter_mask, group_keys, is_word, require_rows
+from ._core import (as_list, check_columns, check_int, check_probability, concordance, filter_mask, group_keys,
+                    is_word, require_rows)
 from .errors import EmptySelectionError, ParameterError, QueryError
+from .inference import (ADJUSTMENTS, N_BOOT, adjust, bootstrap_test, cluster_bootstrap_ratio, fisher_exact_2x2,
+                        min_expected_2x2)
 from .keywords import chi2_sf, log_likelihood_4cell, log_ratio
 from .languages import canonical, joiner
 
@@ -705,13 +711,17 @@ def group_label(value: Any) -> str:
 
 
 #: The columns of :func:`rhetoric_profile` after the grouping columns.
-PROFILE_COLUMNS = ("feature", "feature_kind", "count", "words", "per_1000", "mean")
+PROFILE_COLUMNS = ("feature", "feature_kind", "count", "words", "per_1000", "mean", "doc_ci_low", "doc_ci_high",
+                   "n_docs")
 
 
 class _Profile:
-    """The profile table plus what the comparison needs: per-sentence values and group labels."""
+    """The profile table plus what the comparison needs: per-sentence values, per-document sums
+    (``docs[(group, feature)] = (numerators, denominators)``, one entry per document) and group labels."""
 
-    def __init__(self, tokens, by, features, filters):
+    def __init__(self, tokens, by, features, filters, *, conf=0.95, n_boot=N_BOOT, seed=0):
+        check_int(seed, "seed")
+        check_probability(conf, "conf")
         p = _prepare(tokens)
         feats = _features(features)
         mask = _selection(p, filters)
@@ -728,7 +738,9 @@ class _Profile:
         n_groups = len(groups)
         values_of = list(groups.itertuples(index=False, name=None))
         self.labels = {group_label(values_of[g]): g for g in present}
-        rows, self.values = [], {}
+        doc_codes, _ = pd.factorize(pd.Series(p.doc_id, dtype=object))
+        n_docs_all = int(doc_codes.max()) + 1 if p.n else 1
+        rows, self.values, self.docs = [], {}, {}
         for f in feats:
             in_lang = np.isin(p.lang, f.langs)
             words = np.bincount(codes[counted & in_lang], minlength=n_groups)
@@ -737,43 +749,76 @@ class _Profile:
             keep = in_lang[pos] & mask[pos] & (codes[pos] >= 0)
             hit_codes = codes[pos[keep]]
             vals = hits["value"].to_numpy(dtype=float)[keep]
+            # per (group, document): words, hits and the sum of the hits' values
+            word_keys = codes[counted & in_lang] * n_docs_all + doc_codes[counted & in_lang]
+            hit_keys = hit_codes * n_docs_all + doc_codes[pos[keep]]
+            pairs, inverse = np.unique(np.concatenate([word_keys, hit_keys]), return_inverse=True)
+            pair_words = np.bincount(inverse[:len(word_keys)], minlength=len(pairs)).astype(float)
+            pair_hits = np.bincount(inverse[len(word_keys):], minlength=len(pairs)).astype(float)
+            pair_sums = np.bincount(inverse[len(word_keys):], weights=vals, minlength=len(pairs))
+            pair_group = pairs // n_docs_all
             for g in present:
                 sel = hit_codes == g
                 v = vals[sel]
                 self.values[(g, f.name)] = v
                 count, n_words = int(sel.sum()), int(words[g])
+                lo, hi = np.searchsorted(pair_group, [g, g + 1])
                 if f.kind == "count":
                     rate = 1000.0 * count / n_words if n_words else np.nan
                     mean = np.nan
-                else:  # count = sentences
+                    num, den, scale = pair_hits[lo:hi], pair_words[lo:hi], 1000.0
+                else:  # count = sentences; the mean is Σ values / Σ sentences
                     rate = np.nan
                     mean = float(v.mean()) if len(v) else np.nan
-                rows.append((*values_of[g], f.name, f.kind, count, n_words, rate, mean))
+                    num, den, scale = pair_sums[lo:hi], pair_hits[lo:hi], 1.0
+                used = den > 0
+                self.docs[(g, f.name)] = (num[used], den[used])
+                low, high = cluster_bootstrap_ratio(num[used], den[used], n_boot=n_boot, conf=conf, seed=seed,
+                                                    scale=scale)
+                rows.append((*values_of[g], f.name, f.kind, count, n_words, rate, mean, low, high, int(used.sum())))
         self.table = pd.DataFrame(rows, columns=[*self.by, *PROFILE_COLUMNS])
-        self.table.attrs["by"] = self.by
+        self.table.attrs.update(by=self.by, conf=conf, n_boot=n_boot, seed=seed)
 
 
 def rhetoric_profile(tokens: pd.DataFrame | Parse, by: str | Sequence[str] | None = "voice",
-                     features: str | Sequence[str] | None = None, **filters: Any) -> pd.DataFrame:
-    """Rates of each rhetoric feature per group (a tidy table, one row per group and feature).
+                     features: str | Sequence[str] | None = None, *, conf: float = 0.95, n_boot: int = N_BOOT,
+                     seed: int = 0, **filters: Any) -> pd.DataFrame:
+    """Rates of each rhetoric feature per group (a tidy table, one row per group and feature),
+    with a document-level interval.
 
     Columns: the ``by`` column(s), by name (any Tokens column: ``voice``, ``doc_id``, a corpus's
     own ``source``...), ``feature``, ``feature_kind`` (``count`` or ``sentence``: the
     :class:`Feature`'s kind), ``count`` (hits; for sentence features, the number
     of sentences), ``words`` (words of the group in the feature's languages, :func:`analysis.is_word`:
     the module docstring), ``per_1000`` (1000·count/words, count features; NaN for sentence
-    features) and ``mean`` (mean per-sentence value, sentence features; NaN for counts). Groups
-    are in order of first appearance; only groups that contain words appear, and a group with
-    words but no hits gets count 0. ``**filters`` (:func:`analysis.select`) restrict the words
-    and hits counted (the parse itself is read whole, so a filter never cuts a sentence's tree).
+    features), ``mean`` (mean per-sentence value, sentence features; NaN for counts),
+    ``doc_ci_low``, ``doc_ci_high`` and ``n_docs``.
+
+    ``doc_ci_low``/``doc_ci_high``: the document-level cluster-bootstrap percentile interval
+    (:func:`analysis.inference.cluster_bootstrap_ratio`; ``conf``, ``n_boot`` resamples,
+    ``seed``) of the group's value — ``per_1000`` for count features (per-document hits over
+    per-document words), ``mean`` for sentence features (per-document sums of the values over
+    per-document sentences) — resampling the ``n_docs`` documents (``doc_id``) of the group
+    that hold words in the feature's languages (sentences, for sentence features). It answers
+    whether *texts like these* have the rate, not only *these words*; a group of one document
+    (``by="doc_id"``) has no between-document variation and gets ``nan``.
+
+    Groups are in order of first appearance; only groups that contain words appear, and a group
+    with words but no hits gets count 0. ``**filters`` (:func:`analysis.select`) restrict the
+    words and hits counted (the parse itself is read whole, so a filter never cuts a sentence's
+    tree). The same ``seed`` gives the same table.
     """
-    return _Profile(tokens, by, features, filters).table
+    return _Profile(tokens, by, features, filters, conf=conf, n_boot=n_boot, seed=seed).table
 
 
 #: Log-likelihood G² (4-cell form) and Hardie's log ratio come from :mod:`analysis.keywords`
 #: (one implementation for vocabularies and rhetoric features): ``log_likelihood(a, b, n_a, n_b)``
 #: with ``a, b`` the counts and ``n_a, n_b`` the group sizes in words.
 log_likelihood = log_likelihood_4cell
+
+#: Below this smallest expected count of a feature's 2×2 table the χ² approximation behind G² is
+#: unreliable (Cochran 1954) and Fisher's exact test is computed (``p_fisher``).
+MIN_EXPECTED = 5.0
 
 
 def _two_groups(prof: _Profile, groups) -> tuple[str, str]:
@@ -801,38 +846,69 @@ def _two_groups(prof: _Profile, groups) -> tuple[str, str]:
 
 
 def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "voice",
-                     groups: Sequence[Any] | None = None, features: str | Sequence[str] | None = None,
+                     groups: Sequence[Any] | None = None, features: str | Sequence[str] | None = None, *,
+                     correction: str | None = "holm", n_boot: int = N_BOOT, seed: int = 0,
                      **filters: Any) -> pd.DataFrame:
-    """Compare two groups feature by feature, with a significance test and an effect size.
+    """Compare two groups feature by feature: a token-level test, a multiple-testing correction,
+    an exact test for small counts, a document-level test and an effect size.
 
     ``groups`` names the two values of ``by`` to contrast, target first (a tuple of values for
     several ``by`` columns); without it, ``by`` must have exactly two values with words, taken in
     order of first appearance (any other number is a :class:`~analysis.errors.ParameterError`
     listing the values found).
 
-    Count features: log-likelihood G² in the 4-cell form (Rayson & Garside 2000; Dunning 1993;
-    :func:`analysis.keywords.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the group's
-    other words, and Hardie's (2014) log ratio (:func:`analysis.keywords.log_ratio`, zero → 0.5).
-    Sentence features (length, depth): two-sided Mann–Whitney U test
-    (``scipy.stats.mannwhitneyu``) of the per-sentence values, with ``log_ratio`` =
-    log2(mean_target / mean_reference).
+    Tests, and the question each answers:
+
+    * ``test``, ``statistic``, ``p_value`` — the token-level test. Count features:
+      log-likelihood G² in the 4-cell form (Rayson & Garside 2000; Dunning 1993;
+      :func:`analysis.keywords.log_likelihood_4cell`, 1 d.f., p from χ²₁) on hits vs the
+      group's other words; sentence features (length, depth): two-sided Mann–Whitney U test
+      (``scipy.stats.mannwhitneyu``) of the per-sentence values. ``test`` names the test that
+      gave ``p_value`` (``"G2"`` or ``"Mann-Whitney U"``). Could *these words* (sentences) come
+      from one distribution?
+    * ``p_adjusted`` (the p-values after ``correction``, Holm by default; no column with ``correction=None``) —
+      ``p_value`` adjusted over the features compared (Holm 1979, family-wise error rate;
+      Benjamini & Hochberg 1995, false discovery rate: :func:`analysis.inference.adjust`). Read
+      this, not ``p_value``, when asking which of the features differ.
+    * ``min_expected``, ``p_fisher`` — the smallest expected count of the feature's 2×2 table
+      (hits and other words × the two groups, :func:`analysis.inference.min_expected_2x2`), and,
+      where it is below :data:`MIN_EXPECTED` (5), Fisher's exact two-sided p-value of that table
+      (:func:`analysis.inference.fisher_exact_2x2`; Fisher 1922) — the χ² approximation behind
+      G² fails there (Cochran 1954), so read ``p_fisher`` instead of ``p_value``; ``nan``
+      elsewhere and for sentence features.
+    * ``p_doc`` — the bootstrap test of Lijffijt et al. (2016) on per-document counts and
+      words (:func:`analysis.inference.bootstrap_test`, ``n_boot`` resamples, ``seed``): the
+      documents of each group are resampled and the pooled rates compared. Sentence features:
+      the same test on per-document sums of the values over per-document sentences (the mean
+      per sentence). Do *texts like these* differ? ``nan`` when a group has fewer than two
+      documents. ``p_doc_adjusted``: ``p_doc`` after the same correction. (Where
+      every document of one group lacks the feature, that group's rate cannot vary in the
+      resamples, and the test only asks whether the other group's rate stays above zero.)
+
+    Effect size: ``log_ratio`` — Hardie's (2014) log ratio of the rates
+    (:func:`analysis.keywords.log_ratio`, zero → 0.5) for counts; log2(mean_target /
+    mean_reference) for sentence features.
 
     One row per feature. Columns: ``feature``, ``feature_kind``, then for each group ``<g>`` (its value;
     several ``by`` values joined by ``|``, :func:`group_label`) ``count_<g>``, ``words_<g>``,
     ``per_1000_<g>`` (count features) and ``mean_<g>`` (sentence features), target first; then
-    ``test``, ``statistic``, ``p_value``, ``log_ratio`` (target over reference). ``attrs["groups"]``
-    holds the two labels, ``attrs["by"]`` the grouping columns. With many features, read
-    p-values with a multiple-testing correction in mind.
+    ``test``, ``statistic``, ``p_value``, ``log_ratio``, ``p_adjusted``,
+    ``min_expected``, ``p_fisher``, ``p_doc``, ``p_doc_adjusted``. ``attrs``: ``groups`` (the two labels), ``by``,
+    ``correction``, ``n_boot``, ``seed``. The same ``seed`` gives the same table.
     """
-    prof = _Profile(tokens, by, features, filters)
+    if correction is not None and correction not in ADJUSTMENTS:
+        raise ParameterError(f"correction must be one of None, {', '.join(map(repr, ADJUSTMENTS))}, "
+                             f"not {correction!r}")
+    prof = _Profile(tokens, by, features, filters, n_boot=n_boot, seed=seed)
     a, b = _two_groups(prof, groups)
     ga, gb = prof.labels[a], prof.labels[b]
     table = prof.table
     keyed = table.assign(_g=[group_label(tuple(r)) for r in table[prof.by].itertuples(index=False)]) \
         .set_index(["_g", "feature"])
-    rows = []
+    rows, extra = [], []
     for name in dict.fromkeys(table["feature"]):
         ra, rb = keyed.loc[(a, name)], keyed.loc[(b, name)]
+        min_exp = p_fisher = np.nan
         if ra["feature_kind"] == "count":
             both = ra["words"] and rb["words"]
             stat = float(log_likelihood(ra["count"], rb["count"], ra["words"], rb["words"])) if both else np.nan
@@ -840,6 +916,11 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
             lr = float(log_ratio(ra["count"], rb["count"], ra["words"], rb["words"])) \
                 if both and (ra["count"] or rb["count"]) else np.nan  # 0 vs 0: undefined
             test = "G2"
+            if both:
+                cells = (ra["count"], rb["count"], ra["words"] - ra["count"], rb["words"] - rb["count"])
+                min_exp = float(min_expected_2x2(*cells))
+                if min_exp < MIN_EXPECTED:
+                    p_fisher = float(fisher_exact_2x2(*cells))
         else:
             xa, xb = prof.values[(ga, name)], prof.values[(gb, name)]
             if len(xa) and len(xb):
@@ -849,22 +930,20 @@ def compare_rhetoric(tokens: pd.DataFrame | Parse, by: str | Sequence[str] = "vo
             else:
                 stat = p_val = lr = np.nan
             test = "Mann-Whitney U"
+        (na, sa), (nb, sb) = prof.docs[(ga, name)], prof.docs[(gb, name)]
+        p_doc = float(bootstrap_test(na, sa, nb, sb, n_boot=n_boot, seed=seed))
         row = {"feature": name, "feature_kind": ra["feature_kind"]}
         for label, r in ((a, ra), (b, rb)):
             row.update({f"count_{label}": int(r["count"]), f"words_{label}": int(r["words"]),
                         f"per_1000_{label}": r["per_1000"], f"mean_{label}": r["mean"]})
         row.update({"test": test, "statistic": stat, "p_value": p_val, "log_ratio": lr})
         rows.append(row)
+        extra.append((min_exp, p_fisher, p_doc))
     out = pd.DataFrame(rows)
-    out.attrs["groups"] = (a, b)
-    out.attrs["by"] = prof.by
-    return out
-
-
-def significance_marks(p_values) -> list[str]:
-    """Conventional marks for p-values: ``***`` < 0.001, ``**`` < 0.01, ``*`` < 0.05, else ``""``
-    (for labelling tables and figures)."""
-    out = []
-    for p in np.asarray(p_values, dtype=float):
-        out.append("" if np.isnan(p) else "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "")
+    if correction is not None:
+        out["p_adjusted"] = adjust(out["p_value"].to_numpy(dtype=float), correction)
+    out["min_expected"], out["p_fisher"], out["p_doc"] = (np.asarray(c, dtype=float) for c in zip(*extra))
+    if correction is not None:
+        out["p_doc_adjusted"] = adjust(out["p_doc"].to_numpy(dtype=float), correction)
+    out.attrs.update(groups=(a, b), by=prof.by, correction=correction, n_boot=n_boot, seed=seed)
     return out

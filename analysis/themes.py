@@ -42,12 +42,20 @@ Overlaps (the counting rule)
 
 Rates
     The denominator is the number of **words** (:func:`analysis.is_word`: not ``PUNCT``/``SYM``,
-    not a form made only of punctuation or symbols), Chinese words too, not characters; rates
-    are per 1,000 words in the column ``per_1000``.
+    not a form made only of punctuation or symbols), Chinese words too; rates are per 1,000
+    words in the column ``per_1000``. For Chinese (languages written without spaces) the rate
+    per 1,000 Han characters, ``per_1000_chars``, does not depend on the segmenter.
+
+Uncertainty
+    Every rate carries two intervals (:func:`theme_rates`): the token-level exact Poisson
+    interval (how precisely these words fix the rate) and a document-level cluster-bootstrap
+    interval (:mod:`analysis.inference`: how precisely texts like these fix it — the one a claim
+    about a voice or an outlet needs, since theme counts vary far more between documents than a
+    Poisson model allows).
 
 Data flow: Tokens → :func:`theme_matches` (one row per match) → :func:`theme_rates`,
 :func:`theme_cooccurrence`, :func:`theme_entries`, :func:`theme_hits`. Nothing here reads
-Tokens from disk or draws.
+Tokens from disk; the only random step, the document bootstrap, takes ``seed=``.
 """
 
 from __future__ import annotations
@@ -73,6 +81,7 @@ from ._core import (as_list, check_choice, check_columns, check_int, check_proba
                     window_sides)
 from .distribution import dp_norm, gries_dp
 from .errors import DictionaryError, ParameterError, QueryError
+from .inference import N_BOOT, cluster_bootstrap_ratio
 from .query import Query, parse_query, token_index
 
 #: Language keys of a dictionary leaf: the registered languages and ``any`` (a plain list).
@@ -568,8 +577,8 @@ def _month(tokens: pd.DataFrame) -> np.ndarray:
 #: Columns derived from the Tokens table when ``by`` or a filter names them and the table lacks them.
 DERIVED_COLUMNS = {"month": _month}
 #: Result columns a ``by`` column may not be named.
-_RESERVED = ("theme", "subtheme", "entry", "entry_lang", "date", "count", "words", "per_1000", "ci_low",
-             "ci_high", "dp", "dp_norm", "share")
+_RESERVED = ("theme", "subtheme", "entry", "entry_lang", "date", "count", "words", "per_1000", "per_1000_chars",
+             "ci_low", "ci_high", "doc_ci_low", "doc_ci_high", "n_docs", "dp", "dp_norm", "share")
 
 
 def _with_derived(tokens: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
@@ -608,10 +617,32 @@ def _date_order(tokens: pd.DataFrame, codes: np.ndarray, n_groups: int) -> tuple
     return np.argsort(key, kind="stable"), dates
 
 
+def _chars_per_row(tokens: pd.DataFrame, row_lang: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Script characters (:func:`analysis.languages.count_chars`) of the forms of ``rows``; 0 elsewhere."""
+    out = np.zeros(len(tokens), dtype=np.int64)
+    if rows.any():
+        forms = tokens["form"].astype(str).to_numpy(dtype=object)
+        pairs = pd.DataFrame({"form": forms[rows], "lang": row_lang[rows]})
+        uniq = pairs.drop_duplicates()
+        counted = {(f, c): languages.count_chars(f, c) for f, c in zip(uniq["form"], uniq["lang"])}
+        out[rows] = [counted[(f, c)] for f, c in zip(pairs["form"], pairs["lang"])]
+    return out
+
+
+def _unspaced_rows(row_lang: np.ndarray) -> np.ndarray:
+    """Rows whose language is written without spaces and has a script pattern (Chinese: Han)."""
+    out = np.zeros(len(row_lang), dtype=bool)
+    for code in pd.unique(row_lang):
+        lang = languages.find_language(str(code)) if code else None
+        if lang is not None and not lang.spaced and lang.char_regex is not None:
+            out |= row_lang == code
+    return out
+
+
 def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
                 by: str | Sequence[str] | None = "doc_id", level: int = 1, conf: float = 0.95,
-                **filters: Any) -> pd.DataFrame:
-    """Theme counts and rates per 1,000 words by group, with exact Poisson CIs and DP.
+                n_boot: int = N_BOOT, seed: int = 0, **filters: Any) -> pd.DataFrame:
+    """Theme counts and rates per 1,000 words by group, with a token-level and a document-level interval.
 
     Parameters
     ----------
@@ -623,7 +654,10 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
     level
         Theme level: 1 = top-level themes, 2 = sub-themes ("security/cyber").
     conf
-        Confidence level of the interval (0 < conf < 1).
+        Confidence level of both intervals (0 < conf < 1).
+    n_boot, seed
+        Resamples and seed of the document-level (cluster) bootstrap
+        (:func:`analysis.inference.cluster_bootstrap_ratio`); the same seed gives the same table.
     **filters
         Measure only the rows these filters keep (:func:`analysis.select`), e.g. ``lang="en"``.
 
@@ -634,29 +668,71 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
         the group columns, ``theme``, ``count`` (matches, overlaps resolved as in
         :func:`theme_matches`, counted in the group of the match's first word), ``words``
         (words in the group, :func:`analysis.is_word`), ``per_1000`` (1000 · count / words),
-        ``ci_low``, ``ci_high`` (exact Poisson interval of the rate, Garwood 1936,
-        :func:`poisson_exact_ci`: the count is treated as a Poisson count with the group's words
-        as exposure), ``dp`` (Gries's 2008 deviation of proportions of the theme over the groups
+        ``per_1000_chars``, ``ci_low``, ``ci_high``, ``doc_ci_low``, ``doc_ci_high``,
+        ``n_docs``, ``dp`` (Gries's 2008 deviation of proportions of the theme over the groups
         of this table, parts weighted by their words — the same value on every row of a theme;
         NaN for a theme that never occurs or with one group; :func:`analysis.distribution.gries_dp`)
         and ``dp_norm`` (Lijffijt & Gries 2012). Groups are in reading order; when ``doc_id`` is
         a group column the document ``date`` is added and documents are ordered by date
         (undated last).
+
+    Two intervals, two questions
+    ----------------------------
+    ``ci_low``, ``ci_high``
+        The exact Poisson interval of the rate (Garwood 1936, :func:`poisson_exact_ci`): the
+        count is treated as a Poisson count with the group's words as exposure, every word an
+        independent draw. It answers "how precisely do *these words* fix the rate?" — the
+        uncertainty of counting, for exactly these texts.
+    ``doc_ci_low``, ``doc_ci_high``
+        The document-level cluster-bootstrap percentile interval of the same rate
+        (:func:`analysis.inference.cluster_bootstrap_ratio`): the group's documents (``doc_id``;
+        the rows of one document that fall in the group form one cluster; documents without a
+        word in the group are left out) are resampled with replacement ``n_boot`` times, each
+        resample's pooled rate 1000 · Σ count / Σ words is computed, and the ``(1 ∓ conf)/2``
+        quantiles are taken (Davison & Hinkley 1997, §3.8). It answers "how precisely do *texts
+        like these* fix the rate?" — the question a claim about a voice, an outlet or a month
+        needs, because theme counts are overdispersed across documents (one document can carry a
+        theme). ``n_docs`` is the number of documents resampled. When the group is a single
+        document (``by="doc_id"``, or a group that holds one document) there is no
+        between-document variation to resample and the document interval is ``nan``: the
+        token-level interval is all there is.
+
+    Rates per character
+    -------------------
+    ``per_1000_chars`` is the count per 1,000 script characters, for groups whose words are all
+    in languages written without spaces (:mod:`analysis.languages`: Chinese): the denominator is
+    :func:`analysis.languages.count_chars` summed over the forms of the group's words
+    (:func:`analysis.is_word`), i.e. the Han characters of those words — punctuation, Latin
+    letters and digits are not counted. A run of Han characters has the same number of
+    characters however the segmenter cuts it into words, so this rate does not depend on the
+    segmenter, while ``per_1000`` (per segmented word) does; compare Chinese rates with English
+    ones, or across segmenters, in this unit. ``nan`` for a group with any word in a spaced
+    language (English), where words are the unit.
     """
     level = check_int(level, "level", minimum=1)
     conf = check_probability(conf, "conf")
+    check_int(seed, "seed")
     d = _as_dictionary(dictionary)
     tokens = _table(tokens, by, filters)
     cols = as_list(by)
     codes, groups = group_keys(tokens, by)
     n_groups = len(groups)
     valid = codes >= 0
-    sizes = np.bincount(codes[valid & is_word(tokens)], minlength=n_groups)
+    word = is_word(tokens)
+    sizes = np.bincount(codes[valid & word], minlength=n_groups)
     starts, _, ks = _matches(tokens, d)
     themes, theme_of = _theme_numbers(d, ks, level)
     gm = codes[starts]
     counts = np.zeros((n_groups, len(themes)), dtype=np.int64)
     np.add.at(counts, (gm[gm >= 0], theme_of[gm >= 0]), 1)
+    doc_low, doc_high, n_docs = _document_intervals(tokens, codes, word, starts, theme_of, n_groups, len(themes),
+                                                    conf=conf, n_boot=n_boot, seed=seed)
+    row_lang = _row_languages(tokens)
+    unspaced = _unspaced_rows(row_lang)
+    chars = np.bincount(codes[valid & word], weights=_chars_per_row(tokens, row_lang, word & unspaced)[valid & word],
+                        minlength=n_groups)
+    spaced_words = np.bincount(codes[valid & word & ~unspaced], minlength=n_groups)
+    char_ok = (spaced_words == 0) & (sizes > 0) & (chars > 0)
     order = np.arange(n_groups)
     dates = None
     if "doc_id" in cols and "date" in tokens.columns:
@@ -682,9 +758,46 @@ def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike
     out["count"] = count
     out["words"] = words
     out["per_1000"] = count / exposure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["per_1000_chars"] = np.where(char_ok[rows], 1000.0 * count / np.where(char_ok, chars, 1.0)[rows], np.nan)
     out["ci_low"], out["ci_high"] = low, high
+    out["doc_ci_low"], out["doc_ci_high"] = doc_low[rows, tcol], doc_high[rows, tcol]
+    out["n_docs"] = n_docs[rows]
     out["dp"], out["dp_norm"] = dps[tcol], norms[tcol]
+    out.attrs.update(conf=conf, n_boot=n_boot, seed=seed)
     return out
+
+
+def _document_intervals(tokens: pd.DataFrame, codes: np.ndarray, word: np.ndarray, starts: np.ndarray,
+                        theme_of: np.ndarray, n_groups: int, n_themes: int, *, conf: float, n_boot: int,
+                        seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document-level bootstrap interval of every group × theme rate, and each group's documents.
+
+    The clusters of a group are its documents: per (group, document) the theme counts (matches
+    by their first word) and the words; one :func:`analysis.inference.cluster_bootstrap_ratio`
+    call per group resamples them (all themes with the same resamples).
+    """
+    low = np.full((n_groups, n_themes), np.nan)
+    high = np.full((n_groups, n_themes), np.nan)
+    doc_codes, _ = pd.factorize(tokens["doc_id"].astype(object).to_numpy())
+    n_all = int(doc_codes.max()) + 1 if len(doc_codes) else 1
+    valid = (codes >= 0) & (doc_codes >= 0)
+    pair_of_row = np.where(valid, codes * n_all + doc_codes, -1)
+    pairs, inverse = np.unique(pair_of_row[valid], return_inverse=True)
+    pair_row = np.full(len(tokens), -1, dtype=np.int64)
+    pair_row[valid] = inverse
+    words = np.bincount(pair_row[valid & word], minlength=len(pairs))
+    counts = np.zeros((len(pairs), n_themes), dtype=np.int64)
+    at = pair_row[starts]
+    np.add.at(counts, (at[at >= 0], theme_of[at >= 0]), 1)
+    group_of_pair = pairs // n_all
+    keep = words > 0
+    n_docs = np.bincount(group_of_pair[keep], minlength=n_groups)
+    for g in range(n_groups):
+        sel = keep & (group_of_pair == g)
+        ci = cluster_bootstrap_ratio(counts[sel], words[sel], n_boot=n_boot, conf=conf, seed=seed)
+        low[g], high[g] = ci[0], ci[1]
+    return low, high, n_docs
 
 
 def theme_entries(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,

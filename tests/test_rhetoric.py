@@ -524,7 +524,10 @@ def two_voice_tokens():
 
 def test_rhetoric_profile_arithmetic():
     prof = rhetoric.rhetoric_profile(two_voice_tokens(), by="voice")
-    assert list(prof.columns) == ["voice", "feature", "feature_kind", "count", "words", "per_1000", "mean"]
+    assert list(prof.columns) == ["voice", "feature", "feature_kind", "count", "words", "per_1000", "mean",
+                                  "doc_ci_low", "doc_ci_high", "n_docs"]
+    # one document per voice: no document interval
+    assert prof["n_docs"].tolist() == [1] * len(prof) and prof["doc_ci_low"].isna().all()
     row = prof.set_index(["voice", "feature"])
     # official: EN_MUST 11 words + EN_AGENTLESS 11 words (punctuation excluded) = 22
     assert row.loc[("official", "obligation"), "words"] == 22
@@ -628,8 +631,8 @@ def test_compare_rhetoric_uses_g2_and_mann_whitney():
     assert list(cmp.columns) == [
         "feature", "feature_kind", "count_official", "words_official", "per_1000_official", "mean_official",
         "count_framing", "words_framing", "per_1000_framing", "mean_framing",
-        "test", "statistic", "p_value", "log_ratio"]
-    assert cmp.attrs["groups"] == ("official", "framing")
+        "test", "statistic", "p_value", "log_ratio", "p_adjusted", "min_expected", "p_fisher", "p_doc", "p_doc_adjusted"]
+    assert cmp.attrs["groups"] == ("official", "framing") and cmp.attrs["correction"] == "holm"
     row = cmp.set_index("feature")
     assert row.loc["obligation", "per_1000_official"] == pytest.approx(1000 / 22)
     assert row.loc["sentence_length", "mean_framing"] == pytest.approx(3.5)
@@ -637,6 +640,10 @@ def test_compare_rhetoric_uses_g2_and_mann_whitney():
     assert nom.test == "G2"
     assert nom.statistic == pytest.approx(float(rhetoric.log_likelihood(4, 2, 22, 7)))  # framing: cooperation, security
     assert nom.p_value == pytest.approx(stats.chi2.sf(nom.statistic, 1))
+    # 4 + 2 hits in 22 + 7 words: expected framing hits 6 · 7 / 29 < 5, so Fisher's exact test is given
+    assert nom.min_expected == pytest.approx(6 * 7 / 29)
+    assert nom.p_fisher == pytest.approx(stats.fisher_exact([[4, 2], [18, 5]]).pvalue)
+    assert np.isnan(nom.p_doc)  # one document per voice: no document-level test
     sl = row.loc["sentence_length"]
     assert sl.test == "Mann-Whitney U"
     assert sl.p_value == pytest.approx(stats.mannwhitneyu([11, 11], [4, 3], alternative="two-sided").pvalue)
@@ -679,6 +686,87 @@ def test_compare_rhetoric_groups_default_to_the_two_values_of_by():
     assert "count_en|ministry" in multi.columns and multi.attrs["groups"] == ("en|ministry", "en|blog")
 
 
+def two_document_voices():
+    """Official: two documents (a: EN_MUST; a2: EN_AGENTLESS + EN_AGENT_PASSIVE); framing: two (b, b2)."""
+    return concat_tokens([toks(EN_MUST, doc_id="a", voice="official"),
+                          toks(EN_AGENTLESS + "\n" + EN_AGENT_PASSIVE, doc_id="a2", voice="official"),
+                          toks(EN_PAST, doc_id="b", voice="framing"),
+                          toks(EN_HAVE, doc_id="b2", voice="framing")])
+
+
+def test_profile_document_interval_two_documents_exact():
+    # Two documents: the resamples {a, a}, {a, a2}, {a2, a}, {a2, a2} have 1/4, 1/2, 1/4 of the mass, so
+    # the 2.5% and 97.5% quantiles are exactly the two documents' own values.
+    prof = rhetoric.rhetoric_profile(two_document_voices(), by="voice").set_index(["voice", "feature"])
+    ob = prof.loc[("official", "obligation")]
+    # a: "must strengthen" 1 hit in 11 words; a2: "should not be blamed" 1 hit in 11 + 8 words
+    assert (ob["count"], ob["words"], ob["n_docs"]) == (2, 30, 2)
+    assert (ob["doc_ci_low"], ob["doc_ci_high"]) == pytest.approx((1000 / 19, 1000 / 11))
+    nom = prof.loc[("official", "nominalisation")]  # a: 1 in 11; a2: 3 in 19
+    assert (nom["doc_ci_low"], nom["doc_ci_high"]) == pytest.approx((1000 / 11, 3000 / 19))
+    # sentence features: the interval of the mean per sentence (a: one sentence of 11 words; a2: 11 and 8)
+    sl = prof.loc[("official", "sentence_length")]
+    assert sl["mean"] == pytest.approx(30 / 3)
+    assert (sl["doc_ci_low"], sl["doc_ci_high"], sl["n_docs"]) == pytest.approx((9.5, 11.0, 2))
+    fpp = prof.loc[("framing", "first_person_plural")]  # b: 0 in 4; b2: 1 in 3
+    assert (fpp["doc_ci_low"], fpp["doc_ci_high"]) == pytest.approx((0.0, 1000 / 3))
+
+
+def test_profile_and_comparison_are_seeded_and_validated():
+    t = two_document_voices()
+    first = rhetoric.compare_rhetoric(t, groups=("official", "framing"))
+    pd.testing.assert_frame_equal(first, rhetoric.compare_rhetoric(t, groups=("official", "framing"), seed=0))
+    assert first.attrs["seed"] == 0 and first.attrs["n_boot"] == 2000
+    prof = rhetoric.rhetoric_profile(t, n_boot=500, seed=4)
+    pd.testing.assert_frame_equal(prof, rhetoric.rhetoric_profile(t, n_boot=500, seed=4))
+    assert prof.attrs["conf"] == 0.95 and prof.attrs["n_boot"] == 500
+    for bad in (dict(n_boot=50), dict(seed=-1), dict(seed=1.5), dict(conf=1.0)):
+        with pytest.raises(ParameterError):
+            rhetoric.rhetoric_profile(t, **bad)
+    with pytest.raises(ParameterError, match="correction"):
+        rhetoric.compare_rhetoric(t, correction="bonferoni")
+
+
+def _holm_by_hand(p):
+    """Holm (1979) written out: sort, multiply the i-th smallest (from 0) by m - i, running maximum, cap at 1."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    out, running = [0.0] * len(p), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (len(p) - rank) * p[i])
+        out[i] = min(1.0, running)
+    return out
+
+
+def test_corrections_holm_by_hand_and_bh_against_scipy():
+    t = two_document_voices()
+    cmp = rhetoric.compare_rhetoric(t, groups=("official", "framing"))
+    p = cmp["p_value"].tolist()
+    assert cmp["p_adjusted"].tolist() == pytest.approx(_holm_by_hand(p))
+    # a hand example: p = (0.01, 0.04, 0.03, 0.5) → Holm 0.04, 0.09, 0.09, 0.5
+    assert _holm_by_hand([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    bh = rhetoric.compare_rhetoric(t, groups=("official", "framing"), correction="bh")
+    assert bh.attrs["correction"] == "bh"
+    assert bh["p_adjusted"].tolist() == pytest.approx(stats.false_discovery_control(p, method="bh").tolist())
+    none = rhetoric.compare_rhetoric(t, groups=("official", "framing"), correction=None)
+    assert not [c for c in none.columns if c in ("p_adjusted", "p_doc_adjusted")]
+    pd.testing.assert_series_equal(none["p_value"], cmp["p_value"])
+
+
+def test_fisher_where_an_expected_count_is_below_five_against_scipy():
+    t = two_document_voices()
+    cmp = rhetoric.compare_rhetoric(t, groups=("official", "framing")).set_index("feature")
+    for name, row in cmp[cmp["feature_kind"] == "count"].iterrows():
+        a, b, na, nb = row.count_official, row.count_framing, row.words_official, row.words_framing
+        table = [[a, b], [na - a, nb - b]]
+        n = na + nb
+        hand = min((a + b) * na / n, (a + b) * nb / n, (n - a - b) * na / n, (n - a - b) * nb / n)
+        assert row.min_expected == pytest.approx(hand)
+        assert hand < 5  # tiny tables: every count feature gets Fisher's exact test
+        assert row.p_fisher == pytest.approx(stats.fisher_exact(table).pvalue)
+        assert row.test == "G2"  # p_value stays the G² test's; p_fisher is the one to read here
+    assert cmp.loc[["sentence_length", "clause_depth"], ["min_expected", "p_fisher"]].isna().all().all()
+
+
 def test_feature_hits_lines_come_from_the_shared_concordance():
     t = two_voice_tokens()
     h = rhetoric.feature_hits(t, "directive_verbs")
@@ -697,8 +785,12 @@ def test_feature_hits_lines_come_from_the_shared_concordance():
     assert (zh.left.iloc[0], zh.match.iloc[0], zh.right.iloc[0]) == ("我们要深刻", "领会", "总书记的重要讲话精神。")
 
 
-def test_significance_marks():
-    assert rhetoric.significance_marks([0.0001, 0.005, 0.04, 0.2, np.nan]) == ["***", "**", "*", "", ""]
+def test_significance_marks_come_from_inference():
+    # rhetoric keeps no copy of its own; the plot and the CLI use analysis.inference.significance_marks
+    from analysis.plots import rhetoric as plots
+
+    assert not hasattr(rhetoric, "significance_marks")
+    assert plots.significance_marks is analysis.inference.significance_marks
 
 
 # --- plot and CLI ------------------------------------------------------------------------------
@@ -715,7 +807,8 @@ def test_plot_rhetoric_profile_returns_figure_with_marks():
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert len(panels) == 7  # the count features
     assert panels[0].get_title().startswith("obligation") and "LR -0.65" in panels[0].get_title()
-    assert panels[5].get_title() == "enumerated section\nLR –"  # 0 vs 0: no log ratio
+    # 0 vs 0: no log ratio; expected counts 0 < 5: Fisher's exact p (1); one document per voice: no p_doc
+    assert panels[5].get_title() == "enumerated section †\nLR – · docs –\nFisher p 1.00"
     widths = [bar.get_width() for bar in panels[4].patches]  # nominalisation: official, framing
     assert widths == pytest.approx([4000 / 22, 2000 / 7])
     plt.close(fig)
@@ -723,6 +816,38 @@ def test_plot_rhetoric_profile_returns_figure_with_marks():
         plot_rhetoric_profile(prof, groups=["official", "nobody"])
     with pytest.raises(QueryError):  # the profile was not grouped by source
         plot_rhetoric_profile(prof, by="source")
+
+
+def test_plot_marks_come_from_the_corrected_p_and_the_footnote_says_which():
+    import matplotlib.pyplot as plt
+
+    from analysis.plots.rhetoric import plot_rhetoric_profile
+
+    t = two_document_voices()
+    features = ["obligation", "nominalisation"]
+    prof = rhetoric.rhetoric_profile(t, features=features)
+    cmp = rhetoric.compare_rhetoric(t, groups=("official", "framing"), features=features)
+    # forged p-values: both significant before the correction, only obligation after it
+    cmp = cmp.assign(p_value=[0.01, 0.03], p_adjusted=[0.02, 0.06], min_expected=[10.0, 2.0], p_fisher=[np.nan, 0.2],
+                     p_doc_adjusted=[0.004, 0.5])
+    fig = plot_rhetoric_profile(prof, cmp, groups=["official", "framing"])
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert panels[0].get_title().split("\n")[0] == "obligation *"
+    assert panels[0].get_title().split("\n")[1].endswith("· docs **")
+    assert panels[1].get_title().split("\n") == ["nominalisation †", f"LR {cmp.log_ratio.iloc[1]:+.2f} · docs n.s.",
+                                                 "Fisher p .20"]
+    footer = fig.texts[-1].get_text()
+    assert "Holm-adjusted" in footer and "Fisher" in footer and "Lijffijt" in footer and "95% interval" in footer
+    # whiskers: the document interval of each bar (official obligation: 1/19 .. 1/11 per word)
+    whiskers = panels[0].containers[-1].lines[2][0].get_segments()
+    assert (whiskers[0][0][0], whiskers[0][1][0]) == pytest.approx((1000 / 19, 1000 / 11))
+    plt.close(fig)
+    # without a correction the marks are the uncorrected ones, and the footnote says so
+    cmp.attrs["correction"] = None
+    fig = plot_rhetoric_profile(prof, cmp.drop(columns=["p_adjusted", "p_doc_adjusted"]), groups=["official", "framing"])
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles[1].startswith("nominalisation * †") and "uncorrected" in fig.texts[-1].get_text()
+    plt.close(fig)
 
 
 def test_plot_rhetoric_profile_any_grouping_column():
@@ -770,7 +895,36 @@ def test_cli_rhetoric_prints_comparison(monkeypatch, capsys):
     assert "nobody" in err
 
 
-@pytest.mark.parametrize("argv", [["rhetoric", "--top", "0"], ["rhetoric", "--top", "x"]])
+def test_cli_rhetoric_correction_n_boot_and_seed(monkeypatch, capsys):
+    from analysis.cli import main
+
+    t = two_document_voices()
+    monkeypatch.setattr(cli_common, "load_tokens_from_args", lambda args: t)
+    assert main(["rhetoric", "--format", "csv"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"p_adjusted", "min_expected", "p_fisher", "p_doc", "p_doc_adjusted"} <= set(out.columns)
+    assert main(["rhetoric", "--correction", "bh", "--format", "csv"]) == 0
+    assert "p_adjusted" in pd.read_csv(io.StringIO(capsys.readouterr().out)).columns
+    assert main(["rhetoric", "--correction", "none", "--format", "csv"]) == 0
+    assert "p_adjusted" not in pd.read_csv(io.StringIO(capsys.readouterr().out)).columns
+    assert main(["rhetoric", "--n-boot", "500", "--seed", "3", "--format", "csv"]) == 0
+    got = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    expected = rhetoric.compare_rhetoric(t, n_boot=500, seed=3)
+    assert got["p_doc"].tolist() == pytest.approx(expected["p_doc"].tolist())
+    assert main(["rhetoric", "--profile", "--n-boot", "500", "--seed", "3", "--format", "csv"]) == 0
+    got = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    expected = rhetoric.rhetoric_profile(t, n_boot=500, seed=3)
+    assert got["doc_ci_high"].tolist() == pytest.approx(expected["doc_ci_high"].tolist(), nan_ok=True)
+    # text: the marks are read from the corrected p, and the header says which
+    assert main(["rhetoric"]) == 0
+    text = capsys.readouterr().out
+    assert "# sig: p_adjusted (Holm-adjusted over the 9 features)" in text and "sig_doc: p_doc_adjusted" in text
+    assert main(["rhetoric", "--correction", "none"]) == 0
+    assert "# sig: p_value (uncorrected" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["rhetoric", "--top", "0"], ["rhetoric", "--top", "x"], ["rhetoric", "--n-boot", "0"],
+                                  ["rhetoric", "--seed", "-1"], ["rhetoric", "--correction", "bonferroni"]])
 def test_cli_rhetoric_numeric_options_are_validated(argv, monkeypatch, capsys):
     from analysis.cli import main
 
@@ -848,3 +1002,83 @@ def test_seed_profile_denominator_and_groups(seed_parse, seed_tokens):
         assert row.words == analysis.is_word(seed_tokens[sel]).sum()
     with pytest.raises(ParameterError, match="official"):  # more than two voices: choose two
         rhetoric.compare_rhetoric(seed_parse, by="voice", features="obligation")
+
+
+# --- the seed: the numbers of the issue, and document-level inference against naive loops ----------
+
+@pytest.fixture(scope="module")
+def seed_comparison(seed_parse):
+    return rhetoric.compare_rhetoric(seed_parse, by="voice", groups=("official", "framing"), lang="en")
+
+
+def test_seed_parallel_series_does_not_survive_correction_or_fisher(seed_comparison):
+    row = seed_comparison.set_index("feature").loc["parallel_series"]
+    assert (row.count_official, row.count_framing) == (11, 0)
+    assert row.p_value == pytest.approx(0.0476, abs=1e-4)  # "p = 0.048 uncorrected"
+    assert row.p_value == pytest.approx(stats.chi2.sf(row.statistic, 1))
+    # Holm over the nine features, written out by hand: 0.095
+    holm = dict(zip(seed_comparison["feature"], _holm_by_hand(seed_comparison["p_value"].tolist())))
+    assert row.p_adjusted == pytest.approx(holm["parallel_series"]) and row.p_adjusted == pytest.approx(0.0951, abs=1e-4)
+    # expected framing hits 11 · 3798 / (19447 + 3798) ≈ 1.8 < 5: Fisher's exact test, ≈ 0.23
+    n_a, n_b = row.words_official, row.words_framing
+    assert row.min_expected == pytest.approx(11 * n_b / (n_a + n_b)) and row.min_expected < 5
+    fisher = stats.fisher_exact([[11, 0], [n_a - 11, n_b]]).pvalue
+    assert row.p_fisher == pytest.approx(fisher) and row.p_fisher == pytest.approx(0.2305, abs=1e-4)
+    assert significance_marks_of(seed_comparison, "parallel_series") == ""
+
+
+def significance_marks_of(cmp, feature):
+    from analysis.inference import significance_marks
+
+    return significance_marks(cmp.set_index("feature").loc[[feature], "p_adjusted"])[0]
+
+
+def _per_document(seed_tokens, seed_parse, feature, voice):
+    """Per-document numerators and denominators of a voice (English), counted without the package's bootstrap:
+    hits (or the sum of per-sentence values) from feature_hits, words from is_word."""
+    en = seed_tokens[(seed_tokens["lang"] == "en") & (seed_tokens["voice"] == voice)]
+    words = pd.Series(analysis.is_word(en)).groupby(en["doc_id"].astype(str).to_numpy()).sum()
+    hits = rhetoric.feature_hits(seed_parse, feature, lang="en", voice=voice)
+    by_doc = hits.groupby(hits["doc_id"].astype(str))["value"]
+    if rhetoric.FEATURES[feature].kind == "count":
+        return by_doc.size().reindex(words.index, fill_value=0).to_numpy(float), words.to_numpy(float)
+    return by_doc.sum().to_numpy(float), by_doc.size().to_numpy(float)
+
+
+def _lijffijt_by_hand(ca, na, cb, nb, rounds, rng):
+    """The bootstrap test of Lijffijt et al. (2016) as a plain loop (eqs. 3-4, ties counted ½)."""
+    lower = higher = ties = 0
+    for _ in range(rounds):
+        i, j = rng.integers(0, len(na), len(na)), rng.integers(0, len(nb), len(nb))
+        ra, rb = ca[i].sum() / na[i].sum(), cb[j].sum() / nb[j].sum()
+        lower, higher, ties = lower + (ra < rb), higher + (ra > rb), ties + (ra == rb)
+    p_greater = (1 + lower + ties / 2) / (1 + rounds)
+    p_less = (1 + higher + ties / 2) / (1 + rounds)
+    return min(1.0, 2 * min(p_greater, p_less))
+
+
+@pytest.mark.parametrize("feature,tolerance", [("enumerated_section", 0.1), ("clause_depth", 0.015),
+                                               ("agentless_passive", 0.005)])
+def test_seed_p_doc_matches_a_naive_bootstrap_loop(seed_tokens, seed_parse, seed_comparison, feature, tolerance):
+    ca, na = _per_document(seed_tokens, seed_parse, feature, "official")
+    cb, nb = _per_document(seed_tokens, seed_parse, feature, "framing")
+    assert len(na) == len(nb) == 17
+    naive = _lijffijt_by_hand(ca, na, cb, nb, 20000, np.random.default_rng(99))
+    got = seed_comparison.set_index("feature").loc[feature, "p_doc"]
+    assert abs(got - naive) < tolerance  # Monte Carlo error of 2000 resamples
+    holm = dict(zip(seed_comparison["feature"], _holm_by_hand(seed_comparison["p_doc"].tolist())))
+    assert seed_comparison.set_index("feature").loc[feature, "p_doc_adjusted"] == pytest.approx(holm[feature])
+
+
+def test_seed_profile_document_interval_matches_a_naive_loop(seed_tokens, seed_parse):
+    prof = rhetoric.rhetoric_profile(seed_parse, by="voice", features=["obligation", "sentence_length"],
+                                     lang="en", voice="official").set_index("feature")
+    rng = np.random.default_rng(7)
+    for feature, scale in (("obligation", 1000.0), ("sentence_length", 1.0)):
+        num, den = _per_document(seed_tokens, seed_parse, feature, "official")
+        take = rng.integers(0, len(den), (20000, len(den)))
+        lo, hi = np.percentile(scale * num[take].sum(axis=1) / den[take].sum(axis=1), [2.5, 97.5])
+        row = prof.loc[feature]
+        assert row["n_docs"] == 17
+        width = hi - lo
+        assert abs(row["doc_ci_low"] - lo) < 0.1 * width and abs(row["doc_ci_high"] - hi) < 0.1 * width

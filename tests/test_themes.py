@@ -360,8 +360,8 @@ DIC2 = {"security": {"national": ["national security"], "cyber": ["cybersecurity
 def test_theme_rates_counts_words_ci_and_dp_by_hand():
     t = _two_docs()
     r = theme_rates(t, dic(DIC2), by="doc_id")
-    assert list(r.columns) == ["doc_id", "date", "theme", "count", "words", "per_1000", "ci_low", "ci_high",
-                               "dp", "dp_norm"]
+    assert list(r.columns) == ["doc_id", "date", "theme", "count", "words", "per_1000", "per_1000_chars", "ci_low",
+                               "ci_high", "doc_ci_low", "doc_ci_high", "n_docs", "dp", "dp_norm"]
     assert list(r["doc_id"]) == ["a"] * 3 + ["b"] * 3 and list(r["theme"]) == ["security", "law", "none"] * 2
     # words exclude punctuation: a = 4 + 4 = 8, b = 4 + 5 + 5 = 14
     assert r["words"].tolist() == [8] * 3 + [14] * 3
@@ -374,6 +374,9 @@ def test_theme_rates_counts_words_ci_and_dp_by_hand():
     assert sec_a["dp"] == pytest.approx(0.5 * (abs(2 / 3 - 8 / 22) + abs(1 / 3 - 14 / 22)))
     assert sec_a["dp_norm"] == pytest.approx(sec_a["dp"] / (1 - 8 / 22))
     assert math.isnan(r.iloc[2]["dp"])  # theme never occurs
+    # one document per group: no document interval (the token-level one is all there is); English: no chars
+    assert r["n_docs"].tolist() == [1] * 6
+    assert r[["doc_ci_low", "doc_ci_high", "per_1000_chars"]].isna().all().all()
 
 
 def test_theme_rates_by_month_voice_and_level():
@@ -450,6 +453,105 @@ def test_bad_arguments_are_parameter_errors_and_empty_selections_say_so():
             call()
     with pytest.raises(QueryError, match="nope"):
         theme_rates(t, d, nope="x")
+
+
+# --------------------------------------------------------------------------------------------
+# Document-level intervals and rates per character
+
+
+def test_document_interval_two_documents_exact():
+    # Two documents: a resample is {a, a} (1/4), {a, b} or {b, a} (1/2), {b, b} (1/4), so the pooled
+    # rate is a's rate, the pooled rate or b's rate; the 2.5% and 97.5% quantiles are exactly the
+    # smaller and the larger of the two documents' own rates (each has 25% of the mass).
+    t = _two_docs()
+    r = theme_rates(t, dic(DIC2), by=None).set_index("theme")
+    assert r["n_docs"].tolist() == [2, 2, 2]
+    # security: a 2 of 8 words, b 1 of 14; law: a 1 of 8, b 1 of 14; none: 0 and 0
+    assert (r.loc["security", "doc_ci_low"], r.loc["security", "doc_ci_high"]) == pytest.approx((1000 / 14, 250.0))
+    assert (r.loc["law", "doc_ci_low"], r.loc["law", "doc_ci_high"]) == pytest.approx((1000 / 14, 125.0))
+    assert (r.loc["none", "doc_ci_low"], r.loc["none", "doc_ci_high"]) == (0.0, 0.0)
+    # the token-level interval is unchanged: Garwood on the pooled count
+    lo, hi = stats.chi2.ppf(0.025, 6) / 2, stats.chi2.ppf(0.975, 8) / 2
+    assert (r.loc["security", "ci_low"], r.loc["security", "ci_high"]) == pytest.approx((lo / 0.022, hi / 0.022))
+
+
+def _five_docs():
+    """Five official documents with unequal theme counts and sizes, one framing document."""
+    pars = {"d1": ["law law law x x x x x ."], "d2": ["law y y y y y y y y y y y ."],
+            "d3": ["z z z z z ."], "d4": ["law law w w w w w w w w w w w w w w w w w w ."],
+            "d5": ["law law law law law law v v v v v v v v ."], "f1": ["law u u u ."]}
+    return make_tokens(*({"doc_id": d, "voice": "framing" if d == "f1" else "official", "pars": [p]}
+                         for d, p in pars.items()))
+
+
+def test_document_interval_matches_a_naive_resampling_loop():
+    t = _five_docs()
+    r = theme_rates(t, dic({"law": ["law"]}), by="voice", n_boot=4000, seed=3).set_index("voice")
+    # independent computation: draw 5 of the 5 documents with replacement, pool, take percentiles
+    counts = np.array([3, 1, 0, 2, 6])
+    words = np.array([8, 12, 5, 20, 14])
+    rng = np.random.default_rng(12345)
+    rates = []
+    for _ in range(20000):
+        take = rng.integers(0, 5, 5)
+        rates.append(1000 * counts[take].sum() / words[take].sum())
+    naive_lo, naive_hi = np.percentile(rates, [2.5, 97.5])
+    row = r.loc["official"]
+    assert row["n_docs"] == 5 and row["count"] == 12 and row["words"] == 59
+    spread = naive_hi - naive_lo
+    assert abs(row["doc_ci_low"] - naive_lo) < 0.06 * spread
+    assert abs(row["doc_ci_high"] - naive_hi) < 0.06 * spread
+    assert row["doc_ci_low"] < row["per_1000"] < row["doc_ci_high"]
+    # the framing group is one document: nan
+    assert r.loc["framing", "n_docs"] == 1 and math.isnan(r.loc["framing", "doc_ci_low"])
+
+
+def test_document_interval_is_seeded_and_validated():
+    t = _five_docs()
+    d = dic({"law": ["law"]})
+    first = theme_rates(t, d, by="voice")
+    pd.testing.assert_frame_equal(first, theme_rates(t, d, by="voice"))  # default seed=0: the same table
+    pd.testing.assert_frame_equal(first, theme_rates(t, d, by="voice", seed=0, n_boot=2000))
+    other = theme_rates(t, d, by="voice", seed=1)
+    assert other["doc_ci_high"].iloc[0] != first["doc_ci_high"].iloc[0]
+    assert first.attrs["conf"] == 0.95 and first.attrs["n_boot"] == 2000 and first.attrs["seed"] == 0
+    for bad in (dict(n_boot=10), dict(n_boot=2.5), dict(seed=-1), dict(seed="0"), dict(n_boot=True)):
+        with pytest.raises(ParameterError):
+            theme_rates(t, d, by="voice", **bad)
+
+
+def test_document_clusters_are_the_documents_inside_each_group():
+    # by="month": a month's documents are its clusters; a document split over two groups counts once in each
+    t = _five_docs()
+    t["half"] = np.where(t["doc_id"].astype(str).isin(["d1", "d2"]), "early", "late")
+    r = theme_rates(t, dic({"law": ["law"]}), by="half").set_index("half")
+    assert r.loc["early", "n_docs"] == 2 and r.loc["late", "n_docs"] == 4
+    # two documents, d1 3/8 and d2 1/12: the exact two-document interval
+    assert (r.loc["early", "doc_ci_low"], r.loc["early", "doc_ci_high"]) == pytest.approx((1000 / 12, 375.0))
+
+
+def test_per_1000_chars_by_hand_on_a_chinese_table():
+    zh = make_tokens(
+        {"doc_id": "z1", "lang": "zh", "voice": "original",
+         "pars": [["网络/网络 安全/安全 是/是/AUX 国家/国家 安全/安全 。", "APP/app 应用/应用 5G/5g 。"]]},
+        {"doc_id": "z2", "lang": "zh", "voice": "original", "pars": [["信息化/信息化 安全/安全 ！"]]},
+        {"doc_id": "e1", "lang": "en", "voice": "official", "pars": [["national security matters ."]]},
+    )
+    d = dic({"security": {"zh": ["安全"], "en": ["secur*"]}})
+    r = theme_rates(zh, d, by="doc_id").set_index("doc_id")
+    # z1: words 网络 安全 是 国家 安全 APP 应用 5G = 8 (punctuation excluded); Han characters of those
+    # words: 2+2+1+2+2+0+2+0 = 11 (Latin letters and digits are not the script's characters)
+    assert r.loc["z1", "count"] == 2 and r.loc["z1", "words"] == 8
+    assert r.loc["z1", "per_1000"] == pytest.approx(2000 / 8)
+    assert r.loc["z1", "per_1000_chars"] == pytest.approx(2000 / 11)
+    # z2: 信息化 安全 = 2 words, 5 characters
+    assert r.loc["z2", "per_1000_chars"] == pytest.approx(1000 / 5)
+    # English: words are the unit, no per-character rate
+    assert r.loc["e1", "per_1000"] == pytest.approx(1000 / 3) and math.isnan(r.loc["e1", "per_1000_chars"])
+    by_lang = theme_rates(zh, d, by="lang").set_index("lang")
+    assert by_lang.loc["zh", "per_1000_chars"] == pytest.approx(3000 / 16)  # 3 hits in 11 + 5 characters
+    # a group mixing a spaced language has no per-character rate
+    assert math.isnan(theme_rates(zh, d, by=None)["per_1000_chars"].iloc[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,7 +675,29 @@ def test_cli_themes_where_level_conf_within_and_top(cli_tokens, tmp_path, capsys
     assert [(r["theme"], r["entry"]) for r in rows] == [("security", "cybersecurity"), ("law", "law")]
 
 
-@pytest.mark.parametrize("option,bad", [("--level", "0"), ("--conf", "1.5"), ("--window", "-1"), ("--top", "0")])
+def test_cli_themes_prints_document_intervals_with_n_boot_and_seed(cli_tokens, tmp_path, capsys):
+    import json
+
+    from analysis.cli import main
+
+    f = tmp_path / "d.yml"
+    save_dictionary(dic(DIC2), f)
+    assert main(["themes", "--dictionary", str(f), "--by", "lang", "--n-boot", "500", "--seed", "7",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = theme_rates(cli_tokens, dic(DIC2), by="lang", n_boot=500, seed=7)
+    assert [r["doc_ci_high"] for r in rows] == pytest.approx(expected["doc_ci_high"].tolist())
+    assert [r["n_docs"] for r in rows] == [2, 2, 2]
+    assert main(["themes", "--dictionary", str(f), "--by", "voice"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert {"ci_low", "ci_high", "doc_ci_low", "doc_ci_high", "n_docs"} <= set(header)
+    # n_boot below the bootstrap's minimum: one line on stderr, status 2
+    assert main(["themes", "--dictionary", str(f), "--n-boot", "50"]) == 2
+    assert "n_boot" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option,bad", [("--level", "0"), ("--conf", "1.5"), ("--window", "-1"), ("--top", "0"),
+                                        ("--n-boot", "0"), ("--n-boot", "x"), ("--seed", "-1")])
 def test_cli_themes_numeric_options_are_validated(option, bad, capsys):
     from analysis.cli import main
 
@@ -598,6 +722,11 @@ def test_cli_themes_reports_malformed_dictionary(tmp_path, capsys):
 # Plots (draw what theme_rates returned)
 
 
+def _legend(ax) -> list[str]:
+    """The legend's entries (the blank ones that only pad a column left out)."""
+    return [tl.get_text() for tl in ax.get_legend().get_texts() if tl.get_text()]
+
+
 def test_theme_plots_draw_rates_and_cis():
     import matplotlib.pyplot as plt
 
@@ -619,7 +748,9 @@ def test_theme_plots_draw_rates_and_cis():
     by_voice = theme_rates(t, dic(DIC2), by="voice")
     fig = plot_theme_rates(by_voice, groups=["official", "framing"])
     ax = fig.axes[0]
-    assert [tl.get_text() for tl in ax.get_legend().get_texts()] == ["official", "framing"]
+    # one document per voice: no document band, and the legend names only the interval drawn
+    assert _legend(ax) == ["official", "framing", "95% CI over words (exact Poisson)"]
+    assert not [c for c in ax.collections if c.get_label().startswith("_doc_ci")]
     # the first error bar spans the CI of official/security
     row = by_voice[(by_voice["voice"] == "official") & (by_voice["theme"] == "security")].iloc[0]
     segs = ax.containers[0].lines[2][0].get_segments()
@@ -633,6 +764,34 @@ def test_theme_plots_draw_rates_and_cis():
         plot_theme_rates(by_voice.iloc[:0])
 
 
+def test_plot_theme_rates_draws_both_intervals_told_apart():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from analysis import plot_theme_rates
+
+    t = _five_docs()
+    rates = theme_rates(t, dic({"law": ["law"], "zzz": ["zzz"]}), by="voice")
+    fig = plot_theme_rates(rates, groups=["official", "framing"])
+    ax = fig.axes[0]
+    assert _legend(ax) == ["official", "framing", "95% CI over words (exact Poisson)",
+                           "95% CI over documents (bootstrap)"]
+    bands = [c for c in ax.collections if c.get_label().startswith("_doc_ci")]
+    assert len(bands) == 1  # official only: the framing voice is one document (nan)
+    row = rates[(rates["voice"] == "official") & (rates["theme"] == "law")].iloc[0]
+    seg = bands[0].get_segments()[0]
+    assert (seg[0][0], seg[1][0]) == pytest.approx((row["doc_ci_low"], row["doc_ci_high"]))
+    # the band is thick and translucent, the token-level interval thin: the two marks differ
+    assert bands[0].get_linewidth()[0] > 3 * ax.containers[0].lines[2][0].get_linewidth()[0]
+    assert bands[0].get_alpha() < 1
+    assert tuple(bands[0].get_color()[0][:3]) == pytest.approx(to_rgba("#0072B2")[:3])  # the voice's colour
+    plt.close(fig)
+    # a table without document intervals (e.g. an older CSV) draws the token-level interval only
+    fig = plot_theme_rates(rates.drop(columns=["doc_ci_low", "doc_ci_high"]), groups=["official"])
+    assert _legend(fig.axes[0]) == ["official", "95% CI over words (exact Poisson)"]
+    plt.close(fig)
+
+
 def test_theme_plots_group_by_any_column_and_by_several():
     import matplotlib.pyplot as plt
 
@@ -641,7 +800,7 @@ def test_theme_plots_group_by_any_column_and_by_several():
     t = _sourced()
     by_source = theme_rates(t, dic(DIC2), by="source")
     fig = plot_theme_rates(by_source, by="source")
-    assert [tl.get_text() for tl in fig.axes[0].get_legend().get_texts()] == ["wire", "blog"]
+    assert _legend(fig.axes[0])[:2] == ["wire", "blog"]
     plt.close(fig)
     fig = plot_theme_heatmap(by_source, by="source")
     assert [tl.get_text() for tl in fig.axes[0].get_yticklabels()] == ["wire", "blog"]
@@ -651,7 +810,7 @@ def test_theme_plots_group_by_any_column_and_by_several():
     assert [tl.get_text() for tl in fig.axes[0].get_yticklabels()] == ["wire / a", "blog / b"]
     plt.close(fig)
     fig = plot_theme_rates(both, by=["source", "doc_id"], groups=[("blog", "b")])
-    assert [tl.get_text() for tl in fig.axes[0].get_legend().get_texts()] == ["blog / b"]
+    assert _legend(fig.axes[0])[:1] == ["blog / b"]
     plt.close(fig)
 
 
@@ -701,3 +860,31 @@ def test_seed_shipped_dictionary_covers_every_theme_in_both_languages(seed_token
     # sub-theme counts partition their top-level theme's count (one match per word and theme)
     summed = (lvl2.assign(top=lvl2["theme"].str.split("/").str[0]).groupby(["lang", "top"])["count"].sum())
     assert summed.to_dict() == lvl1.set_index(["lang", "theme"])["count"].to_dict()
+
+
+def test_seed_official_ideology_interval_over_documents(seed_tokens):
+    # The issue's numbers: the official ideology rate (English) is 12.75 per 1,000 words; over words
+    # (Garwood) [11.2, 14.4], over documents roughly [4.0, 29]: one post carries most of the theme.
+    d = load_dictionary()
+    r = theme_rates(seed_tokens, d, by="voice", lang="en", voice=["official", "framing"]).set_index(["voice", "theme"])
+    row = r.loc[("official", "ideology")]
+    assert row["count"] == 248 and row["n_docs"] == 17
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((11.21, 14.44), abs=0.01)
+    assert (row["doc_ci_low"], row["doc_ci_high"]) == pytest.approx((4.05, 29.29), abs=0.01)
+    # independent computation: per-document ideology matches (theme_matches, counted in pandas) and
+    # words (is_word), resampled in a plain loop
+    en = seed_tokens[(seed_tokens["lang"] == "en") & (seed_tokens["voice"] == "official")].reset_index(drop=True)
+    m = theme_matches(en, d)
+    hits = m[m["theme"].str.split("/").str[0] == "ideology"].groupby("doc_id").size()
+    words = pd.Series(is_word(en)).groupby(en["doc_id"].astype(str).to_numpy()).sum()
+    counts = hits.reindex(words.index, fill_value=0).to_numpy()
+    sizes = words.to_numpy()
+    assert counts.sum() == 248 and len(sizes) == 17
+    rng = np.random.default_rng(2024)
+    rates = []
+    for _ in range(50000):
+        take = rng.integers(0, len(sizes), len(sizes))
+        rates.append(1000 * counts[take].sum() / sizes[take].sum())
+    lo, hi = np.percentile(rates, [2.5, 97.5])  # ≈ [3.96, 28.55]
+    # Monte Carlo error of the package's 2000 resamples (sd over seeds): ≈ 0.07 low, ≈ 0.5 high; allow 4 sd
+    assert abs(row["doc_ci_low"] - lo) < 0.3 and abs(row["doc_ci_high"] - hi) < 2.0

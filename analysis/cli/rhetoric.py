@@ -16,15 +16,18 @@ def _rhetoric(args) -> int:
 
     tokens = _common.restrict(_common.load_tokens_from_args(args), args)
     by = args.by if len(args.by) > 1 else args.by[0]
+    correction = None if args.correction == "none" else args.correction
     if args.hits:
         table = rhetoric.feature_hits(tokens, args.hits)
     elif args.profile:
-        table = rhetoric.rhetoric_profile(tokens, by=by, features=args.features)
+        table = rhetoric.rhetoric_profile(tokens, by=by, features=args.features, n_boot=args.n_boot, seed=args.seed)
     else:
         from ..errors import ParameterError
+        from ..inference import significance_marks
 
         try:
-            table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features)
+            table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features,
+                                              correction=correction, n_boot=args.n_boot, seed=args.seed)
         except ParameterError as exc:
             if args.groups is None and "choose two" in str(exc):
                 raise ParameterError(f"{str(exc).split('; choose two')[0]}; choose two with --groups A,B, "
@@ -32,10 +35,17 @@ def _rhetoric(args) -> int:
             raise
         if args.format == "text":
             a, b = table.attrs["groups"]
-            table = table.assign(sig=rhetoric.significance_marks(table["p_value"]))
+            p_col = "p_adjusted" if correction else "p_value"
+            doc_col = "p_doc_adjusted" if correction else "p_doc"
+            which = {"holm": "Holm-adjusted", "bh": "Benjamini-Hochberg-adjusted"}.get(correction, "uncorrected")
+            table = table.assign(sig=significance_marks(table[p_col]), sig_doc=significance_marks(table[doc_col]))
             print(f"# {a} (target) vs {b} (reference), grouped by {', '.join(args.by)}; per_1000 = rate per "
                   "1,000 words (punctuation and symbols excluded), mean = per sentence; G2 = log-likelihood "
-                  "(1 d.f.), log_ratio = log2 of the ratio (Hardie 2014); * p<.05 ** p<.01 *** p<.001 (uncorrected)")
+                  "(1 d.f.), log_ratio = log2 of the ratio (Hardie 2014)")
+            print(f"# sig: {p_col} ({which} over the {len(table)} features); p_fisher: Fisher's exact test where "
+                  "min_expected < 5 (read it instead of p_value there); sig_doc: "
+                  f"{doc_col}, the bootstrap test on per-document counts (Lijffijt et al. 2016; "
+                  f"{args.n_boot} resamples, seed {args.seed}); * p<.05 ** p<.01 *** p<.001")
     if args.top is not None:
         table = table.head(args.top)
     print_table(table, args.format)
@@ -62,10 +72,13 @@ def register(subparsers) -> None:
     from ..rhetoric import FEATURES
 
     p = subparsers.add_parser(
-        "rhetoric", help="rhetoric profile from the parse; compare two groups (G2, log ratio)",
+        "rhetoric", help="rhetoric profile from the parse; compare two groups (G2, Holm, Fisher, document bootstrap)",
         description="Compare two values of --by on parse-based rhetoric features: "
                     + "; ".join(f"{f.name} = {f.definition}" for f in FEATURES.values())
-                    + ". Count features: log-likelihood G2 and log ratio; sentence features: Mann-Whitney U.")
+                    + ". Count features: log-likelihood G2 and log ratio, Fisher's exact test where an expected "
+                      "count is below 5; sentence features: Mann-Whitney U; every feature: p adjusted over the "
+                      "features (--correction, default Holm) and the bootstrap test on per-document counts "
+                      "(p_doc). --profile prints each group's rate with its interval over documents.")
     _common.add_tokens_options(p)
     p.add_argument("--by", type=_common.comma_list, default=["voice"], metavar="COLUMN[,COLUMN]",
                    help="Tokens column(s) to group by (default: voice; any column, e.g. doc_id, outlet, lang)")
@@ -75,6 +88,13 @@ def register(subparsers) -> None:
     p.add_argument("--features", type=_common.comma_list, default=None, metavar="NAME[,NAME]",
                    help=f"features to use (default: all: {', '.join(FEATURES)})")
     _common.add_where_option(p)
+    p.add_argument("--correction", choices=("holm", "bh", "none"), default="holm",
+                   help="multiple-testing correction of the p-values over the features compared: holm "
+                        "(default), bh (Benjamini-Hochberg) or none")
+    p.add_argument("--n-boot", type=_common.positive_int, default=2000, metavar="N",
+                   help="resamples of the document-level bootstrap (intervals, p_doc; at least 100; default 2000)")
+    p.add_argument("--seed", type=_common.nonnegative_int, default=0, metavar="N",
+                   help="seed of the document bootstrap (same seed, same output; default 0)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--profile", action="store_true", help="print the rates of every group instead")
     mode.add_argument("--hits", metavar="FEATURE", choices=list(FEATURES),

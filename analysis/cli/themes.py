@@ -1,7 +1,8 @@
 """``tifa themes``: theme rates per 1,000 words from a theme dictionary (:mod:`analysis.themes`).
 
 ``tifa themes`` prints :func:`~analysis.themes.theme_rates` by document; ``--by voice`` gives the
-official vs framing comparison; ``--show entries|cooccurrence|hits|dictionary`` prints
+official vs framing comparison, each rate with its interval over words (``ci_low``, ``ci_high``)
+and over documents (``doc_ci_low``, ``doc_ci_high``, ``n_docs``; ``--n-boot``, ``--seed``); ``--show entries|cooccurrence|hits|dictionary`` prints
 :func:`~analysis.themes.theme_entries`, :func:`~analysis.themes.theme_cooccurrence`,
 :func:`~analysis.themes.theme_hits` (with ``--theme``) or the dictionary itself. ``--where``
 selects the rows measured (for hits: the cell whose lines are shown), as everywhere.
@@ -18,7 +19,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "themes", help="theme rates (security, ideology, convergence...) per 1,000 words",
         description="Count theme-dictionary matches (longest match wins within a top-level theme) and print "
-                    "rates per 1,000 words with exact Poisson CIs and DP, by document or another "
+                    "rates per 1,000 words (per 1,000 Han characters too for Chinese) with two intervals "
+                    "— ci_low/ci_high over words (exact Poisson) and doc_ci_low/doc_ci_high over documents "
+                    "(cluster bootstrap; NaN for a group of one document) — and DP, by document or another "
                     "grouping; or the entries that drive each theme, theme co-occurrence, or the "
                     "concordance lines behind a cell.")
     _common.add_tokens_options(p)
@@ -28,7 +31,12 @@ def register(subparsers) -> None:
     _common.add_option(p, "--level", type=_common.positive_int, default=1, metavar="N",
                        help="theme level: 1 = top-level themes (default), 2 = sub-themes such as security/cyber")
     _common.add_option(p, "--conf", type=_common.probability, default=0.95,
-                       help="confidence level of the rate intervals (default 0.95)")
+                       help="confidence level of the rate intervals, over words and over documents (default 0.95)")
+    _common.add_option(p, "--n-boot", type=_common.positive_int, default=2000, metavar="N",
+                       help="resamples of the document-level bootstrap interval (doc_ci_low, doc_ci_high; "
+                            "at least 100; default 2000)")
+    _common.add_option(p, "--seed", type=_common.nonnegative_int, default=0, metavar="N",
+                       help="seed of the document bootstrap (same seed, same output; default 0)")
     _common.add_option(p, "--dictionary", metavar="FILE",
                        help="a theme dictionary (Tifa or quanteda YAML; default: the shipped one)")
     _common.add_option(p, "--show", choices=("rates", "entries", "cooccurrence", "hits", "dictionary"),
@@ -69,7 +77,7 @@ def run(args) -> int:
                               **filters)
     else:
         table = th.theme_rates(tokens, dictionary, by=args.by or "doc_id", level=args.level, conf=args.conf,
-                               **filters)
+                               n_boot=args.n_boot, seed=args.seed, **filters)
     if args.top and args.show != "entries":
         table = table.head(args.top)
     if args.format == "text":

@@ -1,4 +1,4 @@
-"""Theme plots: a groups × themes heatmap and a rate-by-group dot plot with CIs.
+"""Theme plots: a groups × themes heatmap and a rate-by-group dot plot with both intervals.
 
 Both take the DataFrame of :func:`analysis.themes.theme_rates` and draw it; they compute nothing.
 They take the same ``by=`` as the ``theme_rates`` call that made the table: any grouping column
@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .._core import as_list
 from ..errors import EmptySelectionError, ParameterError, QueryError
@@ -106,6 +108,12 @@ def plot_theme_heatmap(
     return fig
 
 
+def _level(rates: pd.DataFrame) -> str:
+    """The confidence level of a theme_rates table as text ("95%"), from its ``attrs`` ("" if unknown)."""
+    conf = rates.attrs.get("conf")
+    return f"{100 * conf:g}% " if isinstance(conf, (int, float)) else ""
+
+
 def plot_theme_rates(
     rates: pd.DataFrame,
     *,
@@ -116,13 +124,21 @@ def plot_theme_rates(
     ax: Axes | None = None,
     width: float = COLUMN_WIDTH,
 ) -> Figure:
-    """Dot plot of theme rates per 1,000 words (``per_1000``) by the groups of ``by``, with the CI as error bars.
+    """Dot plot of theme rates per 1,000 words (``per_1000``) by the groups of ``by``, with both intervals.
 
-    ``rates`` is :func:`analysis.themes.theme_rates` output made with the same ``by``
-    (``ci_low`` and ``ci_high`` are drawn as the bars: exact Poisson intervals). One row per
-    theme, one dot per group, dodged; with ``by="voice"`` voices use the shared ``VOICE_COLORS``.
-    ``groups`` (values of ``by``; tuples when ``by`` is a list) and ``themes`` choose and order
-    what is shown. Returns the Figure.
+    ``rates`` is :func:`analysis.themes.theme_rates` output made with the same ``by``. Each dot
+    carries two intervals, told apart by their mark and named in the legend and the axis label:
+
+    * a **thin line with caps**: ``ci_low``–``ci_high``, the token-level exact Poisson interval
+      (Garwood) — how precisely these words fix the rate;
+    * a **thick translucent band** behind it: ``doc_ci_low``–``doc_ci_high``, the document-level
+      bootstrap interval (documents resampled) — how precisely texts like these fix it, the
+      interval a claim about the groups needs. Not drawn where it is NaN (a group of one
+      document); a table without these columns draws the thin interval only.
+
+    One row per theme, one dot per group, dodged; with ``by="voice"`` voices use the shared
+    ``VOICE_COLORS``. ``groups`` (values of ``by``; tuples when ``by`` is a list) and ``themes``
+    choose and order what is shown. Returns the Figure.
     """
     labels = _group_labels(rates, by, ("ci_low", "ci_high"))
     all_groups = list(dict.fromkeys(labels))
@@ -132,14 +148,17 @@ def plot_theme_rates(
     if unknown:
         raise ParameterError(f"not in the rates table: {', '.join(unknown)}")
     table = rates.assign(_g=labels, _t=rates["theme"].astype(str)).set_index(["_g", "_t"])
+    has_doc = {"doc_ci_low", "doc_ci_high"} <= set(rates.columns)
     voices = as_list(by) == ["voice"]
+    level = _level(rates)
     with tifa_style():
         if ax is None:
-            fig, ax = plt.subplots(figsize=(width, max(1.6, 0.6 + 0.28 * len(themes) * max(1, len(groups)) ** 0.5)))
+            fig, ax = plt.subplots(figsize=(width, max(1.6, 0.9 + 0.28 * len(themes) * max(1, len(groups)) ** 0.5)))
         else:
             fig = ax.figure
         n = len(groups)
         step = 0.7 / max(n, 1)
+        drew_doc = False
         for g_i, g in enumerate(groups):
             color = PALETTE[g_i % len(PALETTE)]
             if voices:
@@ -150,18 +169,42 @@ def plot_theme_rates(
             lo = sub["ci_low"].to_numpy(dtype=float)
             hi = sub["ci_high"].to_numpy(dtype=float)
             ax.errorbar(x, y, xerr=np.vstack([x - lo, hi - x]), fmt="o", markersize=3, color=color,
-                        elinewidth=0.8, capsize=1.5, label=g)
+                        elinewidth=0.8, capsize=1.5, label=g, zorder=3)
+            if has_doc:
+                d_lo = sub["doc_ci_low"].to_numpy(dtype=float)
+                d_hi = sub["doc_ci_high"].to_numpy(dtype=float)
+                ok = np.isfinite(d_lo) & np.isfinite(d_hi)
+                if ok.any():
+                    ax.hlines(y[ok], d_lo[ok], d_hi[ok], colors=color, linewidth=4.5, alpha=0.3, zorder=2,
+                              label=f"_doc_ci_{g}")
+                    drew_doc = True
         ax.set_yticks(range(len(themes)))
         ax.set_yticklabels([t.replace("_", " ") for t in themes])
         ax.set_ylim(len(themes) - 0.5, -0.5)
         ax.set_xlim(left=0)
-        ax.set_xlabel("per 1,000 words (exact Poisson CI)")
+        ax.set_xlabel("rate per 1,000 words")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.grid(axis="x", color="#dddddd", linewidth=0.4)
         ax.set_axisbelow(True)
-        ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(n, 4),
-                  handletextpad=0.2, columnspacing=1.0)
+        handles, names = ax.get_legend_handles_labels()
+        handles.append(Line2D([], [], color="#444444", linewidth=0.8, marker="|", markersize=4))
+        names.append(f"{level}CI over words (exact Poisson)")
+        if drew_doc:
+            handles.append(Line2D([], [], color="#444444", linewidth=4.5, alpha=0.3))
+            names.append(f"{level}CI over documents (bootstrap)")
+        # column-major: the groups in the first column(s), the two intervals in the last
+        rows = max(n, len(names) - n)
+        ncol = int(np.ceil(n / rows)) + 1
+        padded_h, padded_n = [], []
+        for chunk in [list(zip(handles[:n], names[:n]))[i:i + rows] for i in range(0, n, rows)] + \
+                [list(zip(handles[n:], names[n:]))]:
+            chunk = chunk + [(Line2D([], [], alpha=0), "")] * (rows - len(chunk))
+            padded_h += [h for h, _ in chunk]
+            padded_n += [t for _, t in chunk]
+        ax.legend(padded_h, padded_n, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
+                  handletextpad=0.4, columnspacing=1.2, handlelength=1.6)
         if title:
-            ax.set_title(title, pad=16)
+            ax.set_title(title, pad=8 + 10 * rows)
         fig.tight_layout()
     return fig
 
