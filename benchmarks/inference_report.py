@@ -8,6 +8,12 @@ Sections (each a function, so that more can be added):
   official documents; and the time the document-level columns cost.
 * ``document shares`` — for the keywords the issue names (*study*, *ideological*), how their
   official uses are spread over the official documents: the largest contributor and its share.
+* ``theme rates`` — the official and framing theme rates (English) with the interval over words
+  (Garwood) and over documents (cluster bootstrap); the official ideology rate among them.
+* ``rhetoric`` — each rhetoric feature, official vs framing: G² (or Mann-Whitney) p, Holm-adjusted
+  p, Fisher's exact p where an expected count is below 5, and the document bootstrap p.
+* ``topics`` — the coherence-chosen K of the paper's sweep, with its uncertainty (``--topics``:
+  it fits the sweep, about a minute).
 
     python benchmarks/inference_report.py [--top 20] [--seed 0] [--n-boot 2000]
 """
@@ -79,17 +85,63 @@ def document_shares(en: pd.DataFrame, table: pd.DataFrame, terms=NAMED_KEYWORDS)
     return out
 
 
+def theme_section(en: pd.DataFrame, *, seed: int, n_boot: int) -> pd.DataFrame:
+    """Theme rates by voice with both intervals; prints them and the official ideology row."""
+    rates = analysis.theme_rates(en, by="voice", voice=["official", "framing"], seed=seed, n_boot=n_boot)
+    cols = ["voice", "theme", "count", "words", "per_1000", "ci_low", "ci_high", "doc_ci_low", "doc_ci_high", "n_docs"]
+    print(f"== theme rates per 1,000 words, English, by voice: interval over words (exact Poisson) and over "
+          f"documents (cluster bootstrap, {n_boot} resamples, seed {seed})")
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(rates[cols].to_string(index=False))
+    row = rates[(rates.voice == "official") & (rates.theme == "ideology")].iloc[0]
+    print(f"   official ideology: {row.per_1000:.2f} per 1,000 words; over words [{row.ci_low:.2f}, {row.ci_high:.2f}]; "
+          f"over documents [{row.doc_ci_low:.2f}, {row.doc_ci_high:.2f}] ({row.n_docs} documents)")
+    return rates
+
+
+def rhetoric_section(en: pd.DataFrame, *, seed: int, n_boot: int) -> pd.DataFrame:
+    """Rhetoric features official vs framing: token-level, Holm-adjusted, Fisher and document-level p."""
+    table = analysis.compare_rhetoric(en, by="voice", groups=("official", "framing"), seed=seed, n_boot=n_boot)
+    cols = ["feature", "test", "p_value", "p_adjusted", "min_expected", "p_fisher", "p_doc", "p_doc_adjusted", "log_ratio"]
+    print("== rhetoric, official vs framing (English): p_adjusted = Holm over the features; p_fisher where an "
+          "expected count is below 5; p_doc = document bootstrap (Lijffijt et al. 2016)")
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table[cols].to_string(index=False))
+    return table
+
+
+def topic_section(en: pd.DataFrame) -> None:
+    """The paper's sweep (notebook 06's settings) and the K its rule chooses, per seed and overall."""
+    from analysis.topics import choose_k, k_selection
+
+    units = analysis.topic_units(en, segment="paragraph")
+    table = analysis.sweep(units, ks=range(3, 16), seeds=(1, 2, 3, 4, 5))
+    print("== topic sweep, English paragraphs, K 3..15 x seeds 1-5, coherence from the package's own "
+          "sliding-window counts")
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(k_selection(table).to_string(index=False))
+    print(f"   chosen K = {choose_k(table)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-boot", type=int, default=2000)
+    parser.add_argument("--topics", action="store_true", help="also fit the topic sweep (about a minute)")
     args = parser.parse_args()
     tokens = analysis.load_tokens(analysis.load_corpus())
     en = english(tokens)
     table = keyness_section(en, top=args.top, seed=args.seed, n_boot=args.n_boot)
     print()
     document_shares(en, table)
+    print()
+    theme_section(en, seed=args.seed, n_boot=args.n_boot)
+    print()
+    rhetoric_section(en, seed=args.seed, n_boot=args.n_boot)
+    if args.topics:
+        print()
+        topic_section(en)
 
 
 if __name__ == "__main__":
