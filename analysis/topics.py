@@ -5,8 +5,9 @@ The data flow is the package's usual one::
     Tokens ──topic_units──▶ units (one row per paragraph / sentence / document / window, with a ``terms`` list)
            ──TopicModel(k, seed=...).fit(units)──▶ model_ (gensim LdaModel), doc_topic_, topics_
            ──top_terms / doc_topics / topic_prevalence / topic_themes──▶ tidy DataFrames
-    units ──sweep(ks, seeds)──▶ coherence (c_v, c_npmi, u_mass) and stability per (k, seed)
-           ──choose_k──▶ K by a stated rule
+    units ──sweep(ks, seeds)──▶ coherence (c_v, c_npmi, u_mass; boolean sliding-window counts,
+           window_counts) and stability per (k, seed)
+           ──choose_k / k_selection──▶ K by a stated rule (one standard error across seeds)
 
 Reproducibility. gensim's ``LdaModel`` is trained single-process (``LdaMulticore`` is not
 reproducible, gensim #113) with ``random_state=seed``. Its inference of document-topic shares
@@ -31,7 +32,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,10 @@ __all__ = [
     "top_terms",
     "doc_topics",
     "topic_prevalence",
+    "ACCUMULATORS",
+    "window_counts",
     "topic_coherence",
+    "coherence_table",
     "jaccard",
     "topic_stability",
     "sweep",
@@ -536,37 +540,193 @@ def topic_prevalence(doc_topics: pd.DataFrame, by: str | Sequence[str] | None = 
 
 COHERENCE_MEASURES = ("c_v", "c_npmi", "u_mass")
 
+#: Values of ``accumulator=``: how coherence counts co-occurrences. ``"windows"`` (default): this
+#: module's boolean sliding windows (:func:`window_counts`), Röder et al.'s definition;
+#: ``"gensim"``: gensim's ``CoherenceModel``, kept to reproduce earlier numbers (its sliding-window
+#: accumulator undercounts a word that occurs twice in a window, see :func:`window_counts`).
+ACCUMULATORS = ("windows", "gensim")
+
+#: Window of each measure's probability estimate (Röder et al. 2015, Table 2; gensim's defaults):
+#: boolean sliding windows of 110 terms (c_v), of 10 terms (c_npmi); ``None`` = whole units
+#: (boolean documents, u_mass).
+WINDOW_SIZES: dict[str, int | None] = {"c_v": 110, "c_npmi": 10, "u_mass": None}
+
+#: ε of the confirmation measures (Röder et al. 2015; gensim's ``EPSILON``): keeps the logarithm of
+#: a pair that never co-occurs finite.
+EPSILON = 1e-12
+
+
+class WindowCounts(NamedTuple):
+    """What :func:`window_counts` returns."""
+
+    occurrences: pd.Series
+    co_occurrences: pd.DataFrame
+    n_windows: int
+
+
+def _window_matrix(texts: Sequence[Sequence[str]], words: Sequence[str], window_size: int | None):
+    """The window-membership matrix: scipy CSR, one row per window, one column per word of ``words``,
+    1 where the word occurs in the window (however often); and the number of windows.
+
+    Windows of text t with n_t terms: ``max(n_t - w + 1, 1)`` (a text shorter than ``w`` is one
+    window; ``window_size=None``: one window per text). The term at position p lies in the windows
+    starting at ``max(p - w + 1, 0) .. min(p, n_windows_t - 1)``; every occurrence of a counted word
+    is spread over those rows at once, then duplicates collapse to 1 (boolean windows).
+    """
+    from scipy import sparse
+
+    index = {w: i for i, w in enumerate(words)}
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    n_win = np.ones_like(lengths) if window_size is None else np.maximum(lengths - window_size + 1, 1)
+    n_windows = int(n_win.sum())
+    col = np.fromiter((index.get(w, -1) for t in texts for w in t), dtype=np.int64, count=int(lengths.sum()))
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    starts = np.cumsum(lengths) - lengths
+    pos = np.arange(len(col), dtype=np.int64) - starts[text_of]
+    keep = col >= 0
+    col, text_of, pos = col[keep], text_of[keep], pos[keep]
+    if window_size is None:
+        first = np.zeros_like(pos)
+        last = first
+    else:
+        first = np.maximum(pos - window_size + 1, 0)
+        last = np.minimum(pos, n_win[text_of] - 1)
+    span = last - first + 1
+    win_offset = np.cumsum(n_win) - n_win
+    rows = np.repeat(win_offset[text_of] + first, span) + (np.arange(int(span.sum()), dtype=np.int64)
+                                                           - np.repeat(np.cumsum(span) - span, span))
+    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, np.repeat(col, span))),
+                               shape=(n_windows, len(words)))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    return matrix, n_windows
+
+
+def window_counts(texts: Sequence[Sequence[str]], words: Iterable[str], window_size: int | None = 10) -> WindowCounts:
+    """Boolean sliding-window counts of ``words`` in ``texts`` (Röder, Both & Hinneburg 2015,
+    "Exploring the space of topic coherence measures", WSDM, §3.2: P_sw and P_bd).
+
+    Definition: each window of ``window_size`` consecutive terms of a text (``n - w + 1`` windows for
+    a text of ``n ≥ w`` terms; a text shorter than the window, or ``window_size=None``, is one
+    window, the whole text) is a virtual document. A word's *occurrence count* is the number of
+    windows that contain it (at least once); a pair's *co-occurrence count* the number of windows
+    that contain both; ``n_windows`` the number of windows. Terms that are not in ``words`` keep
+    their positions (they take window slots) but are not counted.
+
+    gensim's ``WordOccurrenceAccumulator`` (4.x) slides its window by removing the term that leaves
+    it from the set of words present, even when that word occurs again inside the window: on
+    ``a x a y z`` with windows of 3 (``[a x a]``, ``[x a y]``, ``[a y z]``) it counts a in 1 window
+    (true: 3) and (a, y) in none (true: 2). ``accumulator="gensim"`` of :func:`topic_coherence`
+    keeps those numbers for comparison.
+
+    Vectorised: a sparse window × word membership matrix M (every occurrence marks the windows that
+    contain it); occurrences are its column sums, co-occurrences ``MᵀM``. Returns ``(occurrences,
+    co_occurrences, n_windows)``: a Series and a square DataFrame (diagonal = occurrences), both
+    indexed by the distinct ``words`` in the order given, and an int.
+    """
+    words = list(dict.fromkeys(str(w) for w in words))
+    if window_size is not None:
+        window_size = check_int(window_size, "window_size", minimum=1)
+    texts = [list(t) for t in texts]
+    matrix, n_windows = _window_matrix(texts, words, window_size)
+    occ = np.asarray(matrix.sum(axis=0), dtype=np.int64).ravel()
+    co = np.asarray((matrix.T @ matrix).toarray(), dtype=np.int64)
+    return WindowCounts(pd.Series(occ, index=words, name="windows"),
+                        pd.DataFrame(co, index=words, columns=words), n_windows)
+
+
+def _npmi(co: np.ndarray, occ: np.ndarray, n: int) -> np.ndarray:
+    """NPMI of every pair (Bouma 2009) from window counts: ``log((p_ij + ε) / (p_i p_j)) / -log(p_ij + ε)``."""
+    p_ij = co / n
+    p = occ / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log((p_ij + EPSILON) / np.outer(p, p)) / -np.log(p_ij + EPSILON)
+
+
+def _measure(measure: str, idx: np.ndarray, occ: np.ndarray, co, n: int) -> float:
+    """One topic's coherence from counts: ``idx`` its words' columns in rank order; ``co`` a matrix
+    indexable by ``[idx][:, idx]``."""
+    sub = co[np.ix_(idx, idx)]
+    sub = sub.toarray() if hasattr(sub, "toarray") else np.asarray(sub)
+    o = occ[idx]
+    m = len(idx)
+    if measure == "u_mass":
+        # S_one_pre: (w_i, w_j), j < i (w_j ranked higher); m_lc = log((D(w_i, w_j)/N + ε) / (D(w_j)/N))
+        i, j = np.tril_indices(m, k=-1)
+        with np.errstate(divide="ignore"):
+            return float(np.mean(np.log((sub[i, j] / n + EPSILON) / (o[j] / n))))
+    npmi = _npmi(sub, o, n)
+    if measure == "c_npmi":
+        # S_one_one: every ordered pair i ≠ j
+        return float(npmi[~np.eye(m, dtype=bool)].mean())
+    # c_v: S_one_set; each word's context vector (NPMI with every topic word, itself included) against
+    # the topic's vector (their sum), by cosine; the mean over the topic's words
+    whole = npmi.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (npmi @ whole) / (np.linalg.norm(npmi, axis=1) * np.linalg.norm(whole))
+    return float(cos.mean())
+
+
+def _coherences(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], measure: str,
+                window_size: int | None) -> list[float]:
+    """Coherence of every topic, counts from one :func:`_window_matrix` over all topics' words."""
+    words = list(dict.fromkeys(w for t in topics for w in t))
+    where = {w: i for i, w in enumerate(words)}
+    matrix, n = _window_matrix([list(t) for t in texts], words, window_size)
+    occ = np.asarray(matrix.sum(axis=0), dtype=np.int64).ravel()
+    co = (matrix.T @ matrix).tocsr()
+    return [_measure(measure, np.array([where[w] for w in t], dtype=np.int64), occ, co, n) for t in topics]
+
 
 def topic_coherence(topics: Sequence[Sequence[str]], texts: Sequence[Sequence[str]], dictionary: Any,
-                    measure: str = "c_npmi", *, window_size: int | None = None) -> list[float]:
-    """Coherence of each topic (a list of top terms) with gensim's ``CoherenceModel``.
+                    measure: str = "c_npmi", *, window_size: int | None = None,
+                    accumulator: str = "windows") -> list[float]:
+    """Coherence of each topic (a list of top terms), Röder, Both & Hinneburg (2015), "Exploring the
+    space of topic coherence measures", WSDM: segmentation, probability estimate, confirmation
+    measure, arithmetic mean.
 
-    Definitions (Röder, Both & Hinneburg 2015, "Exploring the space of topic coherence
-    measures", WSDM; gensim ``models.coherencemodel``):
-
-    ``u_mass`` (Mimno et al. 2011)
-        mean over ordered pairs (w_i, w_j), j < i in the topic's ranking, of
-        ``log((D(w_i, w_j)/N + ε) / (D(w_j)/N))`` with D counted over units (documents), ε=1e-12.
+    ``u_mass`` (Mimno et al. 2011, in Röder et al.'s form)
+        S_one_pre, P_bd: mean over pairs (w_i, w_j), j < i in the topic's ranking, of
+        ``log((D(w_i, w_j)/N + ε) / (D(w_j)/N))``, D counted over units (boolean documents: a unit
+        containing the word, however often), N the number of units. (Mimno et al.'s own form sums
+        ``log((D(w_i, w_j) + 1) / D(w_j))``; Röder et al. and gensim use ε = 1e-12 and the mean.)
     ``c_npmi`` (Bouma 2009; Aletras & Stevenson 2013)
-        mean over all ordered pairs of NPMI = ``log((p_ij + ε)/(p_i p_j)) / -log(p_ij + ε)``
-        with probabilities over sliding windows of 10 terms (a shorter unit is one window).
+        S_one_one, P_sw(10): mean over all ordered pairs i ≠ j of NPMI =
+        ``log((p_ij + ε)/(p_i p_j)) / -log(p_ij + ε)``, probabilities = window counts / number of
+        windows, boolean sliding windows of 10 terms (:func:`window_counts`).
     ``c_v``
-        NPMI over windows of 110 terms, indirect cosine between each term's NPMI vector and the
-        whole topic's (one-set segmentation), averaged.
+        S_one_set, P_sw(110), indirect cosine (γ = 1): each topic word's vector of NPMI with every
+        topic word (itself included) against the sum of those vectors, cosine, averaged.
 
+    ε = 1e-12 (:data:`EPSILON`). ``window_size`` overrides the measure's window (not u_mass's).
     ``texts`` are the unit term lists; terms outside ``dictionary`` keep their positions in the
-    windows but count for nothing. Computed single-process (``processes=1``) so it is exact and
-    reproducible. Returns one value per topic; a model's coherence is their arithmetic mean.
+    windows but count for nothing. ``accumulator="windows"`` (default) counts with
+    :func:`window_counts`; ``"gensim"`` runs gensim's ``CoherenceModel`` (single process), whose
+    sliding-window counts are wrong when a word recurs within a window (:func:`window_counts`):
+    for comparison with earlier numbers only. u_mass is the same under both (no windows).
+    Returns one value per topic; a model's coherence is their arithmetic mean.
     """
-    from gensim.models.coherencemodel import CoherenceModel
-
     check_choice(measure, "measure", COHERENCE_MEASURES)
+    check_choice(accumulator, "accumulator", ACCUMULATORS)
     topics = [list(t) for t in topics]
     if not topics or any(len(t) < 2 for t in topics):
         raise TopicModelError("coherence needs topics of at least two terms each")
     unknown = sorted({w for t in topics for w in t if w not in dictionary.token2id})
     if unknown:
         raise TopicModelError(f"topic terms not in the dictionary: {', '.join(unknown[:5])}")
+    if window_size is not None:
+        window_size = check_int(window_size, "window_size", minimum=1)
+    if accumulator == "windows":
+        size = None if measure == "u_mass" else (window_size or WINDOW_SIZES[measure])
+        return _coherences(topics, texts, measure, size)
+    return _gensim_coherence(topics, texts, dictionary, measure, window_size)
+
+
+def _gensim_coherence(topics: list[list[str]], texts: Sequence[Sequence[str]], dictionary: Any, measure: str,
+                      window_size: int | None) -> list[float]:
+    """gensim's ``CoherenceModel`` (single process), as earlier versions of Tifa computed coherence."""
+    from gensim.models.coherencemodel import CoherenceModel
+
     topn = max(len(t) for t in topics)
     kwargs: dict[str, Any] = {"topics": topics, "dictionary": dictionary, "coherence": measure,
                               "topn": topn, "processes": 1}
@@ -632,19 +792,23 @@ def topic_stability(topics_a: Any, topics_b: Any) -> float:
     return float(sim[rows, cols].sum() / max(len(a), len(b)))
 
 
-def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable[int] = (1, 2, 3), *,
-          top: int = 10, measures: Sequence[str] = COHERENCE_MEASURES, return_models: bool = False,
-          progress: bool = False, workers: int = 1, **params: Any):
+def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable[int] = (1, 2, 3, 4, 5), *,
+          top: int = 10, measures: Sequence[str] = COHERENCE_MEASURES, accumulator: str = "windows",
+          return_models: bool = False, progress: bool = False, workers: int = 1, **params: Any):
     """Fit a :class:`TopicModel` for every (k, seed) and score it.
 
     ``params`` go to :class:`TopicModel` (passes, iterations, doc_topic_prior, no_below, ...).
+    Five seeds by default: :func:`choose_k` weighs differences between Ks against their spread
+    across seeds, which a couple of seeds cannot estimate.
     Every model of the sweep sees the same vocabulary (the filters are deterministic), so
     coherences are comparable. Coherence is computed once per measure for all topics of all
     models together (each topic's value does not depend on the others: the window counts are
     over all text).
 
     Returns a DataFrame, one row per (k, seed): ``k``, ``seed``, one column per coherence
-    measure (the mean over the model's ``top`` terms per topic, :func:`topic_coherence`),
+    measure (the mean over the model's topics of the coherence of their ``top`` terms,
+    :func:`topic_coherence` with ``accumulator``: ``"windows"``, the package's boolean sliding-window
+    counts, by default; ``"gensim"`` reproduces gensim's counts; :func:`coherence_table`),
     ``stability`` (for the k: the mean :func:`topic_stability` of the top-``top`` terms over all
     pairs of seeds; NaN with a single seed), ``stability_seed`` (mean over the pairs that include
     this seed). With ``return_models=True`` returns ``(table, {(k, seed): TopicModel})``.
@@ -658,6 +822,7 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
     if not ks or not seeds:
         raise ParameterError("sweep needs at least one k and one seed")
     measures = [check_choice(m, "measure", COHERENCE_MEASURES) for m in as_list(measures)]
+    check_choice(accumulator, "accumulator", ACCUMULATORS)
     top = check_int(top, "top", minimum=2)
     workers = check_int(workers, "workers", minimum=1)
     _check_units(units)
@@ -685,25 +850,8 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
                     bar.update()
     if bar is not None:
         bar.close()
-    first = models[grid[0]]
     words = {key: m.topic_terms(top) for key, m in models.items()}
-
-    # one coherence run per measure for every distinct topic of every model
-    distinct = list(dict.fromkeys(tuple(t) for key in grid for t in words[key]))
-    where = {t: i for i, t in enumerate(distinct)}
-    per_distinct = {m: topic_coherence(distinct, first.texts_, first.dictionary_, m) for m in measures}
-    all_topics = [tuple(t) for key in grid for t in words[key]]
-    per_topic = {m: [per_distinct[m][where[t]] for t in all_topics] for m in measures}
-    rows = []
-    pos = 0
-    for key in grid:
-        k, seed = key
-        row: dict[str, Any] = {"k": k, "seed": seed}
-        for m in measures:
-            row[m] = float(np.mean(per_topic[m][pos:pos + k]))
-        pos += k
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    out = coherence_table(models, top=top, measures=measures, accumulator=accumulator)
 
     stab_k: dict[int, float] = {}
     stab_seed: dict[tuple[int, int], float] = {}
@@ -718,6 +866,45 @@ def sweep(units: pd.DataFrame, ks: Iterable[int] = range(3, 16), seeds: Iterable
     return (out, models) if return_models else out
 
 
+def coherence_table(models: Mapping[tuple[int, int], TopicModel], *, top: int = 10,
+                    measures: Sequence[str] = COHERENCE_MEASURES, accumulator: str = "windows") -> pd.DataFrame:
+    """The coherence columns of :func:`sweep` for fitted models (``{(k, seed): TopicModel}``, as
+    ``sweep(..., return_models=True)`` returns them), e.g. to rescore a sweep's models with another
+    ``accumulator`` without refitting them.
+
+    One row per model, in the order of ``models``: ``k``, ``seed``, one column per measure: the
+    mean over the model's topics of :func:`topic_coherence` of its ``top`` terms. All models must
+    have been fitted on the same units (coherence is counted in their texts). Each measure is
+    computed once for every distinct topic of every model (a topic's value does not depend on the
+    others: the counts are over all text).
+    """
+    if not models:
+        raise ParameterError("coherence_table needs at least one fitted model")
+    measures = [check_choice(m, "measure", COHERENCE_MEASURES) for m in as_list(measures)]
+    check_choice(accumulator, "accumulator", ACCUMULATORS)
+    top = check_int(top, "top", minimum=2)
+    keys = list(models)
+    first = models[keys[0]]
+    first._check_fitted()
+    for key in keys[1:]:
+        models[key]._check_fitted()
+        if models[key].texts_ != first.texts_:
+            raise TopicModelError(f"model {key} was fitted on other units than model {keys[0]}: coherences would "
+                                  "not be comparable")
+    words = {key: [tuple(t) for t in models[key].topic_terms(top)] for key in keys}
+    distinct = list(dict.fromkeys(t for key in keys for t in words[key]))
+    where = {t: i for i, t in enumerate(distinct)}
+    per_distinct = {m: topic_coherence(distinct, first.texts_, first.dictionary_, m, accumulator=accumulator)
+                    for m in measures}
+    rows = []
+    for key in keys:
+        row: dict[str, Any] = {"k": int(key[0]), "seed": int(key[1])}
+        for m in measures:
+            row[m] = float(np.mean([per_distinct[m][where[t]] for t in words[key]]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["k", "seed", *measures])
+
+
 def _fit_one(units: pd.DataFrame, k: int, seed: int, top: int, params: Mapping[str, Any]) -> TopicModel:
     """One model of a sweep (module level so worker processes can run it)."""
     return TopicModel(k=k, seed=seed, top=top, **params).fit(units)
@@ -726,40 +913,84 @@ def _fit_one(units: pd.DataFrame, k: int, seed: int, top: int, params: Mapping[s
 def k_selection(sweep: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> pd.DataFrame:
     """The :func:`choose_k` rule, spelled out per K (``sweep``: a :func:`sweep` table).
 
-    Returns one row per K: ``k``, ``score`` (mean ``measure`` over seeds), ``stability``,
-    ``eligible`` (stability ≥ ``min_stability``; every K when none is, see :func:`choose_k`),
-    ``fallback`` (True when no K reached ``min_stability``), ``chosen``.
+    Returns one row per K:
+
+    - ``k``; ``n_seeds`` (models at this K with a value of ``measure``);
+    - ``score`` (mean ``measure`` over the seeds), ``sd`` (its standard deviation across seeds,
+      ``ddof=1``), ``se`` (the standard error of the mean, ``sd / √n_seeds``; NaN with one seed);
+    - ``stability`` (:func:`sweep`'s), ``eligible`` (stability ≥ ``min_stability``; every K when
+      none is), ``fallback`` (True when no K reached ``min_stability``);
+    - ``highest`` (the eligible K with the highest ``score``), ``threshold`` (that K's score minus
+      its ``se``: the bar of the one-standard-error rule), ``within_se`` (eligible and
+      ``score ≥ threshold``), ``chosen`` (the smallest K within one SE: :func:`choose_k`);
+    - ``seeds_choosing`` and ``n_seeds_choosing``: the seeds whose own models would pick this K (the
+      eligible K with that seed's highest ``measure``; ties: the smaller K), as ``"2, 5"`` and as a
+      count. ``attrs["seed_choices"]`` holds them as ``{seed: K}``.
+
+    The spread says how much of a difference between two Ks is seed-to-seed noise; the seeds' own
+    choices say how often one random start alone would have led elsewhere.
     """
     check_choice(measure, "measure", COHERENCE_MEASURES)
     if isinstance(min_stability, bool) or not isinstance(min_stability, (int, float)) or not 0 <= min_stability <= 1:
         raise ParameterError(f"min_stability must be a number between 0 and 1, not {min_stability!r}")
-    need = {"k", measure, "stability"}
+    need = {"k", "seed", measure, "stability"}
     if not isinstance(sweep, pd.DataFrame) or not need <= set(sweep.columns) or len(sweep) == 0:
         raise TopicModelError(f"choose_k needs a sweep() table with columns {', '.join(sorted(need))}")
-    per_k = (sweep.groupby("k", sort=True)
-             .agg(score=(measure, "mean"), stability=("stability", "mean")).reset_index())
+    rows = sweep[sweep[measure].notna()]
+    if len(rows) == 0:
+        raise TopicModelError(f"the sweep table has no value of {measure}")
+    per_k = (rows.groupby("k", sort=True)
+             .agg(n_seeds=(measure, "size"), score=(measure, "mean"), sd=(measure, "std"),
+                  stability=("stability", "mean")).reset_index())
+    per_k["k"] = per_k["k"].astype("int64")
+    per_k["n_seeds"] = per_k["n_seeds"].astype("int64")
+    per_k["se"] = per_k["sd"] / np.sqrt(per_k["n_seeds"])
     stable = per_k["stability"] >= min_stability
     fallback = not bool(stable.any())
     per_k["eligible"] = True if fallback else stable
     per_k["fallback"] = fallback
     pool = per_k[per_k["eligible"]]
-    best = pool["score"].max()
-    k = int(pool.loc[pool["score"] == best, "k"].min())
-    per_k["chosen"] = per_k["k"] == k
-    per_k["k"] = per_k["k"].astype("int64")
-    return per_k
+    top_k = int(pool.loc[pool["score"] == pool["score"].max(), "k"].min())
+    top = per_k.loc[per_k["k"] == top_k].iloc[0]
+    threshold = float(top["score"] - (0.0 if np.isnan(top["se"]) else top["se"]))
+    per_k["highest"] = per_k["k"] == top_k
+    per_k["threshold"] = threshold
+    per_k["within_se"] = per_k["eligible"] & (per_k["score"] >= threshold)
+    per_k["chosen"] = per_k["k"] == int(per_k.loc[per_k["within_se"], "k"].min())
+
+    eligible_ks = set(per_k.loc[per_k["eligible"], "k"])
+    choices: dict[int, int] = {}
+    for seed, grp in rows[rows["k"].isin(eligible_ks)].groupby("seed", sort=True):
+        best = grp[measure].max()
+        choices[int(seed)] = int(grp.loc[grp[measure] == best, "k"].min())
+    per_k["seeds_choosing"] = [", ".join(str(s) for s, c in choices.items() if c == k) for k in per_k["k"]]
+    per_k["n_seeds_choosing"] = [sum(1 for c in choices.values() if c == k) for k in per_k["k"]]
+    per_k["n_seeds_choosing"] = per_k["n_seeds_choosing"].astype("int64")
+    out = per_k[["k", "n_seeds", "score", "sd", "se", "stability", "eligible", "fallback", "highest", "threshold",
+                 "within_se", "chosen", "seeds_choosing", "n_seeds_choosing"]].reset_index(drop=True)
+    out.attrs.update(measure=measure, min_stability=float(min_stability), seed_choices=choices)
+    return out
 
 
 def choose_k(sweep: pd.DataFrame, *, measure: str = "c_npmi", min_stability: float = 0.5) -> int:
-    """Pick the number of topics from a :func:`sweep` table.
+    """Pick the number of topics from a :func:`sweep` table: the one-standard-error rule.
 
-    Rule: among the Ks whose stability across seeds is at least ``min_stability`` (default 0.5:
-    matched topics share, on average, at least half of their top terms, by Jaccard), take the K
-    with the highest mean ``measure`` over seeds (default ``c_npmi``); ties go to the smaller K.
-    If no K is that stable (or stability is undefined because there was one seed), the rule
-    falls back to all Ks (:func:`k_selection` reports this in its ``fallback`` column).
-    Rationale: coherence alone rewards topics that are artefacts of one random start;
-    requiring stability first keeps only Ks the data support (Greene et al. 2014).
+    Rule: (1) the eligible Ks are those whose stability across seeds is at least ``min_stability``
+    (default 0.5: matched topics share, on average, at least half of their top terms, by
+    Jaccard); if no K is that stable (or stability is undefined because there was one seed),
+    every K is eligible (:func:`k_selection` reports this in its ``fallback`` column).
+    (2) Among them, K* has the highest mean ``measure`` over seeds (default ``c_npmi``; ties: the
+    smaller K). (3) The chosen K is the *smallest* eligible K whose mean is at least K*'s mean
+    minus K*'s standard error across seeds (``sd / √n_seeds``, ``ddof=1``; with one seed, K*).
+    This is the one-standard-error rule of Breiman, Friedman, Olshen & Stone (1984),
+    *Classification and Regression Trees*, §3.4.3 (also Hastie, Tibshirani & Friedman 2009,
+    *The Elements of Statistical Learning*, §7.10): a K that beats a smaller one by less than the
+    seed-to-seed noise of the best mean is not evidence for more topics, so the simpler model is
+    taken.
+
+    Rationale of the stability filter: coherence alone rewards topics that are artefacts of one
+    random start; requiring stability first keeps only Ks the data support (Greene et al. 2014).
+    :func:`k_selection` shows every step per K, with the K each seed alone would pick.
     """
     table = k_selection(sweep, measure=measure, min_stability=min_stability)
     return int(table.loc[table["chosen"], "k"].iloc[0])

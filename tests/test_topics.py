@@ -331,35 +331,175 @@ def test_topic_prevalence_by_a_corpus_own_column_and_several_columns():
     pd.testing.assert_frame_equal(tp.topic_prevalence(unknown, by="source"), prev)
 
 
-# --- coherence: hand computations ------------------------------------------------------------
+# --- coherence: counts and measures by hand -------------------------------------------------
 
-TEXTS = [["a", "b", "c"], ["a", "b"], ["a", "c"], ["b", "d"], ["d", "c"]]
 EPS = 1e-12
 
+# Texts longer than the window, with repeated words (the case gensim's accumulator gets wrong).
+# With windows of 3 terms, every window is a virtual document:
+#   text 0  a x a y z  → [a x a] [x a y] [a y z]
+#   text 1  b a b      → [b a b]          (exactly one window long)
+#   text 2  y          → [y]              (shorter than the window: one window, the whole text)
+#   text 3  q a q q x  → [q a q] [a q q] [q q x]   (q is no topic word but takes window slots)
+# N = 8 windows. A word's count is the number of windows containing it, however often:
+#   a: [a x a] [x a y] [a y z] [b a b] [q a q] [a q q] = 6      x: [a x a] [x a y] [q q x] = 3
+#   y: [x a y] [a y z] [y] = 3                                  z: [a y z] = 1      b: [b a b] = 1
+# and a pair's count the number of windows containing both:
+#   (a,x): [a x a] [x a y] = 2   (a,y): [x a y] [a y z] = 2   (a,z) 1   (a,b) 1   (x,y): [x a y] = 1
+#   (y,z) 1   (x,z) 0   (b,x) (b,y) (b,z) 0
+WTEXTS = [["a", "x", "a", "y", "z"], ["b", "a", "b"], ["y"], ["q", "a", "q", "q", "x"]]
+HAND_N = 8
+HAND_OCC = {"a": 6, "x": 3, "y": 3, "z": 1, "b": 1}
+HAND_CO = {("a", "x"): 2, ("a", "y"): 2, ("a", "z"): 1, ("a", "b"): 1, ("x", "y"): 1, ("y", "z"): 1}
+# Whole texts (u_mass's boolean documents), N = 4:
+#   a: texts 0, 1, 3 = 3; x: 0, 3 = 2; y: 0, 2 = 2; z: 0 = 1; b: 1 = 1
+#   (a,x): texts 0, 3 = 2; (a,y) (a,z) (a,b) (x,y) (x,z) (y,z): one text each = 1; b with x, y, z: 0
+DOC_N = 4
+DOC_OCC = {"a": 3, "x": 2, "y": 2, "z": 1, "b": 1}
+DOC_CO = {("a", "x"): 2, ("a", "y"): 1, ("a", "z"): 1, ("a", "b"): 1, ("x", "y"): 1, ("x", "z"): 1, ("y", "z"): 1}
 
-def test_u_mass_by_hand():
-    d = Dictionary(TEXTS)
-    # s_one_pre pairs for ranking (a, b, c): (b|a), (c|a), (c|b); N = 5 documents
-    # D(a)=3, D(b)=3, D(a,b)=2, D(a,c)=2, D(b,c)=1
-    expected = np.mean([math.log((2 / 5 + EPS) / (3 / 5)), math.log((2 / 5 + EPS) / (3 / 5)),
-                        math.log((1 / 5 + EPS) / (3 / 5))])
-    assert tp.topic_coherence([["a", "b", "c"]], TEXTS, d, "u_mass") == [pytest.approx(expected)]
+
+def _co(table, u, v):
+    return table.get((u, v), table.get((v, u), 0))
 
 
-def test_c_npmi_by_hand():
-    d = Dictionary(TEXTS)
+def npmi_direct(u, v, occ, co, n):
+    """NPMI from counts, written out (Bouma 2009; ε as in Röder et al. 2015)."""
+    pij = (occ[u] if u == v else _co(co, u, v)) / n
+    return math.log((pij + EPS) / ((occ[u] / n) * (occ[v] / n))) / -math.log(pij + EPS)
 
-    def npmi(pij, pi, pj):
-        return math.log((pij + EPS) / (pi * pj)) / -math.log(pij + EPS)
 
-    # every text is shorter than the 10-word window: one window each, N = 5
-    ab, ac, bc = npmi(2 / 5, 3 / 5, 3 / 5), npmi(2 / 5, 3 / 5, 3 / 5), npmi(1 / 5, 3 / 5, 3 / 5)
-    got = tp.topic_coherence([["a", "b"], ["a", "b", "c"]], TEXTS, d, "c_npmi")
-    assert got == [pytest.approx(ab), pytest.approx((ab + ac + bc) / 3)]
+def c_npmi_direct(topic, occ, co, n):
+    vals = [npmi_direct(u, v, occ, co, n) for i, u in enumerate(topic) for j, v in enumerate(topic) if i != j]
+    return sum(vals) / len(vals)
+
+
+def c_v_direct(topic, occ, co, n):
+    """S_one_set: cosine of each word's NPMI vector with the sum of all the topic's vectors."""
+    vectors = [[npmi_direct(u, v, occ, co, n) for v in topic] for u in topic]
+    whole = [sum(vec[j] for vec in vectors) for j in range(len(topic))]
+    norm = lambda x: math.sqrt(sum(e * e for e in x))  # noqa: E731
+    cos = [sum(a * b for a, b in zip(vec, whole)) / (norm(vec) * norm(whole)) for vec in vectors]
+    return sum(cos) / len(cos)
+
+
+def u_mass_direct(topic, occ, co, n):
+    """S_one_pre: (w_i, w_j), j < i; log((D(w_i, w_j)/N + ε) / (D(w_j)/N))."""
+    vals = [math.log((_co(co, topic[i], topic[j]) / n + EPS) / (occ[topic[j]] / n))
+            for i in range(1, len(topic)) for j in range(i)]
+    return sum(vals) / len(vals)
+
+
+def naive_window_counts(texts, words, size):
+    """Counts by listing every window as a set (None: the whole text)."""
+    windows = []
+    for t in texts:
+        if size is None or len(t) <= size:
+            windows.append(set(t))
+        else:
+            windows.extend(set(t[i:i + size]) for i in range(len(t) - size + 1))
+    occ = {w: sum(w in win for win in windows) for w in words}
+    co = {(u, v): sum(u in win and v in win for win in windows) for u in words for v in words if u != v}
+    return occ, co, len(windows)
+
+
+def test_window_counts_by_hand():
+    counts = tp.window_counts(WTEXTS, ["a", "x", "y", "z", "b"], 3)
+    assert counts.n_windows == HAND_N
+    assert counts.occurrences.to_dict() == HAND_OCC
+    co = counts.co_occurrences
+    for u in HAND_OCC:
+        assert co.loc[u, u] == HAND_OCC[u]
+        for v in HAND_OCC:
+            if u != v:
+                assert co.loc[u, v] == co.loc[v, u] == _co(HAND_CO, u, v), (u, v)
+    # the issue's example: a x a y z, windows of 3 → a is in 3 windows, (a, y) in 2
+    one = tp.window_counts([["a", "x", "a", "y", "z"]], ["a", "y"], 3)
+    assert (one.occurrences["a"], one.co_occurrences.loc["a", "y"], one.n_windows) == (3, 2, 3)
+    # whole texts (window_size=None): boolean documents
+    docs = tp.window_counts(WTEXTS, ["a", "x", "y", "z", "b"], None)
+    assert docs.n_windows == DOC_N and docs.occurrences.to_dict() == DOC_OCC
+    assert all(docs.co_occurrences.loc[u, v] == _co(DOC_CO, u, v) for u in DOC_OCC for v in DOC_OCC if u != v)
+
+
+def test_window_counts_match_a_naive_loop_on_random_texts():
+    rng = np.random.default_rng(7)
+    vocab = list("abcdefgh")
+    texts = [list(rng.choice(vocab, size=int(rng.integers(0, 25)))) for _ in range(40)]
+    words = ["a", "c", "d", "h", "zz"]  # zz never occurs
+    for size in (1, 2, 5, 10, 30, None):
+        occ, co, n = naive_window_counts(texts, words, size)
+        got = tp.window_counts(texts, words, size)
+        assert got.n_windows == n
+        assert got.occurrences.to_dict() == occ
+        assert all(got.co_occurrences.loc[u, v] == c for (u, v), c in co.items())
+
+
+def test_measures_from_hand_counts():
+    d = Dictionary(WTEXTS)
+    topics = [["a", "x", "y"], ["y", "a", "z", "x"], ["a", "b"]]
+    for measure, direct, occ, co, n in (("c_npmi", c_npmi_direct, HAND_OCC, HAND_CO, HAND_N),
+                                        ("c_v", c_v_direct, HAND_OCC, HAND_CO, HAND_N),
+                                        ("u_mass", u_mass_direct, DOC_OCC, DOC_CO, DOC_N)):
+        got = tp.topic_coherence(topics, WTEXTS, d, measure, window_size=3)
+        assert got == pytest.approx([direct(t, occ, co, n) for t in topics], rel=1e-12), measure
+    # u_mass is ordered: the conditioning word is the higher-ranked one
+    # (D(a) = 3, D(z) = 1, D(a, z) = 1, N = 4)
+    assert tp.topic_coherence([["a", "z"]], WTEXTS, d, "u_mass") == [pytest.approx(math.log((1 / 4 + EPS) / (3 / 4)))]
+    assert tp.topic_coherence([["z", "a"]], WTEXTS, d, "u_mass") == [pytest.approx(math.log((1 / 4 + EPS) / (1 / 4)),
+                                                                                   abs=1e-15)]
+
+
+def test_default_windows_are_10_and_110_terms():
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(30)]
+    texts = [list(rng.choice(vocab, size=int(rng.integers(5, 150)))) for _ in range(30)]
+    d = Dictionary(texts)
+    topic = ["w1", "w2", "w3", "w4"]
+    for measure, size, direct in (("c_npmi", 10, c_npmi_direct), ("c_v", 110, c_v_direct)):
+        occ, co, n = naive_window_counts(texts, topic, size)
+        assert tp.topic_coherence([topic], texts, d, measure) == [pytest.approx(direct(topic, occ, co, n), rel=1e-12)]
+    occ, co, n = naive_window_counts(texts, topic, None)
+    assert tp.topic_coherence([topic], texts, d, "u_mass") == [pytest.approx(u_mass_direct(topic, occ, co, n))]
+
+
+def test_gensim_accumulator_reproduces_gensim_and_differs_on_repeated_words():
+    """accumulator="gensim" is gensim's CoherenceModel (for comparison with earlier numbers); on texts
+    where a word recurs inside a window its counts, and so its values, differ from the definition."""
+    from gensim.models.coherencemodel import CoherenceModel
+
+    d = Dictionary(WTEXTS)
+    topics = [["a", "x", "y"], ["y", "a", "z", "x"]]
+    for measure in ("c_npmi", "c_v"):
+        cm = CoherenceModel(topics=topics, texts=WTEXTS, dictionary=d, coherence=measure, topn=4, window_size=3,
+                            processes=1)
+        assert tp.topic_coherence(topics, WTEXTS, d, measure, window_size=3, accumulator="gensim") == pytest.approx(
+            cm.get_coherence_per_topic())
+        assert tp.topic_coherence(topics, WTEXTS, d, measure, window_size=3) != pytest.approx(
+            cm.get_coherence_per_topic())
+    # u_mass counts documents, no windows: the same under both
+    assert tp.topic_coherence(topics, WTEXTS, d, "u_mass", accumulator="gensim") == pytest.approx(
+        tp.topic_coherence(topics, WTEXTS, d, "u_mass"))
+    # texts without a repeated word inside any window: both count right
+    plain = [["a", "b", "c"], ["a", "b"], ["a", "c"], ["b", "d"], ["d", "c", "e", "f"]]
+    dp = Dictionary(plain)
+    for measure in ("c_npmi", "c_v"):
+        assert tp.topic_coherence([["a", "b", "c"]], plain, dp, measure, window_size=2) == pytest.approx(
+            tp.topic_coherence([["a", "b", "c"]], plain, dp, measure, window_size=2, accumulator="gensim"))
+
+
+def test_coherence_validation():
+    d = Dictionary(WTEXTS)
     with pytest.raises(TopicModelError, match="not in the dictionary"):
-        tp.topic_coherence([["a", "zzz"]], TEXTS, d, "c_npmi")
+        tp.topic_coherence([["a", "zzz"]], WTEXTS, d, "c_npmi")
+    with pytest.raises(TopicModelError, match="at least two terms"):
+        tp.topic_coherence([["a"]], WTEXTS, d, "c_npmi")
     with pytest.raises(ParameterError, match="measure"):
-        tp.topic_coherence([["a", "b"]], TEXTS, d, "c_uci")
+        tp.topic_coherence([["a", "b"]], WTEXTS, d, "c_uci")
+    with pytest.raises(ParameterError, match="accumulator"):
+        tp.topic_coherence([["a", "b"]], WTEXTS, d, "c_npmi", accumulator="sliding")
+    with pytest.raises(ParameterError, match="window_size"):
+        tp.window_counts(WTEXTS, ["a"], 0)
 
 
 # --- stability -------------------------------------------------------------------------------
@@ -407,56 +547,106 @@ def test_topic_stability_of_top_terms_tables_and_models(planted):
 # --- sweep and the choice of K ---------------------------------------------------------------
 
 def test_sweep_table_matches_direct_computation(planted):
-    from gensim.models.coherencemodel import CoherenceModel
-
     units = planted[2]
     table, models = tp.sweep(units, ks=[2, 3], seeds=[1, 2], top=6, passes=4, no_above=0.9, return_models=True)
     assert list(table.columns) == ["k", "seed", "c_v", "c_npmi", "u_mass", "stability", "stability_seed"]
     assert table[["k", "seed"]].values.tolist() == [[2, 1], [2, 2], [3, 1], [3, 2]]
-    # each model's coherence equals gensim's CoherenceModel run on that model alone
-    m = models[(3, 2)]
-    for measure in ("c_v", "c_npmi", "u_mass"):
-        kw = {"corpus": m.corpus_} if measure == "u_mass" else {"texts": m.texts_}
-        cm = CoherenceModel(topics=m.topic_terms(6), dictionary=m.dictionary_, coherence=measure, topn=6,
-                            processes=1, **kw)
-        assert table.loc[3, measure] == pytest.approx(cm.get_coherence())
+    # each model's coherence is the mean over its topics of the measure from naive window counts
+    # (the planted paragraphs have 12 terms drawn with replacement: windows of 10 with repeated words)
+    for row, key in ((3, (3, 2)), (0, (2, 1))):
+        m = models[key]
+        assert len(m.texts_[0]) == 12 and len(set(m.texts_[0])) < 12
+        topics = m.topic_terms(6)
+        words = sorted({w for t in topics for w in t})
+        for measure, size, direct in (("c_npmi", 10, c_npmi_direct), ("c_v", 110, c_v_direct),
+                                      ("u_mass", None, u_mass_direct)):
+            occ, co, n = naive_window_counts(m.texts_, words, size)
+            expected = sum(direct(t, occ, co, n) for t in topics) / len(topics)
+            assert table.loc[row, measure] == pytest.approx(expected, rel=1e-12), (key, measure)
     stab = tp.topic_stability(models[(3, 1)].topic_terms(6), models[(3, 2)].topic_terms(6))
     assert models[(3, 1)].top == 6 and tp.topic_stability(models[(3, 1)], models[(3, 2)]) == pytest.approx(stab)
     assert table.loc[2, "stability"] == pytest.approx(stab)
     assert tp.choose_k(table) in (2, 3)
-    # same table again, and with the models fitted in two worker processes
+    # the same table again, and with the models fitted in two worker processes
     assert table.equals(tp.sweep(units, ks=[2, 3], seeds=[1, 2], top=6, passes=4, no_above=0.9, workers=2))
+    # gensim's counts for comparison: the same models rescored, u_mass (documents) unchanged
+    old = tp.sweep(units, ks=[2, 3], seeds=[1, 2], top=6, passes=4, no_above=0.9, accumulator="gensim")
+    assert old["u_mass"].tolist() == pytest.approx(table["u_mass"].tolist())
+    assert old["c_npmi"].tolist() != pytest.approx(table["c_npmi"].tolist())
+    rescored = tp.coherence_table(models, top=6, accumulator="gensim")
+    pd.testing.assert_frame_equal(rescored, old[["k", "seed", "c_v", "c_npmi", "u_mass"]])
     with pytest.raises(ParameterError, match="workers"):
         tp.sweep(units, ks=[2], seeds=[1], workers=0)
     with pytest.raises(ParameterError, match="k must be"):
         tp.sweep(units, ks=[1, 2], seeds=[1])
     with pytest.raises(ParameterError, match="measure"):
         tp.sweep(units, ks=[2], seeds=[1], measures=["c_uci"])
+    with pytest.raises(ParameterError, match="accumulator"):
+        tp.sweep(units, ks=[2], seeds=[1], accumulator="slow")
 
 
-def test_choose_k_rule():
-    table = pd.DataFrame({
-        "k": [3, 3, 4, 4, 5, 5, 6, 6],
-        "seed": [1, 2] * 4,
-        "c_npmi": [0.10, 0.12, 0.20, 0.22, 0.30, 0.30, 0.21, 0.21],
-        "stability": [0.9, 0.9, 0.6, 0.6, 0.4, 0.4, 0.55, 0.55],
-    })
-    # K=5 has the best coherence but is unstable (0.4 < 0.5); among stable Ks, 4 and 6 tie at 0.21
-    assert tp.choose_k(table) == 4
-    assert tp.choose_k(table, min_stability=0.3) == 5
-    assert tp.choose_k(table, min_stability=0.95) == 5  # nothing stable enough → all Ks
-    sel = tp.k_selection(table)
-    assert sel["k"].tolist() == [3, 4, 5, 6] and sel["eligible"].tolist() == [True, True, False, True]
-    assert sel["score"].tolist() == pytest.approx([0.11, 0.21, 0.30, 0.21])
+def test_coherence_table_needs_models_of_one_unit_set(planted):
+    units = planted[2]
+    a = tp.TopicModel(k=2, seed=1, passes=2, no_above=0.9).fit(units)
+    b = tp.TopicModel(k=2, seed=1, passes=2, no_above=0.9).fit(units.iloc[:-3])
+    with pytest.raises(TopicModelError, match="other units"):
+        tp.coherence_table({(2, 1): a, (2, 9): b})
+    with pytest.raises(ParameterError, match="at least one"):
+        tp.coherence_table({})
+
+
+#: A hand-made sweep: three seeds per K; K=5 has the highest mean, K=4 is within one SE of it.
+RULE = pd.DataFrame({
+    "k": [3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6],
+    "seed": [1, 2, 3] * 4,
+    "c_npmi": [0.10, 0.12, 0.14, 0.20, 0.22, 0.24, 0.18, 0.24, 0.30, 0.18, 0.21, 0.24],
+    "stability": [0.9] * 3 + [0.6] * 3 + [0.6] * 3 + [0.55] * 3,
+})
+
+
+def test_choose_k_one_standard_error_rule():
+    import statistics
+
+    mean = {k: statistics.mean(g) for k, g in RULE.groupby("k")["c_npmi"]}
+    se = {k: statistics.stdev(g) / math.sqrt(len(g)) for k, g in RULE.groupby("k")["c_npmi"]}
+    # K=5: mean 0.24, sd 0.06, SE 0.06/√3 ≈ 0.0346 → bar ≈ 0.2054; K=4 (0.22) and K=6 (0.21) reach it,
+    # K=3 (0.12) does not; the smallest K that does is 4
+    assert mean[5] == pytest.approx(0.24) and se[5] == pytest.approx(0.06 / math.sqrt(3))
+    assert tp.choose_k(RULE) == 4
+    sel = tp.k_selection(RULE)
+    assert sel["k"].tolist() == [3, 4, 5, 6] and sel["n_seeds"].tolist() == [3, 3, 3, 3]
+    assert sel["score"].tolist() == pytest.approx([mean[k] for k in (3, 4, 5, 6)])
+    assert sel["se"].tolist() == pytest.approx([se[k] for k in (3, 4, 5, 6)])
+    assert sel["sd"].tolist() == pytest.approx([se[k] * math.sqrt(3) for k in (3, 4, 5, 6)])
+    assert sel["threshold"].tolist() == pytest.approx([mean[5] - se[5]] * 4)
+    assert sel["highest"].tolist() == [False, False, True, False]
+    assert sel["within_se"].tolist() == [False, True, True, True]
     assert sel["chosen"].tolist() == [False, True, False, False] and not sel["fallback"].any()
-    assert tp.k_selection(table, min_stability=0.95)["fallback"].all()
-    assert tp.best_seed(table.assign(c_npmi=[0.1, 0.2, 0, 0, 0, 0, 0, 0]), 3) == 2
+    # each seed alone: seed 1 peaks at K=4 (0.20), seeds 2 and 3 at K=5 (0.24, 0.30)
+    assert sel.attrs["seed_choices"] == {1: 4, 2: 5, 3: 5}
+    assert sel["seeds_choosing"].tolist() == ["", "1", "2, 3", ""]
+    assert sel["n_seeds_choosing"].tolist() == [0, 1, 2, 0]
+    # stability first: K=4 unstable → among 3, 5, 6 the Ks within one SE of K=5 are 5 and 6: 5
+    unstable = RULE.assign(stability=RULE["stability"].where(RULE["k"] != 4, 0.4))
+    assert tp.choose_k(unstable) == 5
+    assert tp.k_selection(unstable)["within_se"].tolist() == [False, False, True, True]
+    assert tp.k_selection(unstable).attrs["seed_choices"] == {1: 5, 2: 5, 3: 5}
+    # nothing stable enough → every K is eligible, and the table says so
+    assert tp.choose_k(RULE, min_stability=0.95) == 4 and tp.k_selection(RULE, min_stability=0.95)["fallback"].all()
+    assert tp.choose_k(unstable, min_stability=0.3) == 4
+    # one seed: no standard error, so the highest score (ties: the smaller K)
+    one = RULE[RULE["seed"] == 3]
+    assert tp.choose_k(one) == 5 and tp.k_selection(one)["se"].isna().all()
+    assert tp.choose_k(RULE.assign(c_npmi=0.5)) == 3
+    assert tp.best_seed(RULE, 5) == 3 and tp.best_seed(RULE.assign(c_npmi=0.1), 3) == 1
     with pytest.raises(TopicModelError):
-        tp.choose_k(table.drop(columns=["stability"]))
+        tp.choose_k(RULE.drop(columns=["stability"]))
+    with pytest.raises(TopicModelError, match="seed"):
+        tp.choose_k(RULE.drop(columns=["seed"]))
     with pytest.raises(ParameterError, match="measure"):
-        tp.choose_k(table, measure="c_uci")
+        tp.choose_k(RULE, measure="c_uci")
     with pytest.raises(ParameterError, match="min_stability"):
-        tp.choose_k(table, min_stability=2)
+        tp.choose_k(RULE, min_stability=2)
 
 
 # --- themes, labels, pyLDAvis data -----------------------------------------------------------
@@ -518,7 +708,7 @@ def test_topic_labels_file_and_default(planted, tmp_path):
     assert lab.loc[0, "source"] == "top terms"
     assert tp.topic_labels(model, [{**entries[0], "seed": 9}])["source"].eq("top terms").all()
     shipped = tp.load_topic_labels()  # the shipped file parses: the paper's model, labelled
-    assert [(e["k"], e["seed"], e["segment"], e["lang"]) for e in shipped] == [(6, 3, "paragraph", "en")]
+    assert [(e["k"], e["seed"], e["segment"], e["lang"]) for e in shipped] == [(6, 4, "paragraph", "en")]
     assert tp.topic_labels(model, [{**entries[0], "segment": "document"}], segment="paragraph")["source"].eq(
         "top terms").all()
     assert tp.topic_labels(model, [], top=1)["label"].tolist() == [w[0] for w in words]
@@ -572,6 +762,18 @@ def test_plots_return_figures(planted):
             plot_topic_prevalence(tp.topic_prevalence(tp.doc_topics(model, units)))]
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[0].axes) == 4
+    # the c_npmi panel: the mean over seeds with ± 1 SE bars and the rule's bar (best mean − its SE)
+    # K=3: mean 0.2, SE 0; K=2: mean 0.05, SE = stdev(0, 0.1)/√2 = 0.05
+    ax = figs[0].axes[0]
+    bars = [c for c in ax.containers if hasattr(c, "has_yerr") and c.has_yerr]
+    assert len(bars) == 1
+    line, _, (segments,) = bars[0].lines
+    assert line.get_ydata().tolist() == pytest.approx([0.05, 0.2])
+    spans = sorted((float(seg[0][1]), float(seg[1][1])) for seg in segments.get_segments())
+    assert spans == [pytest.approx((0.0, 0.1)), pytest.approx((0.2, 0.2))]
+    horizontal = [ln for ln in ax.get_lines() if len(set(ln.get_ydata())) == 1 and len(ln.get_xdata()) == 2
+                  and list(ln.get_xdata()) == [0, 1]]
+    assert [ln.get_ydata()[0] for ln in horizontal] == [pytest.approx(0.2)]
     # any grouping column, and several: the bars are the prevalences of the table
     shares = tp.doc_topics(model, units).assign(source=lambda d: np.where(d["doc_id"] < "d2", "blog", "news"))
     prev = tp.topic_prevalence(shares, by="source")
@@ -601,6 +803,7 @@ def test_cli_topics(planted, monkeypatch, capsys):
     table = pd.read_csv(io.StringIO(out.out))
     assert list(table.columns) == ["topic", "label", "prevalence", "top_terms"]
     assert "chosen K" in out.err and len(table) in (2, 3)
+    assert "one SE" in out.err and "each seed alone would pick (seed→K): 1→" in out.err
     assert table["prevalence"].sum() == pytest.approx(1.0, abs=1e-3)
     assert main(["topics", "--k", "1", "--seeds", "1"]) == 2
     assert "k must be" in capsys.readouterr().err
@@ -612,6 +815,15 @@ def test_cli_topics(planted, monkeypatch, capsys):
     assert main(["topics", "--k", "2", "--seeds", "1", "--passes", "2", "--no-above", "0.9", "--show", "prevalence",
                  "--by", "doc_id", "--segment", "window", "--sentences", "3", "--format", "csv"]) == 0
     assert set(pd.read_csv(io.StringIO(capsys.readouterr().out))["doc_id"]) == {f"d{i}" for i in range(5)}
+    # gensim's co-occurrence counts, for comparison: the sweep table's coherence changes, u_mass does not
+    common = ["topics", "--k", "2", "--seeds", "1", "--passes", "2", "--no-above", "0.9", "--show", "sweep",
+              "--format", "csv"]
+    assert main(common) == 0
+    ours = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert main(common + ["--accumulator", "gensim"]) == 0
+    theirs = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert theirs["u_mass"].tolist() == pytest.approx(ours["u_mass"].tolist())
+    assert theirs["c_npmi"].tolist() != pytest.approx(ours["c_npmi"].tolist())
 
 
 @pytest.mark.parametrize("option,value", [("--k", "0"), ("--ks", "1-3"), ("--ks", "x"), ("--seeds", "-1"),

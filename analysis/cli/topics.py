@@ -45,20 +45,21 @@ def seed_list(text: str) -> list[int]:
 
 
 def register(subparsers) -> None:
-    from ..topics import COHERENCE_MEASURES, SEGMENTS
+    from ..topics import ACCUMULATORS, COHERENCE_MEASURES, SEGMENTS
 
     p = subparsers.add_parser(
         "topics", help="topic models (LDA): choose K by coherence and stability, print topics",
         description="Fit LDA topic models (gensim) for each K and seed, choose K by the rule of "
-                    "analysis.choose_k (highest mean --measure among Ks whose stability across "
-                    "seeds is >= 0.5; ties → smaller K) and print the chosen model's topics.")
+                    "analysis.choose_k (among Ks whose stability across seeds is >= 0.5, or all Ks "
+                    "when none is: the smallest K whose mean --measure is within one standard error "
+                    "across seeds of the highest mean) and print the chosen model's topics.")
     _common.add_tokens_options(p)
     _common.add_where_option(p)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--k", type=_common.positive_int, help="fit this number of topics only (no K sweep)")
     which.add_argument("--ks", type=topic_counts, default=list(range(3, 16)),
                        help="Ks to sweep, e.g. 3-15 (default) or 4,6,8")
-    p.add_argument("--seeds", type=seed_list, default=[1, 2, 3], help="seeds, e.g. 1,2,3 (default)")
+    p.add_argument("--seeds", type=seed_list, default=[1, 2, 3, 4, 5], help="seeds, e.g. 1-5 (default) or 1,2,3")
     p.add_argument("--segment", choices=SEGMENTS, default="paragraph",
                    help="what one topic-model unit is (default: paragraph)")
     p.add_argument("--sentences", type=_common.positive_int, default=5,
@@ -75,6 +76,9 @@ def register(subparsers) -> None:
                    help="drop terms in more than this fraction of units, at most 1 (default 0.5)")
     p.add_argument("--measure", choices=COHERENCE_MEASURES, default="c_npmi",
                    help="coherence measure that chooses K (default c_npmi)")
+    p.add_argument("--accumulator", choices=ACCUMULATORS, default="windows",
+                   help="co-occurrence counts of coherence: boolean sliding windows (default, Röder et al. "
+                        "2015) or gensim's accumulator (undercounts repeated words; for comparison)")
     _common.add_top_option(p, default=10, what="terms per topic")
     p.add_argument("--by", type=_common.comma_list, default=["voice"],
                    help="with --show prevalence: group by these columns, COL[,COL] (default voice)")
@@ -108,16 +112,17 @@ def run(args) -> int:
                            **_common.filters_from_args(args))
     params = dict(passes=args.passes, iterations=args.iterations, no_below=args.no_below, no_above=args.no_above)
     ks = [args.k] if args.k is not None else args.ks
-    table, models = tp.sweep(units, ks=ks, seeds=args.seeds, top=args.top, return_models=True,
-                             progress=sys.stderr.isatty(), workers=args.workers, **params)
+    table, models = tp.sweep(units, ks=ks, seeds=args.seeds, top=args.top, accumulator=args.accumulator,
+                             return_models=True, progress=sys.stderr.isatty(), workers=args.workers, **params)
     selection = tp.k_selection(table, measure=args.measure)
     k = tp.choose_k(table, measure=args.measure)
     seed = tp.best_seed(table, k, measure=args.measure)
     model = models[(k, seed)]
-    why = (f"no K reached stability 0.5, so: highest mean {args.measure} over all Ks" if selection["fallback"].any()
-           else f"highest mean {args.measure} among Ks with stability ≥ 0.5")
+    pool = "all Ks (none reached stability 0.5)" if selection["fallback"].any() else "Ks with stability ≥ 0.5"
+    why = f"smallest K within one SE of the highest mean {args.measure}, among {pool}"
+    choices = ", ".join(f"{s}→{c}" for s, c in selection.attrs["seed_choices"].items())
     print(f"tifa topics: {len(units)} {args.segment} units, {len(model.dictionary_)} terms; "
-          f"chosen K = {k} (seed {seed}): {why}", file=sys.stderr)
+          f"chosen K = {k} (seed {seed}): {why}; each seed alone would pick (seed→K): {choices}", file=sys.stderr)
     if args.show == "sweep":
         print_table(table, args.format)
         return 0

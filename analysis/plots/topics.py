@@ -21,28 +21,58 @@ _MEASURE_NAMES = {"c_v": "C_V coherence", "c_npmi": "C_NPMI coherence", "u_mass"
 
 
 def plot_topic_sweep(sweep: pd.DataFrame, *, chosen_k: int | None = None,
-                     measures: Sequence[str] = ("c_npmi", "c_v", "u_mass", "stability")) -> Figure:
+                     measures: Sequence[str] = ("c_npmi", "c_v", "u_mass", "stability"),
+                     measure: str | None = None) -> Figure:
     """Coherence and stability against the number of topics K (a :func:`analysis.topics.sweep` table).
 
-    One panel per measure: each seed's model as a dot, the mean over seeds as a line; the chosen
-    K (from :func:`analysis.topics.choose_k`) as a dashed vertical line.
+    One panel per measure: each seed's model as a dot, the mean over seeds as a line with error
+    bars of ± one standard error across seeds (``sd / √n``, ``ddof=1``: the spread the choice of K
+    has to see through). Stability is one number per K (the mean over pairs of seeds), drawn as a
+    line without bars; its dots are ``stability_seed`` (each seed's mean agreement with the
+    others) where the table has it. The chosen K (from
+    :func:`analysis.topics.choose_k`) as a dashed vertical line. In the panel of ``measure`` (the
+    measure K was chosen by, default ``"c_npmi"`` when ``chosen_k`` is given) a dotted horizontal
+    line marks the one-standard-error bar of :func:`analysis.topics.k_selection` (the highest mean
+    minus its standard error): the chosen K is the smallest K whose mean reaches it.
     """
     measures = [m for m in measures if m in sweep.columns]
+    if measure is None and chosen_k is not None and "c_npmi" in measures:
+        measure = "c_npmi"
+    threshold = None
+    if measure is not None and chosen_k is not None and {"seed", "stability", measure} <= set(sweep.columns):
+        from ..topics import k_selection
+
+        threshold = float(k_selection(sweep, measure=measure)["threshold"].iloc[0])
     with tifa_style():
-        fig, axes = plt.subplots(len(measures), 1, figsize=(COLUMN_WIDTH, 1.5 * len(measures) + 0.4),
+        fig, axes = plt.subplots(len(measures), 1, figsize=(COLUMN_WIDTH, 1.5 * len(measures) + 0.5),
                                  sharex=True, squeeze=False)
         for ax, m in zip(axes[:, 0], measures):
-            ax.scatter(sweep["k"], sweep[m], s=8, color=PALETTE[0], alpha=0.5, linewidths=0, label="seed")
-            mean = sweep.groupby("k", sort=True)[m].mean()
-            ax.plot(mean.index, mean.to_numpy(), color=PALETTE[0], lw=1.2, label="mean over seeds")
+            dots = "stability_seed" if m == "stability" and "stability_seed" in sweep.columns else m
+            ax.scatter(sweep["k"], sweep[dots], s=7, color=PALETTE[0], alpha=0.45, linewidths=0, label="one seed")
+            stats = sweep.groupby("k", sort=True)[m].agg(["mean", "std", "count"])
+            se = stats["std"] / stats["count"].pow(0.5)
+            if m == "stability" or not se.notna().any():
+                ax.plot(stats.index, stats["mean"].to_numpy(), color=PALETTE[0], lw=1.2,
+                        label="_nolegend_" if m == "stability" else "mean over seeds")
+            else:
+                ax.errorbar(stats.index, stats["mean"].to_numpy(), yerr=se.to_numpy(), color=PALETTE[0], lw=1.2,
+                            elinewidth=0.8, capsize=1.5, label="mean ± 1 SE over seeds")
             if chosen_k is not None:
                 ax.axvline(chosen_k, color=PALETTE[5], ls="--", lw=0.9, label=f"chosen K = {chosen_k}")
+            if threshold is not None and m == measure:
+                ax.axhline(threshold, color=PALETTE[5], ls=":", lw=0.9, label="best mean − 1 SE")
             ax.set_ylabel(_MEASURE_NAMES.get(m, m))
-        axes[0, 0].legend(frameon=False, loc="best")
+        handles, names = [], []
+        for ax in axes[:, 0]:
+            for h, n in zip(*ax.get_legend_handles_labels()):
+                if n not in names:
+                    handles.append(h)
+                    names.append(n)
+        fig.legend(handles, names, frameon=False, loc="upper center", ncol=2, fontsize=6.5)
         axes[-1, 0].set_xlabel("number of topics K")
         axes[-1, 0].set_xticks(sorted(sweep["k"].unique()))
         fig.align_ylabels(axes[:, 0])
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     return fig
 
 
