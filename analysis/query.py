@@ -604,7 +604,9 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     """
     if "lang" not in tokens.columns or len(literal) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    zh = _unspaced_rows(tokens)
+    zh = getattr(index, "_unspaced", None)
+    if zh is None:  # computed once per table
+        zh = index._unspaced = _unspaced_rows(tokens)
     if not zh.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
     col = tokens["form"]
@@ -704,18 +706,26 @@ def _unspaced_rows(tokens: pd.DataFrame) -> np.ndarray:
 
 def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensitive: bool) -> np.ndarray:
     """Rows where ``term`` (one word, no Chinese runs) holds, from the inverted index of one column."""
-    singles = [c for c in term.constraints if not c.alternatives]
-    cons = next((c for c in singles if isinstance(tokens[c.field].dtype, pd.CategoricalDtype)), None) \
-        if all(c.field in tokens.columns for c in singles) else None
+    def indexable(c: Constraint) -> bool:
+        if c.alternatives:
+            return all(indexable(a) for a in c.alternatives)
+        return c.field in tokens.columns and isinstance(tokens[c.field].dtype, pd.CategoricalDtype)
+
+    cons = next((c for c in term.constraints if indexable(c)), None) \
+        if all(c.field in tokens.columns for c in term.constraints if not c.alternatives) else None
     if cons is None:
         return np.flatnonzero(term_mask(tokens, term, case_sensitive=case_sensitive, index=index))
-    cats = np.flatnonzero(_category_mask(tokens[cons.field], cons.pattern, case_sensitive)[:-1])
-    order, bounds = index.postings(tokens, cons.field)
-    if len(cats) == 0:
+    parts = []
+    for single in (cons.alternatives or (cons,)):  # rows of each alternative from its column's inverted index
+        cats = np.flatnonzero(_category_mask(tokens[single.field], single.pattern, case_sensitive)[:-1])
+        if len(cats):
+            order, bounds = index.postings(tokens, single.field)
+            parts.extend(order[bounds[c]:bounds[c + 1]] for c in cats.tolist())
+    if not parts:
         return np.empty(0, dtype=np.int64)
-    rows = np.concatenate([order[bounds[c]:bounds[c + 1]] for c in cats.tolist()])
-    if len(cats) > 1:
-        rows.sort()
+    rows = np.concatenate(parts)
+    if len(parts) > 1:
+        rows = np.unique(rows) if cons.alternatives else np.sort(rows)
     rest = Term(tuple(c for c in term.constraints if c is not cons), term.head, term.children)
     if rest.constraints or rest.head is not None or rest.children:
         rows = rows[_term_at(tokens, rest, rows, index, case_sensitive)]
