@@ -453,6 +453,45 @@ class TopicModel:
         cols = self.topics_.columns
         return [[cols[j] for j in np.argsort(-row, kind="stable")[:top]] for row in phi]
 
+    def save_topic_map(self, path: str | Path) -> Path:
+        """Write the interactive topic map (pyLDAvis) as one standalone HTML page; return its path.
+
+        The page inlines d3 and LDAvis's JavaScript and CSS from the installed pyLDAvis (its own
+        ``save_html`` links them from a CDN), so it opens offline and references no http(s) script
+        or stylesheet. Topics keep gensim's order (``sort_topics=False``, see :func:`ldavis_data`);
+        pyLDAvis numbers them from 1, so its topic 1 is topic 0 of every table here. Needs the
+        ``docs`` extra (``pip install -e ".[docs]"``).
+        """
+        self._check_fitted()
+        try:
+            import pyLDAvis
+        except ImportError:
+            raise TopicModelError('the topic map needs pyLDAvis: pip install -e ".[docs]"') from None
+        from ._atomic import write_text_atomic
+
+        vis = pyLDAvis.prepare(**ldavis_data(self), sort_topics=False, mds="pcoa", n_jobs=1)
+        js = Path(pyLDAvis.__file__).parent / "js"
+
+        def script(name: str) -> str:  # inlined in <script>: no "</" may end it early
+            return (js / name).read_text(encoding="utf-8").replace("</", "<\\/")
+
+        data = vis.to_json().replace("</", "<\\/")
+        html = (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Topic map: {self.k} topics (seed {self.seed})</title>\n"
+            f"<style>\nbody {{ font-family: sans-serif; margin: 1em; background: white; }}\n"
+            f"{(js / 'ldavis.v1.0.0.css').read_text(encoding='utf-8')}\n</style>\n"
+            f"<script>\n{script('d3.v5.min.js')}\n</script>\n"
+            f"<script>\n{script('ldavis.v3.0.0.js')}\n</script>\n"
+            "</head>\n<body>\n"
+            f"<p>LDA topic map ({self.k} topics, seed {self.seed}): topic circles placed by the distance "
+            "between their term distributions (PCoA); choose a topic to see its most relevant terms. "
+            "pyLDAvis numbers topics from 1: its topic 1 is topic 0 in Tifa's tables.</p>\n"
+            '<div id="ldavis"></div>\n'
+            f'<script>\nnew LDAvis("#ldavis", {data});\n</script>\n'
+            "</body>\n</html>\n")
+        return write_text_atomic(path, html)
+
 
 # ---------------------------------------------------------------------------------------------
 # Outputs
