@@ -41,7 +41,6 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -425,24 +424,129 @@ def _write_document(out_dir: Path, doc_id: str, text: str) -> None:
     write_text_atomic(path, text)
 
 
-# worker processes (``workers > 1``): each builds its own pipelines once
-_WORKER: dict[str, Any] = {}
+# Dask (``workers > 1`` or ``client=``): each worker builds its pipelines once, in a worker plugin;
+# workers only parse and return CoNLL-U text, the client (the lock holder) writes every file.
 
 
-def _worker_init(factory: PipelineFactory, model_set: ModelSet, threads: int, parent: int) -> None:
-    _exit_with_parent(parent)
-    try:
-        import torch
+class _ParserPlugin:
+    """A ``distributed.WorkerPlugin`` that holds one parser per language on each worker (built on first use).
 
-        torch.set_num_threads(threads)
-    except ImportError:  # pragma: no cover
+    ``parent``: the pid of the process that started a ``LocalCluster`` (its workers exit when it is
+    gone, as :func:`_exit_with_parent` makes them), or ``None`` for a cluster Tifa did not start.
+    """
+
+    idempotent = False
+
+    def __init__(self, factory: PipelineFactory, model_set: ModelSet, threads: int | None, parent: int | None):
+        self.factory, self.model_set, self.threads, self.parent = factory, model_set, threads, parent
+        self.parsers: dict[str, Parser] = {}
+        self.lock = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"factory": self.factory, "model_set": self.model_set, "threads": self.threads, "parent": self.parent}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, parsers={}, lock=None)
+
+    def setup(self, worker: Any = None) -> None:
+        self.lock = threading.Lock()  # a worker with several threads parses one batch at a time
+        if self.parent is not None:
+            _exit_with_parent(self.parent)
+        if self.threads is not None:
+            try:
+                import torch
+
+                torch.set_num_threads(self.threads)
+            except ImportError:  # pragma: no cover
+                pass
+
+    def teardown(self, worker: Any = None) -> None:
+        self.parsers.clear()
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
         pass
-    _WORKER.update(factory=factory, model_set=model_set, parsers={})
+
+    def parse(self, docs: list[Document], model_set_id: str) -> list[tuple[str, str, int]]:
+        if self.lock is None:
+            self.setup()
+        with self.lock:
+            return _parse_documents(docs, self.parsers, lambda lang: self.factory(self.model_set, lang), model_set_id)
 
 
-def _worker_parse(docs: list[Document], model_set_id: str) -> list[tuple[str, str, int]]:
-    factory, model_set = _WORKER["factory"], _WORKER["model_set"]
-    return _parse_documents(docs, _WORKER["parsers"], lambda lang: factory(model_set, lang), model_set_id)
+def _dask_parse(docs: list[Document], model_set_id: str, plugin_name: str) -> list[tuple[str, str, int]]:
+    """The task each Dask worker runs: parse ``docs`` with the parsers of its plugin."""
+    from distributed import get_worker
+
+    return get_worker().plugins[plugin_name].parse(docs, model_set_id)
+
+
+def _plugin_class() -> type:
+    """:class:`_ParserPlugin` as a subclass of ``distributed.WorkerPlugin`` (Dask is imported only here)."""
+    cls = globals().get("_DaskParserPlugin")
+    if cls is None:
+        from distributed import WorkerPlugin
+
+        cls = type("_DaskParserPlugin", (_ParserPlugin, WorkerPlugin), {"__module__": __name__})
+        globals()["_DaskParserPlugin"] = cls
+    return cls
+
+
+def __getattr__(name: str) -> Any:  # unpickling the plugin on a worker builds its class there
+    if name == "_DaskParserPlugin":
+        return _plugin_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@contextmanager
+def _local_client(workers: int) -> Iterator[Any]:
+    """A ``LocalCluster`` of ``workers`` single-threaded worker processes and its client, closed on exit."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR, scheduler_port=0)
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+def _parse_on_dask(client: Any, chunks: list[list[Document]], factory: PipelineFactory, model_set: ModelSet,
+                   threads: int | None, parent: int | None, done: Callable[[list[tuple[str, str, int]]], None]) -> None:
+    """Send ``chunks`` to the workers of ``client``; call ``done`` (in this process) as each batch returns."""
+    import uuid
+
+    from distributed import as_completed as dask_completed
+
+    name = f"tifa-parsers-{uuid.uuid4().hex}"  # one plugin per run: two runs on one cluster do not share parsers
+    plugin = _plugin_class()(factory, model_set, threads, parent)
+    try:
+        client.register_plugin(plugin, name=name)
+    except Exception as exc:
+        raise AnnotationError(f"could not set up the parsers on the Dask workers ({type(exc).__name__}: {exc}); "
+                              "the pipeline factory must pickle, and the workers need Tifa installed") from exc
+    futures = [client.submit(_dask_parse, chunk, model_set.id, name, pure=False, key=f"tifa-parse-{i}-{name}")
+               for i, chunk in enumerate(chunks)]
+    try:
+        for fut in dask_completed(futures):
+            try:
+                results = fut.result()
+            except Exception as exc:
+                if type(exc).__name__ == "KilledWorker":
+                    raise AnnotationError(
+                        f"Dask workers died while parsing a batch ({exc}); every document finished so far is "
+                        "saved: rerun to parse the rest (if a worker dies on the same documents again, they may "
+                        "need more memory than a worker has)") from None
+                raise
+            done(results)
+    finally:
+        client.cancel(futures)
+        try:
+            client.unregister_worker_plugin(name)
+        except Exception:  # a cluster that is shutting down has no plugin left to remove
+            pass
 
 
 def _chunks(docs: Sequence[Document], batch_chars: int) -> list[list[Document]]:
@@ -593,6 +697,7 @@ def annotate(
     batch_chars: int = 10_000,
     threads: int | None = None,
     command: str | None = None,
+    client: Any = None,
 ) -> AnnotationReport:
     """Parse every document of ``corpus`` not already annotated; return what was done.
 
@@ -607,11 +712,20 @@ def annotate(
     is written as soon as its batch is done. ``threads``: torch threads per parsing process
     (default: torch's own choice with one worker, cores / workers otherwise); on a machine shared
     with other jobs, ``threads=1`` avoids oversubscription and is often faster.
+
+    ``workers > 1`` starts a Dask ``LocalCluster`` of that many worker processes for the run;
+    ``client``: a ``distributed.Client`` of an existing Dask cluster to parse on instead (its
+    workers need Tifa and the models installed; ``workers`` is then ignored). Each Dask worker
+    builds its pipelines once (a worker plugin) and only parses: the files are written here, by
+    this process, so a killed worker or a killed run loses only the batches in flight, and a
+    rerun resumes. The files are the same, byte for byte, as with one process.
     """
     if not isinstance(corpus, Corpus):
         raise AnnotationError(f"annotate() needs a Corpus, not {type(corpus).__name__}; load one with analysis.load_corpus()")
     if workers < 1:
         raise ParameterError(f"workers must be at least 1, not {workers}")
+    if client is not None and not (hasattr(client, "submit") and hasattr(client, "register_plugin")):
+        raise ParameterError(f"client must be a distributed.Client (Client('tcp://host:8786')), not {type(client).__name__}")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ParameterError(f"threads must be a whole number >= 1 (or None for torch's default), not {threads!r}")
     langs = _corpus_languages(list(corpus))
@@ -632,7 +746,7 @@ def annotate(
             _remove_stale_temp_files(out)  # leftovers of a killed run: no other run is writing here now
             return _annotate_locked(corpus, model_set, out, workers=workers, force=force, progress=progress,
                                     pipeline_factory=pipeline_factory, batch_chars=batch_chars, threads=threads,
-                                    command=command)
+                                    command=command, client=client)
     except BaseException:
         if created:  # a run that failed before writing anything leaves no empty folder behind
             (out / LOCK_FILE).unlink(missing_ok=True)
@@ -651,7 +765,7 @@ def _provenance_current(out: Path, corpus: Corpus, model_set: ModelSet) -> bool:
 
 def _annotate_locked(corpus: Corpus, model_set: ModelSet, out: Path, *, workers: int, force: bool, progress: bool,
                      pipeline_factory: PipelineFactory | None, batch_chars: int, threads: int | None,
-                     command: str | None) -> AnnotationReport:
+                     command: str | None, client: Any = None) -> AnnotationReport:
     status = document_status(corpus, out, model_set.id)  # again: another run may have finished meanwhile
     todo = [d for d in corpus if force or status[d.doc_id] != "current"]
     todo_ids = {d.doc_id for d in todo}
@@ -675,7 +789,9 @@ def _annotate_locked(corpus: Corpus, model_set: ModelSet, out: Path, *, workers:
             bar.set_postfix_str(f"{report.words / elapsed if elapsed else 0:,.0f} words/s")
 
         try:
-            if workers == 1 or len(chunks) == 1:
+            if client is not None:
+                _parse_on_dask(client, chunks, factory, model_set, threads, None, done)
+            elif workers == 1 or len(chunks) == 1:
                 previous_threads = None
                 if threads is not None and pipeline_factory is None:
                     import torch
@@ -690,19 +806,9 @@ def _annotate_locked(corpus: Corpus, model_set: ModelSet, out: Path, *, workers:
                     if previous_threads is not None:
                         torch.set_num_threads(previous_threads)
             else:
-                import multiprocessing
-
                 per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
-                with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(factory, model_set, per_worker, os.getpid())) as pool:
-                    futures = [pool.submit(_worker_parse, chunk, model_set.id) for chunk in chunks]
-                    try:
-                        for fut in as_completed(futures):
-                            done(fut.result())
-                    except BaseException:
-                        for fut in futures:
-                            fut.cancel()
-                        raise
+                with _local_client(min(workers, len(chunks))) as local:
+                    _parse_on_dask(local, chunks, factory, model_set, per_worker, os.getpid(), done)
         finally:
             bar.close()
             report.seconds = time.perf_counter() - t0

@@ -281,3 +281,83 @@ def test_cli_import_of_bad_csv_is_one_line_exit_2(tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("tifa: error: ") and "bad.csv, line 2" in lines[0]
     assert captured.out == ""
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming import: CSV and JSON Lines are read a block at a time (tiny blocks here, so that lines,
+# quoted line breaks and multi-byte characters straddle block boundaries) and written one document
+# at a time; the documents and the errors are those of the in-memory reader.
+# ---------------------------------------------------------------------------------------------
+
+from analysis import importers  # noqa: E402
+from analysis.importers import iter_documents, stream_import  # noqa: E402
+
+_STREAM_FILES = {
+    "crlf.csv": 'id,text,outlet\r\n1,"We must.\r\n\r\nSecond, quoted.",Xinhua\r\n2,网络安全是国家安全。,Qiushi\r\n\r\n3,Last,People\'s Daily',
+    "cr.csv": "id,text\r1,one\r2,two\r",
+    "plain.csv": 'doc_id,text\nx,"He said ""no"".\n\nThen left."\ny,Short.\n',
+    "lines.jsonl": ('{"doc_id": "a", "text": "One.\\n\\nTwo.", "voice": "framing"}\n\n'
+                    '{"doc_id": "b", "text": "网络\\u2028安全", "n": 3}\r\n{"text": "no id"}'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STREAM_FILES))
+@pytest.mark.parametrize("block", [1, 5, 1 << 20])
+def test_streamed_documents_equal_the_in_memory_ones(tmp_path, monkeypatch, name, block):
+    path = tmp_path / name
+    path.write_text(_STREAM_FILES[name], encoding="utf-8", newline="")
+    monkeypatch.setattr(importers, "_BLOCK", block)
+    expected = read_corpus(path)
+    assert [d.to_record() for d in iter_documents(path)] == [d.to_record() for d in expected]
+    assert stream_import(path, tmp_path / "out") == len(expected)
+    # documents.jsonl is byte for byte what Corpus.save writes
+    expected.save(tmp_path / "saved")
+    assert (tmp_path / "out" / "documents.jsonl").read_bytes() == (tmp_path / "saved" / "documents.jsonl").read_bytes()
+
+
+def test_streamed_gb18030_and_bom_files_equal_the_in_memory_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "_BLOCK", 3)
+    gb = tmp_path / "gb.jsonl"
+    gb.write_bytes('{"id": "z", "text": "网络安全是国家安全的重要组成部分。"}\n'.encode("gb18030"))
+    assert ([d.to_record() for d in iter_documents(gb, encoding="gb18030")]
+            == [d.to_record() for d in read_corpus(gb, encoding="gb18030")])
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfid,text\n1,Hello.\n")
+    docs = list(iter_documents(bom))
+    assert [d.doc_id for d in docs] == ["1"] and docs[0].paragraphs[0].text == "Hello."
+    wide = tmp_path / "wide.csv"  # UTF-16 is read whole (not line by line), with the same result
+    wide.write_text("id,text\n1,Hello.\n", encoding="utf-16")
+    assert [d.to_record() for d in iter_documents(wide)] == [d.to_record() for d in read_corpus(wide)]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("bad.jsonl", b'{"text": "ok"}\n{"text": "caf\xe9"}\n', r"bad\.jsonl: not valid utf-8 at byte offset 28;"),
+    ("nul.csv", b"id,text\n1,\xff\n2,a\x00b\n", r"nul\.csv: looks like a binary file \(NUL byte at byte offset 15\)"),
+    ("dup.jsonl", '{"id": "x", "text": "a"}\n{"id": "x", "text": "b"}\n{"id": ".", "text": "c"}\n',
+     r"dup\.jsonl, line 3: document id '\.' names a folder"),  # an id error comes before a duplicate, as in memory
+    ("cols.jsonl", '{"id": "x", "text": ""}\n{"id": "y", "body": "b"}\n', r"no text column 'missing'; columns are body, id, text"),
+    ("empty.jsonl", '{"id": "x", "text": "a"}\n{"id": "y", "text": " "}\n', r"empty\.jsonl, line 2: empty text"),
+    ("fields.csv", "id,text\n1,a\n2,b,c\n", r"fields\.csv, line 3: 3 fields but the header has 2 columns"),
+    ("open.csv", 'id,text\n1,a\n2,"b\n3,c\n', r"open\.csv, line 3: a quote .* never closed"),
+    ("blank.csv", "  \n \n", r"blank\.csv: empty file"),
+])
+def test_streamed_import_refuses_what_the_in_memory_reader_refuses(tmp_path, monkeypatch, name, content, message):
+    monkeypatch.setattr(importers, "_BLOCK", 4)
+    path = tmp_path / name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusImportError, match=message):
+        read_corpus(path, **({"text_column": "missing"} if name == "cols.jsonl" else {}))
+    with pytest.raises(CorpusImportError, match=message):
+        stream_import(path, tmp_path / "out", **({"text_column": "missing"} if name == "cols.jsonl" else {}))
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # nothing written, no temporary folder left
+
+
+def test_streamed_import_shows_progress_in_bytes(tmp_path, capsys):
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Text {i}."}) + "\n" for i in range(50)), encoding="utf-8")
+    assert stream_import(path, tmp_path / "out", progress=True) == 50
+    err = capsys.readouterr().err
+    assert "import p.jsonl" in err and "B" in err
+    corpus = import_corpus(path, tmp_path / "again")
+    assert len(corpus) == 50 and corpus.name == "p" and corpus.home is None
+

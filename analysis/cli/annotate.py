@@ -40,15 +40,41 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("corpus", "annotations", "models", "package"):
         if getattr(args, flag, None):
             parts += [f"--{flag}", str(getattr(args, flag))]
-    if args.workers != 1:
+    if args.scheduler:
+        parts += ["--scheduler", args.scheduler]
+    elif args.workers != 1:
         parts += ["--workers", str(args.workers)]
     if args.force:
         parts.append("--force")
     command = " ".join(shlex.quote(a) for a in parts)
-    report = annotate(corpus, model_set=model_set, out_dir=out_dir, workers=args.workers, force=args.force,
-                      threads=args.threads, progress=not args.quiet, command=command)
+    options = dict(model_set=model_set, out_dir=out_dir, workers=args.workers, force=args.force,
+                   threads=args.threads, progress=not args.quiet, command=command)
+    if args.scheduler:
+        with _connect(args.scheduler) as client:
+            report = annotate(corpus, client=client, **options)
+    else:
+        report = annotate(corpus, **options)
     print(report)
     return 0
+
+
+#: Seconds to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT = 10
+
+
+def _connect(address: str):
+    """A ``distributed.Client`` of the Dask scheduler at ``address``, or an AnnotationError saying what to do."""
+    from ..errors import AnnotationError
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+        raise AnnotationError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise AnnotationError(f"cannot reach the Dask scheduler at {address!r} ({exc}); start one (dask scheduler, "
+                              "dask-jobqueue, dask-kubernetes) and pass its address, e.g. tcp://host:8786") from None
 
 
 def register(subparsers) -> None:
@@ -59,7 +85,10 @@ def register(subparsers) -> None:
                     "atomically: interrupt at any time and rerun to resume.")
     add_tokens_options(p)
     p.add_argument("--workers", type=_common.positive_int, default=1, metavar="N",
-                   help="parsing processes, each with its own pipelines (default 1; at most one per core helps)")
+                   help="parsing processes, each with its own pipelines (default 1, in this process; N > 1 starts a local Dask cluster of N workers; at most one per core helps)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="parse on an existing Dask cluster (e.g. tcp://host:8786); the files are written here "
+                        "(see docs/scale.md)")
     p.add_argument("--threads", type=_common.positive_int, default=None, metavar="N",
                    help="torch threads per parsing process (default: torch's choice; 1 is often faster on a busy machine)")
     p.add_argument("--force", action="store_true", help="re-parse every document, even up-to-date ones")
