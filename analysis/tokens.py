@@ -176,7 +176,8 @@ def tokens_from_corpus_sentences(corpus, sentences: Mapping[str, list[Sentence]]
     return tokens_from_sentences(rows)
 
 
-def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None) -> pd.DataFrame:
+def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None, columns=None, store=True,
+                **filters) -> pd.DataFrame:
     """The Tokens table of ``corpus`` (default: the seed) from its cached CoNLL-U annotations.
 
     Which annotations: ``annotations_dir`` if given, else the directory of ``model_set`` (a
@@ -187,15 +188,38 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None)
     :class:`~analysis.errors.AnnotationError` if they are missing or stale (run ``tifa annotate``)
     or malformed (the message names file and line). ``tokens.attrs["model_set"]`` names the
     annotations' model set.
+
+    ``columns``: only these columns (the key columns ``doc_id, par, sent, idx`` always come), in
+    the table's order. ``**filters``: only the rows that meet them, as :func:`analysis.select`
+    (categories are then the values those rows hold). ``store``: read the columnar token store
+    (:mod:`analysis.store`) beside the CoNLL-U when it is current, (re)building it when it is stale
+    or damaged, or on first load of a corpus of at least ``analysis.store.STORE_MIN_WORDS`` words;
+    the result is the same table the CoNLL-U gives. ``store=False`` reads the CoNLL-U only. A
+    folder that cannot be written is read from the CoNLL-U (no store, no error).
     """
+    from ._core import select
     from .annotation import find_annotations, load_sentences
+    from .store import _drop_unused, check_columns_arg, load_current, load_store
 
     if corpus is None:
         from . import load_corpus
 
         corpus = load_corpus()
+    filters = {k: v for k, v in filters.items() if v is not None}
+    if store:  # a current store whose files are unchanged since it was written: no need to re-hash them
+        tokens = load_current(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root,
+                              columns=columns, filters=filters)
+        if tokens is not None:
+            return tokens
     directory = find_annotations(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root)
-    tokens = tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
+    tokens = load_store(corpus, directory, columns, filters) if store else None
+    if tokens is None:
+        tokens = tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
+        wanted = check_columns_arg(columns, list(tokens.columns)) or list(tokens.columns)
+        if filters:
+            tokens = _drop_unused(select(tokens, **filters)[wanted].reset_index(drop=True))
+        elif len(wanted) < tokens.shape[1]:
+            tokens = tokens[wanted]
     tokens.attrs["model_set"] = directory.name  # provenance for figures (analysis.figures.save_figure)
     return tokens
 
