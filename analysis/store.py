@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -507,7 +508,9 @@ def load_current(corpus, *, annotations_dir=None, model_set=None, root=None, col
                 return None  # no or a damaged record: find_annotations rebuilds it from the headers (and warns)
             active = try_resolve_model_set(require=_corpus_languages(list(corpus)))
             if active is not None and active.id != directory.name:
-                return None  # find_annotations warns which annotations it uses
+                # the only folder is another model set's: find_annotations would choose it and say so
+                warnings.warn(f"using the annotations in {directory}: the active model set {active.id} has none up "
+                              "to date (run `tifa annotate` to parse with it)", stacklevel=3)
     try:
         pf, meta = _open_file(directory)
     except _Unusable:
