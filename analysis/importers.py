@@ -245,9 +245,16 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, str, dict]]:
     are skipped; row numbers count the header as row 1 (as a spreadsheet does when no field
     spans lines); ``where`` adds the line where the row starts when it differs.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    return list(_csv_rows(path, io.StringIO(text, newline="")))
+
+
+def _csv_rows(path: Path, physical_lines: Iterable[str]) -> Iterator[tuple[int, str, dict]]:
+    """The strict CSV parse behind :func:`_csv_records` and :func:`_stream_csv_records`, one row at a time.
+
+    ``physical_lines`` are the file's lines with their line ends (as a ``newline=""`` file gives them).
+    """
+    reader = csv.reader(physical_lines, strict=True)
     header: list[str] | None = None
-    rows: list[tuple[int, str, dict]] = []
     n, last = 1, 0  # row number; last line read
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, 2**31 - 1))  # a document may be longer than csv's default 128 KiB field
@@ -270,7 +277,7 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, str, dict]]:
                     f"{path}, line {start}: {_plural(len(record), 'field')} but the header has "
                     f"{_plural(len(header), 'column')}; put a field that contains commas in double quotes "
                     "(\"a, b\") and give every row one field per column")
-            rows.append((n, f"row {n}" if start == n else f"row {n} (line {start})", dict(zip(header, record))))
+            yield n, f"row {n}" if start == n else f"row {n} (line {start})", dict(zip(header, record))
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise CorpusImportError(f"{path}, line {last + 1}: a quote opened in the row that starts on this line is "
@@ -280,7 +287,6 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, str, dict]]:
                                 "a quoted field (\"\"), or leave the field unquoted") from None
     finally:
         csv.field_size_limit(limit)
-    return rows
 
 
 def _read_csv(path: Path, encoding: str, text_column: str, id_column: str | None) -> list[Document]:
@@ -463,40 +469,7 @@ def _stream_csv_records(path: Path, lines: _Lines) -> Iterator[tuple[int, str, d
         if pending:
             yield from _split_keepends(pending)
 
-    reader = csv.reader(physical_exact(), strict=True)
-    header: list[str] | None = None
-    n, last = 1, 0
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, 2**31 - 1))
-    try:
-        for record in reader:
-            start, last = last + 1, reader.line_num
-            if not record:
-                continue
-            if header is None:
-                dups = sorted({c for c in record if record.count(c) > 1})
-                if dups:
-                    raise CorpusImportError(f"{path}, line {start}: duplicate column name(s) "
-                                            f"{', '.join(map(repr, dups))} in the header; rename them so that "
-                                            "each column has its own name")
-                header = record
-                continue
-            n += 1
-            if len(record) != len(header):
-                raise CorpusImportError(
-                    f"{path}, line {start}: {_plural(len(record), 'field')} but the header has "
-                    f"{_plural(len(header), 'column')}; put a field that contains commas in double quotes "
-                    "(\"a, b\") and give every row one field per column")
-            yield n, f"row {n}" if start == n else f"row {n} (line {start})", dict(zip(header, record))
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            raise CorpusImportError(f"{path}, line {last + 1}: a quote opened in the row that starts on this line is "
-                                    "never closed (the file ends inside it); close it, and double every quote "
-                                    "inside a quoted field (\"\")") from None
-        raise CorpusImportError(f"{path}, line {reader.line_num}: malformed CSV ({exc}); double every quote inside "
-                                "a quoted field (\"\"), or leave the field unquoted") from None
-    finally:
-        csv.field_size_limit(limit)
+    yield from _csv_rows(path, physical_exact())
 
 
 def _stream_jsonl_records(path: Path, lines: _Lines, text_column: str) -> Iterator[tuple[int, str, dict]]:

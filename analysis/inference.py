@@ -152,6 +152,11 @@ def holm(p_values: Any) -> np.ndarray:
     maximum keeps the adjusted values monotone; values are capped at 1. ``nan`` p-values are
     left out of ``m`` and stay ``nan``.
     """
+    return _step(p_values, lambda q, m: np.maximum.accumulate((m - np.arange(m)) * q))
+
+
+def _step(p_values: Any, adjust_sorted) -> np.ndarray:
+    """Apply ``adjust_sorted(ascending p-values, m)`` to the non-nan p-values; cap at 1; keep order and nan."""
     p = np.asarray(p_values, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
@@ -159,9 +164,8 @@ def holm(p_values: Any) -> np.ndarray:
     m = len(q)
     if m:
         order = np.argsort(q, kind="stable")
-        adj = np.maximum.accumulate((m - np.arange(m)) * q[order])
         res = np.empty(m)
-        res[order] = np.minimum(adj, 1.0)
+        res[order] = np.minimum(adjust_sorted(q[order], m), 1.0)
         out[ok] = res
     return out
 
@@ -172,19 +176,7 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     Sorted ascending, the i-th p-value becomes ``min over j >= i of m · p_(j) / j``, capped at 1
     (equals ``scipy.stats.false_discovery_control(p, method="bh")``). ``nan`` stays ``nan``.
     """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = len(q)
-    if m:
-        order = np.argsort(q, kind="stable")
-        ranked = q[order] * m / np.arange(1, m + 1)
-        adj = np.minimum.accumulate(ranked[::-1])[::-1]
-        res = np.empty(m)
-        res[order] = np.minimum(adj, 1.0)
-        out[ok] = res
-    return out
+    return _step(p_values, lambda q, m: np.minimum.accumulate((q * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
 #: Corrections by name: how the CLI, the plots and ``correction=`` arguments refer to them.

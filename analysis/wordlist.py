@@ -112,7 +112,12 @@ def frequency(
     if with_upos:
         out["upos"] = counts["upos"].to_numpy()
     out["freq"] = counts["freq"].to_numpy(dtype=np.int64)
-    n = sizes[g].astype(float)
+    return _finish_frequency(out, sizes[g], cols, top)
+
+
+def _finish_frequency(out: pd.DataFrame, sizes: np.ndarray, cols: list[str], top: int | None) -> pd.DataFrame:
+    """Rates over the group's words, rows by group then frequency, the first ``top`` per group."""
+    n = sizes.astype(float)
     out["per_1000"] = out["freq"] / n * 1_000
     out["per_million"] = out["freq"] / n * 1_000_000
     out = out.sort_values(cols + ["freq", "term"], ascending=[True] * len(cols) + [False, True],
@@ -145,14 +150,7 @@ def _query_frequency(tokens: pd.DataFrame, terms: Any, gcodes: np.ndarray, group
     term[:] = queries * n_groups
     out["term"] = term
     out["freq"] = freq.T.ravel()
-    n = sizes[g].astype(float)
-    out["per_1000"] = out["freq"] / n * 1_000
-    out["per_million"] = out["freq"] / n * 1_000_000
-    out = out.sort_values(cols + ["freq", "term"], ascending=[True] * len(cols) + [False, True],
-                          kind="mergesort").reset_index(drop=True)
-    if top is not None:
-        out = (out.groupby(cols, sort=False, dropna=False).head(top) if cols else out.head(top)).reset_index(drop=True)
-    return out
+    return _finish_frequency(out, sizes[g], cols, top)
 
 
 def ngrams(
