@@ -166,13 +166,13 @@ class Parse:
         self.form = col("form")
         lemma = col("lemma")
         self.lemma = np.where(lemma == "", self.form, lemma)
-        self.lem = np.array([s.lower() for s in self.lemma], dtype=object)
+        self.lem = _map_unique(self.lemma, str.lower, object)
         self.upos = col("upos")
         self.xpos = col("xpos") if "xpos" in t.columns else np.full(n, "", dtype=object)
         self.feats = col("feats")
         self.rel = col("deprel")
-        self.base = np.array([r.split(":", 1)[0] for r in self.rel], dtype=object)
-        self.lang = pd.Series(col("lang"), dtype=object).map(lambda c: canonical(c) if c else "").to_numpy(dtype=object)
+        self.base = _map_unique(self.rel, lambda r: r.split(":", 1)[0], object)
+        self.lang = _map_unique(col("lang"), lambda c: canonical(c) if c else "", object)
         self.sent = t["sent"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         self.idx = t["idx"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         head = t["head"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
@@ -186,6 +186,7 @@ class Parse:
         self.hpos = np.where(np.isnan(hpos), -1, hpos).astype(np.int64) if n else np.zeros(0, np.int64)
         self.word = is_word(t)
         self._lang_masks: dict[str, np.ndarray] = {}
+        self._children: dict[int, list[int]] | None = None
         self.pos = np.arange(n)
 
     # -- tree helpers -------------------------------------------------------------------------
@@ -197,15 +198,20 @@ class Parse:
         return out
 
     def children(self) -> dict[int, list[int]]:
-        """Row position → list of its children's row positions (in reading order)."""
-        kids: dict[int, list[int]] = {}
-        for p, h in enumerate(self.hpos):
-            if h >= 0:
-                kids.setdefault(int(h), []).append(p)
-        return kids
+        """Row position → list of its children's row positions (in reading order); built once."""
+        if self._children is None:
+            rows = np.flatnonzero(self.hpos >= 0)
+            heads = self.hpos[rows]
+            order = np.argsort(heads, kind="stable")  # children of one head stay in reading order
+            heads, rows = heads[order], rows[order]
+            starts = np.concatenate([[0], np.flatnonzero(np.diff(heads)) + 1]) if len(heads) else np.zeros(0, int)
+            ends = np.append(starts[1:], len(heads))
+            row_list = rows.tolist()
+            self._children = {h: row_list[a:b] for h, a, b in zip(heads[starts].tolist(), starts.tolist(), ends.tolist())}
+        return self._children
 
     def has_feat(self, feat: str) -> np.ndarray:
-        return np.array([feat in f.split("|") for f in self.feats], dtype=bool)
+        return _map_unique(self.feats, lambda f: feat in f.split("|"), bool)
 
     def lang_is(self, code: str) -> np.ndarray:
         """Rows in language ``code`` (compared as the registry's canonical codes; cached)."""
@@ -402,6 +408,14 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     return _hits(p, anchors, evidence)
 
 
+def _map_unique(values: np.ndarray, fn, dtype) -> np.ndarray:
+    """``fn`` of every value, computed once per distinct value (Tokens columns repeat few values)."""
+    if not len(values):
+        return np.zeros(0, dtype=dtype)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return np.asarray([fn(u) for u in uniques], dtype=dtype)[codes]
+
+
 def _is_en_nominalisation(lemma: str) -> bool:
     w = lemma.lower()
     if not w.isalpha() or w in EN_NOMINAL_EXCEPTIONS:
@@ -425,7 +439,7 @@ def nominalisations(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     en = p.lang_is("en")
     zh = p.lang_is("zh")
     noun = p.upos == "NOUN"
-    en_hit = en & noun & np.array([_is_en_nominalisation(w) for w in p.lemma], dtype=bool)
+    en_hit = en & noun & _map_unique(p.lemma, _is_en_nominalisation, bool)
     zh_hit = zh & noun & np.array([(w in ZH_NOMINALISATIONS) or (len(w) >= 2 and w.endswith("化"))
                                    for w in p.lemma], dtype=bool)
     anchors = np.flatnonzero(en_hit | zh_hit)
