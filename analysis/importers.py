@@ -195,40 +195,8 @@ def _read_folder(path: Path, encoding: str) -> list[Document]:
 
 def _rows_to_documents(rows: list[tuple[int, str, dict]], path: Path, text_column: str, id_column: str | None,
                        unit: str) -> list[Document]:
-    """Documents from ``(number, where, record)`` rows: ``number`` numbers a document without an id,
-    ``where`` names the row in messages (``row 3``, ``line 7``)."""
-    if not rows:
-        raise CorpusImportError(f"{path}: no {unit}s; the file is empty")
-    columns = set().union(*(r.keys() for _, _, r in rows))
-    if text_column not in columns:
-        raise CorpusImportError(
-            f"{path}: no text column {text_column!r}; columns are {', '.join(sorted(columns))} "
-            "(choose one with --text-column)"
-        )
-    if id_column is None:
-        id_column = next((c for c in ("doc_id", "id") if c in columns), None)
-    elif id_column not in columns:
-        raise CorpusImportError(f"{path}: no id column {id_column!r}; columns are {', '.join(sorted(columns))}")
-    ids = []
-    for n, where, row in rows:
-        raw_id = row.get(id_column) if id_column else None
-        if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
-            raise CorpusImportError(f"{path}, {where}: {id_column} is {_json_type(raw_id)}, not a string or a whole "
-                                    "number; give each document a text id")
-        doc_id = "" if raw_id is None else str(raw_id).strip()
-        ids.append((_check_id(doc_id, f"{path}, {where}") if doc_id else f"{path.stem}-{n}", where))
-    _check_unique(ids)
-    docs = []
-    for (doc_id, where), (n, _, row) in zip(ids, rows):
-        text = row.get(text_column)
-        if text_column in row and not isinstance(text, str):
-            raise CorpusImportError(f"{path}, {where}: {text_column} is {_json_type(text)}, not a string; "
-                                    "write the text as a JSON string")
-        if not isinstance(text, str) or not text.strip():
-            raise CorpusImportError(f"{path}, {where}: empty text in column {text_column!r}")
-        meta = {k: v for k, v in row.items() if k not in (text_column, id_column)}
-        docs.append(_make_document(doc_id, text, meta, path.name, f"{path}, {where}"))
-    return docs
+    """Documents from ``(number, where, record)`` rows held in memory (:func:`_stream_documents`)."""
+    return list(_stream_documents(lambda: iter(rows), path, text_column, id_column, unit))
 
 
 def _plural(n: int, word: str) -> str:
@@ -487,9 +455,10 @@ def _stream_jsonl_records(path: Path, lines: _Lines, text_column: str) -> Iterat
 
 
 def _stream_documents(rows: Any, path: Path, text_column: str, id_column: str | None, unit: str) -> Iterator[Document]:
-    """:func:`_rows_to_documents` over ``rows()`` (a fresh iterator each call), in three passes so that the
-    errors come in the same order: the rows and the columns; the ids; the texts (documents yielded one
-    at a time). Only the ids are held in memory."""
+    """Documents from ``(number, where, record)`` rows: ``number`` numbers a document without an id,
+    ``where`` names the row in messages (``row 3``, ``line 7``). ``rows()`` gives a fresh iterator
+    each call: three passes, so that errors come in one order (the rows and the columns; the ids;
+    the texts, documents yielded one at a time). Only the ids are held in memory."""
     columns: set[str] = set()
     count = 0
     for _, _, row in rows():
