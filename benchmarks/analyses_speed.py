@@ -19,25 +19,14 @@ from __future__ import annotations
 import argparse
 import math
 import re
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kwic_speed import load_seed, raw_text, tile_tokens  # noqa: E402
-
-
-def timed(fn, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+from kwic_speed import load_seed, raw_text, tile_tokens, timed  # noqa: E402
 
 
 def regex_kwic(text: str, pattern: str) -> int:
