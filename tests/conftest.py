@@ -33,3 +33,20 @@ def seed_en(seed_tokens):
 def seed_zh(seed_tokens):
     """The Chinese rows of the seed's Tokens table."""
     return seed_tokens[seed_tokens["lang"] == "zh"].reset_index(drop=True)
+
+
+def isolate_from_models(monkeypatch, tmp_path) -> tuple:
+    """No ambient Stanza configuration: no model env vars, an empty home (no config file), and the
+    working directory ``tmp_path/work``. Returns ``(home, work)``."""
+    from analysis import models
+
+    for var in (models.ENV_DIR, models.ENV_PACKAGE, "STANZA_RESOURCES_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return home, work

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import isolate_from_models
 
 from analysis import load_corpus, models
 from analysis.annotation import (LOCK_FILE, annotate, annotation_path, annotations_root, document_status,
@@ -54,16 +55,8 @@ FAULT_SCRIPT = TESTS / "fault_annotate.py"
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No Stanza models anywhere, no config file; the working directory is ``tmp_path/work``."""
-    for var in (models.ENV_DIR, models.ENV_PACKAGE, "STANZA_RESOURCES_DIR"):
-        monkeypatch.delenv(var, raising=False)
+    _home, work = isolate_from_models(monkeypatch, tmp_path)
     monkeypatch.setenv(models.ENV_DIR, str(tmp_path / "no-models-here"))
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
     return work
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import isolate_from_models
 
 from analysis import models
 from analysis.cli import main
@@ -41,15 +42,7 @@ def make_resources(root: Path, *, package: str = "compact", langs=("en", "zh-han
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     """No ambient configuration: no env vars, no config files, an empty home."""
-    for var in (models.ENV_DIR, models.ENV_PACKAGE, "STANZA_RESOURCES_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
+    home, _work = isolate_from_models(monkeypatch, tmp_path)
     return home
 
 
