@@ -57,7 +57,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmptySelectionError, ParameterError, QueryError
-from .languages import find_language
 from .query import Query, build_query, match_spans, parse_query, term_mask, token_index
 
 #: The token-level columns of a Tokens table; every other column is document or paragraph metadata.
@@ -106,7 +105,7 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
     return value
 
 
-def check_probability(value: Any, name: str, *, open_low: bool = True) -> float:
+def check_probability(value: Any, name: str) -> float:
     """A number strictly between 0 and 1 (``alpha``, ``conf``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
             or not (0 < float(value) < 1):
@@ -582,12 +581,6 @@ def concordance_html(table: pd.DataFrame, *, caption: str = "", paragraphs: Mapp
     return out
 
 
-def joiner_for(lang: Any) -> str:
-    """``""`` for a language written without spaces, else ``" "`` (see :mod:`analysis.languages`)."""
-    found = find_language(str(lang)) if lang is not None else None
-    return " " if found is None or found.spaced else ""
-
-
 __all__ = [
     "TOKEN_COLUMNS", "FIELDS", "NON_WORD_UPOS", "WITHIN", "CONCORDANCE_COLUMNS",
     "check_columns", "check_int", "check_top", "check_choice", "check_probability", "window_sides",
@@ -595,5 +588,5 @@ __all__ = [
     "is_word", "is_punctuation_form", "word_count", "term_codes", "group_columns", "group_keys", "unit_keys",
     "filter_mask", "select", "selection_mask", "parse_filter_value",
     "match", "match_mask", "covered_mask", "single_word_mask", "build_query", "parse_query",
-    "metadata_columns", "concordance", "paragraph_texts", "concordance_html", "anchor_id", "joiner_for",
+    "metadata_columns", "concordance", "paragraph_texts", "concordance_html", "anchor_id",
 ]

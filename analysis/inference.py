@@ -179,12 +179,24 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     return _step(p_values, lambda q, m: np.minimum.accumulate((q * m / np.arange(1, m + 1))[::-1])[::-1])
 
 
+def bonferroni(p_values: Any) -> np.ndarray:
+    """Bonferroni-adjusted p-values, ``min(1, m·p)`` (Dunn 1961); ``nan`` is left out of ``m`` and stays ``nan``."""
+    p = np.asarray(p_values, dtype=float)
+    return np.minimum(1.0, p * int((~np.isnan(p)).sum()))
+
+
+def sidak(p_values: Any) -> np.ndarray:
+    """Šidák-adjusted p-values, ``1 − (1 − p)^m`` (Šidák 1967), without cancellation for small p."""
+    p = np.asarray(p_values, dtype=float)
+    return -np.expm1(int((~np.isnan(p)).sum()) * np.log1p(-p))
+
+
 #: Corrections by name: how the CLI, the plots and ``correction=`` arguments refer to them.
-ADJUSTMENTS = {"holm": holm, "bh": benjamini_hochberg}
+ADJUSTMENTS = {"bonferroni": bonferroni, "sidak": sidak, "holm": holm, "bh": benjamini_hochberg}
 
 
 def adjust(p_values: Any, correction: str | None) -> np.ndarray:
-    """``p_values`` adjusted by ``correction`` (``"holm"``, ``"bh"``) or returned as they are (``None``)."""
+    """``p_values`` adjusted by ``correction`` (``"bonferroni"``, ``"sidak"``, ``"holm"``, ``"bh"``) or as they are (``None``)."""
     if correction is None:
         return np.asarray(p_values, dtype=float)
     if correction not in ADJUSTMENTS:
@@ -264,4 +276,4 @@ def document_share(counts_by_doc: Any) -> np.ndarray:
 
 
 __all__ = ["N_BOOT", "cluster_bootstrap_ratio", "bootstrap_test", "welch_test", "holm", "benjamini_hochberg",
-           "adjust", "ADJUSTMENTS", "fisher_exact_2x2", "poisson_ratio_ci", "min_expected_2x2", "significance_marks", "document_share"]
+           "adjust", "ADJUSTMENTS", "bonferroni", "sidak", "fisher_exact_2x2", "poisson_ratio_ci", "min_expected_2x2", "significance_marks", "document_share"]

@@ -177,20 +177,14 @@ def adjusted_p(p_values, correction: str | None) -> np.ndarray:
 
     ``"bonferroni"``: ``min(1, m·p)`` (Dunn 1961); ``"sidak"``: ``1 - (1 - p)^m`` (Šidák 1967);
     ``"holm"``: Holm's (1979) step-down values and ``"bh"``: Benjamini & Hochberg's (1995)
-    false-discovery-rate values, both :func:`analysis.inference.adjust`; ``None``: unchanged.
+    false-discovery-rate values; ``None``: unchanged. All four are :func:`analysis.inference.adjust`.
     A term is significant at level ``α`` after the correction when its adjusted p is below
     ``α`` (for Bonferroni and Šidák this is the same as ``p <`` :func:`corrected_alpha`).
     Holm and Bonferroni control the family-wise error rate (any false positive among the
     terms), BH the expected share of false positives among the terms declared key.
     """
     check_choice(correction, "correction", CORRECTIONS)
-    p = np.asarray(p_values, dtype=float)
-    if correction in (None, "holm", "bh"):
-        return adjust(p, correction)
-    m = int((~np.isnan(p)).sum())
-    if correction == "bonferroni":
-        return np.minimum(1.0, p * m)
-    return -np.expm1(m * np.log1p(-p))  # 1 - (1 - p)^m without cancellation for small p
+    return adjust(p_values, correction)
 
 
 # --------------------------------------------------------------------------------------------

@@ -774,12 +774,3 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
         ok = ends <= bounds[unit[starts] + 1]
         starts, ends = starts[ok], ends[ok]
     return starts.astype(np.int64), ends.astype(np.int64)
-
-
-def take_values(tokens: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
-    """Values of ``column`` at ``rows`` as a numpy array, without converting the whole column."""
-    col = tokens[column]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = np.append(np.asarray(col.cat.categories, dtype=object), None)
-        return cats[_codes(col)[rows]]
-    return col.to_numpy()[rows]
