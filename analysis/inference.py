@@ -191,6 +191,15 @@ def sidak(p_values: Any) -> np.ndarray:
     return -np.expm1(int((~np.isnan(p)).sum()) * np.log1p(-p))
 
 
+#: How figures and the CLI name each correction (``correction=`` values).
+CORRECTION_NAMES = {"bonferroni": "Bonferroni", "sidak": "Šidák", "holm": "Holm", "bh": "Benjamini–Hochberg"}
+
+
+def adjusted_label(correction: str | None) -> str:
+    """``"Holm-adjusted"``, ``"Benjamini–Hochberg-adjusted"``...; ``"uncorrected"`` for ``None``."""
+    return "uncorrected" if correction is None else f"{CORRECTION_NAMES.get(correction, correction)}-adjusted"
+
+
 #: Corrections by name: how the CLI, the plots and ``correction=`` arguments refer to them.
 ADJUSTMENTS = {"bonferroni": bonferroni, "sidak": sidak, "holm": holm, "bh": benjamini_hochberg}
 
@@ -276,4 +285,4 @@ def document_share(counts_by_doc: Any) -> np.ndarray:
 
 
 __all__ = ["N_BOOT", "cluster_bootstrap_ratio", "bootstrap_test", "welch_test", "holm", "benjamini_hochberg",
-           "adjust", "ADJUSTMENTS", "bonferroni", "sidak", "fisher_exact_2x2", "poisson_ratio_ci", "min_expected_2x2", "significance_marks", "document_share"]
+           "adjust", "ADJUSTMENTS", "CORRECTION_NAMES", "adjusted_label", "bonferroni", "sidak", "fisher_exact_2x2", "poisson_ratio_ci", "min_expected_2x2", "significance_marks", "document_share"]

@@ -23,7 +23,7 @@ def _rhetoric(args) -> int:
         table = rhetoric.rhetoric_profile(tokens, by=by, features=args.features, n_boot=args.n_boot, seed=args.seed)
     else:
         from ..errors import ParameterError
-        from ..inference import significance_marks
+        from ..inference import adjusted_label, significance_marks
 
         try:
             table = rhetoric.compare_rhetoric(tokens, by=by, groups=args.groups, features=args.features,
@@ -37,7 +37,7 @@ def _rhetoric(args) -> int:
             a, b = table.attrs["groups"]
             p_col = "p_adjusted" if correction else "p_value"
             doc_col = "p_doc_adjusted" if correction else "p_doc"
-            which = {"holm": "Holm-adjusted", "bh": "Benjamini-Hochberg-adjusted"}.get(correction, "uncorrected")
+            which = adjusted_label(correction)
             table = table.assign(sig=significance_marks(table[p_col]), sig_doc=significance_marks(table[doc_col]))
             print(f"# {a} (target) vs {b} (reference), grouped by {', '.join(args.by)}; per_1000 = rate per "
                   "1,000 words (punctuation and symbols excluded), mean = per sentence; G2 = log-likelihood "

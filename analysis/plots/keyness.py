@@ -9,11 +9,11 @@ from matplotlib.patches import Patch
 
 from .._core import check_choice, check_probability, check_top
 from ..errors import ParameterError
+from ..inference import adjusted_label
 from .style import PAGE_WIDTH, PALETTE, tifa_style
 
 _SYMBOL = {"g2_4cell": "G²", "g2_2term": "G²", "chi2": "χ²", "chi2_yates": "χ²"}
 #: How :func:`plot_keyness` names a correction (``table.attrs["correction"]``) in its legend.
-_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini–Hochberg", "bonferroni": "Bonferroni", "sidak": "Šidák"}
 #: A keyword one document carries: more than this share of its occurrences on its key side in one document.
 DOC_SHARE_LIMIT = 0.5
 
@@ -114,7 +114,7 @@ def plot_keyness(table: pd.DataFrame, *, top: int = 15, target: str = "target", 
                      loc="left")
         if alpha is not None:
             correction = table.attrs.get("correction") if adjusted else None
-            which = (f"{_CORRECTION_NAMES.get(correction, correction)}-adjusted p" if correction
+            which = (f"{adjusted_label(correction)} p" if correction
                      else "adjusted p" if adjusted else "p, uncorrected")
             handles = [Patch(facecolor="#777777", edgecolor="#777777",
                              label=f"filled: {which} < {alpha:g} ({_SYMBOL[measure]}, token level)"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .._core import check_columns, check_int, group_columns
 from ..errors import EmptySelectionError, ParameterError
-from ..inference import significance_marks
+from ..inference import adjusted_label, significance_marks
 from ..rhetoric import MIN_EXPECTED, group_label
 from .style import PAGE_WIDTH, PALETTE, VOICE_COLORS, tifa_style
 
@@ -29,7 +29,6 @@ def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 
 #: How the plots and the CLI name a correction (``compare_rhetoric(correction=...)``).
-CORRECTION_NAMES = {"holm": "Holm-adjusted", "bh": "Benjamini-Hochberg-adjusted", None: "uncorrected"}
 
 
 def _correction(comparison: pd.DataFrame) -> str | None:
@@ -123,7 +122,7 @@ def plot_rhetoric_profile(profile: pd.DataFrame, comparison: pd.DataFrame | None
             titles[f] = title_f
         if "groups" in comparison.attrs:
             a, b = comparison.attrs["groups"]
-            which = CORRECTION_NAMES.get(correction, correction)
+            which = adjusted_label(correction)
             notes.append(f"Marks after the name: log-likelihood G² test (4-cell, 1 d.f.), {a} vs {b}, p {which} "
                          f"over the {len(comparison)} features compared (* p<.05, ** p<.01, *** p<.001); "
                          "† smallest expected count below 5, where G² is unreliable: read Fisher's exact p.")
