@@ -58,10 +58,8 @@ import pandas as pd
 
 from .errors import EmptySelectionError, ParameterError, QueryError
 from .query import Query, build_query, match_spans, parse_query, term_mask, token_index
+from .tokens import WORD_COLUMNS  # the token-level columns; every other column is metadata
 
-#: The token-level columns of a Tokens table; every other column is document or paragraph metadata.
-TOKEN_COLUMNS = ("doc_id", "par", "sent", "idx", "form", "lemma", "upos", "xpos", "feats", "head", "deprel",
-                 "start_char", "end_char")
 #: Token columns a term can be read from (``field=``).
 FIELDS = ("form", "lemma", "upos", "xpos", "deprel", "feats")
 #: Universal POS tags that are never words.
@@ -419,7 +417,7 @@ def single_word_mask(tokens: pd.DataFrame, query: str | Query, *, case_sensitive
 
 def metadata_columns(tokens: pd.DataFrame) -> list[str]:
     """The document and paragraph metadata columns of ``tokens`` (every column not a token column)."""
-    return [c for c in tokens.columns if c not in TOKEN_COLUMNS]
+    return [c for c in tokens.columns if c not in WORD_COLUMNS]
 
 
 def _take(tokens: pd.DataFrame, column: str, rows: np.ndarray):
@@ -582,7 +580,7 @@ def concordance_html(table: pd.DataFrame, *, caption: str = "", paragraphs: Mapp
 
 
 __all__ = [
-    "TOKEN_COLUMNS", "FIELDS", "NON_WORD_UPOS", "WITHIN", "CONCORDANCE_COLUMNS",
+    "WORD_COLUMNS", "FIELDS", "NON_WORD_UPOS", "WITHIN", "CONCORDANCE_COLUMNS",
     "check_columns", "check_int", "check_top", "check_choice", "check_probability", "window_sides",
     "check_within", "field_name", "as_list", "require_rows",
     "is_word", "is_punctuation_form", "word_count", "term_codes", "group_columns", "group_keys", "unit_keys",
