@@ -57,11 +57,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmptySelectionError, ParameterError, QueryError
-from .query import Query, build_query, match_spans, parse_query, term_mask, token_index
+from .query import FIELDS, Query, build_query, match_spans, parse_query, term_mask, token_index
 from .tokens import WORD_COLUMNS  # the token-level columns; every other column is metadata
 
-#: Token columns a term can be read from (``field=``).
-FIELDS = ("form", "lemma", "upos", "xpos", "deprel", "feats")
 #: Universal POS tags that are never words.
 NON_WORD_UPOS = frozenset({"PUNCT", "SYM"})
 #: Values of ``within=``: the unit a window or a count never crosses, and the Tokens columns that key it.
