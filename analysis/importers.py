@@ -266,18 +266,8 @@ def _read_csv(path: Path, encoding: str, text_column: str, id_column: str | None
 
 def _read_jsonl(path: Path, encoding: str, text_column: str, id_column: str | None) -> list[Document]:
     text = _decode(path.read_bytes(), path, encoding)
-    rows = []
     # lines end at "\n" only: JSON strings may hold U+2028 and other characters str.splitlines() splits at
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusImportError(f"{path}, line {n}: malformed JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise CorpusImportError(f"{path}, line {n}: expected a JSON object with a {text_column!r} field")
-        rows.append((n, f"line {n}", obj))
+    rows = list(_stream_jsonl_records(path, enumerate(text.split("\n"), 1), text_column))
     return _rows_to_documents(rows, path, text_column, id_column, "line")
 
 
