@@ -430,7 +430,7 @@ def _stream_csv_records(path: Path, lines: _Lines) -> Iterator[tuple[int, str, d
     yield from _csv_rows(path, physical_exact())
 
 
-def _stream_jsonl_records(path: Path, lines: _Lines, text_column: str) -> Iterator[tuple[int, str, dict]]:
+def _stream_jsonl_records(path: Path, lines: Iterable[tuple[int, str]], text_column: str) -> Iterator[tuple[int, str, dict]]:
     """The rows of :func:`_read_jsonl`, streamed: the same errors, one line at a time."""
     for n, line in lines:
         if not line.strip():
