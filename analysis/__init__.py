@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .corpus import Corpus, Document, Paragraph
 from .errors import (AnnotationError, ChecksumError, CorpusError, CorpusImportError, DictionaryError,
-                     EmptySelectionError, GlossaryError, ManifestError, ModelNotFoundError, NotebookError,
-                     ParameterError, QueryError, TifaError, TopicModelError)
+                     EmptySelectionError, GlossaryError, ManifestError, MemoryEstimateError, ModelNotFoundError,
+                     NotebookError, ParameterError, QueryError, TifaError, TopicModelError, TrainingError)
 
 __version__ = "0.1.0"
 
@@ -96,6 +96,6 @@ def __dir__():
 
 _ERRORS = ["TifaError", "CorpusError", "ManifestError", "ChecksumError", "CorpusImportError", "AnnotationError",
            "ModelNotFoundError", "QueryError", "ParameterError", "EmptySelectionError", "DictionaryError",
-           "GlossaryError", "TopicModelError", "NotebookError"]
+           "GlossaryError", "TopicModelError", "NotebookError", "MemoryEstimateError", "TrainingError"]
 
 __all__ = sorted(_LAZY) + ["Corpus", "Document", "Paragraph", "load_corpus", "read_corpus"] + _ERRORS

@@ -14,7 +14,9 @@ what to do. The CLI prints that message on one line and exits with status 2.
     │   └── EmptySelectionError     a filter or table leaves nothing to analyse
     ├── DictionaryError ─── GlossaryError
     ├── TopicModelError
-    └── NotebookError
+    ├── NotebookError
+    ├── TrainingError              a model recipe cannot be carried out (tifa models train)
+    └── MemoryEstimateError (MemoryError) a table would need more memory than is available
 """
 
 from __future__ import annotations
@@ -76,8 +78,28 @@ class NotebookError(TifaError):
     """A notebook cannot be found or failed while it ran."""
 
 
+class TrainingError(TifaError):
+    """A model recipe cannot be carried out: a treebank is missing, or a Stanza trainer failed (the message names its log)."""
+
+
+class MemoryEstimateError(TifaError, MemoryError):
+    """Loading a table would need more memory than the machine has available.
+
+    Raised up front, before anything is allocated or written, from an estimate of the memory the
+    table needs (:func:`analysis.tokens.estimate_tokens_bytes`); the message gives the estimate,
+    the memory available and how to read less. ``needed`` and ``available`` hold the two numbers
+    in bytes.
+    """
+
+    def __init__(self, message: str, *, needed: int = 0, available: int = 0):
+        super().__init__(message)
+        self.needed = needed
+        self.available = available
+
+
 __all__ = [
     "TifaError", "CorpusError", "ManifestError", "ChecksumError", "CorpusImportError", "AnnotationError",
     "ModelNotFoundError", "QueryError", "ParameterError", "EmptySelectionError", "DictionaryError",
-    "GlossaryError", "TopicModelError", "NotebookError",
+    "GlossaryError", "TopicModelError", "NotebookError", "MemoryEstimateError",
+    "TrainingError",
 ]

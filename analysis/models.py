@@ -55,6 +55,8 @@ PROCESSORS = ("tokenize", "mwt", "pos", "lemma", "depparse")
 REQUIRED_PROCESSORS = ("tokenize", "pos", "lemma", "depparse")
 
 ENV_DIR = "TIFA_STANZA_DIR"
+#: Scores recorded beside the models by ``tifa models evaluate --record`` (:mod:`analysis.evaluation`).
+ACCURACY_FILE = "accuracy.json"
 ENV_PACKAGE = "TIFA_STANZA_PACKAGE"
 DEFAULT_PACKAGE = "default"
 
@@ -185,14 +187,36 @@ class ModelSet:
         return bad
 
     def provenance(self) -> dict[str, Any]:
-        """A JSON-serialisable description (for the provenance file beside annotations)."""
-        return {
+        """A JSON-serialisable description (for the provenance file beside annotations).
+
+        Includes ``accuracy`` (per language: the test set, UPOS and LAS) when the model directory
+        holds an ``accuracy.json`` for this model set (``tifa models evaluate --record``).
+        """
+        record = {
             "model_set": self.id,
             "package": self.package,
             "stanza_version": self.stanza_version,
             "processors": self.processors,
             "checksums": dict(sorted(self.checksums.items())),
         }
+        accuracy = self.accuracy()
+        if accuracy:
+            record["accuracy"] = accuracy
+        return record
+
+    def accuracy(self) -> dict[str, dict[str, Any]]:
+        """End-to-end scores per language recorded by ``tifa models evaluate --record`` (empty if none).
+
+        ``{"en": {"test": "EWT test", "UPOS": 94.1, "LAS": 80.2, ...}, ...}``: read from
+        ``<dir>/accuracy.json`` when it was written for this model set's id.
+        """
+        path = Path(self.dir) / ACCURACY_FILE
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        sets = record.get("model_sets", {})
+        return dict(sets.get(self.id, {}))
 
     def pipeline(self, lang: str, **kwargs: Any):
         """A ``stanza.Pipeline`` for ``lang`` (tokenize, mwt, pos, lemma, depparse), offline.

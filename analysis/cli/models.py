@@ -39,6 +39,42 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_train(args: argparse.Namespace) -> int:
+    from ..training import train_models
+
+    out = train_models(args.recipe, args.ud, args.out, languages=args.lang or None, cv=not args.no_cv,
+                       progress=not args.no_progress)
+    from ..training import load_recipe
+
+    package = load_recipe(args.recipe).package
+    print(f"model set written to {out}; use it with --models {out} --package {package} "
+          f"(score it: tifa models evaluate --models {out} --package {package})")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from ..evaluation import evaluate_model_set, format_table
+    from ..models import resolve_model_set
+
+    active = resolve_model_set(args.models, args.package)
+    rows = evaluate_model_set(active.dir, active.package, args.ud, test_sets=args.test or None,
+                              threads=args.threads)
+    print(f"model set {active.id} ({active.dir}, package {active.package!r}); CoNLL 2018 scorer, F1 in %, "
+          f"end to end from raw text")
+    if args.record:
+        from ..evaluation import record_accuracy
+
+        path = record_accuracy(active.dir, active.id, rows)
+        print(f"recorded in {path}")
+    if args.format == "text":
+        print(format_table(rows))
+    else:
+        import pandas as pd
+
+        print_table(pd.DataFrame(rows), args.format)
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("models", help="list the Stanza model set in use, or download official models")
     sub = p.add_subparsers(dest="models_command", metavar="ACTION")
@@ -58,3 +94,25 @@ def register(subparsers) -> None:
     dl.add_argument("--package", metavar="NAME", help="Stanza package (default: 'default')")
     dl.add_argument("--timeout", type=_common.positive_float, default=10.0, help="network timeout in seconds (default 10)")
     dl.set_defaults(func=run_download)
+    tr = sub.add_parser("train", help="train a model set from UD treebanks with Stanza's trainers (hours on a CPU)",
+                        description="Builds a Stanza resources directory from UD .conllu files as a recipe says "
+                                    "(analysis/data/recipes: cpu, gpu). Resumable: rerun the same command after "
+                                    "an interruption and finished stages are kept.")
+    tr.add_argument("--recipe", default="cpu", metavar="NAME|FILE", help="recipe name or .toml path (default: cpu)")
+    tr.add_argument("--ud", default="../shared/ud", metavar="DIR", help="folder of the UD .conllu files")
+    tr.add_argument("--out", required=True, metavar="DIR", help="output resources directory (keep it out of git)")
+    tr.add_argument("--lang", action="append", choices=("en", "zh-hans"), help="language (repeatable; default: all)")
+    tr.add_argument("--no-cv", action="store_true", help="skip the cross-validation folds")
+    tr.add_argument("--no-progress", action="store_true", help="no progress bars")
+    tr.set_defaults(func=run_train)
+    ev = sub.add_parser("evaluate", help="score a model set end to end on the UD test sets (CoNLL 2018 scorer)")
+    ev.add_argument("--models", metavar="DIR", help="Stanza resources directory (default: the active model set)")
+    ev.add_argument("--package", metavar="NAME", help="package name")
+    ev.add_argument("--ud", default="../shared/ud", metavar="DIR", help="folder of the UD .conllu files")
+    ev.add_argument("--test", action="append", metavar="NAME", help="test set (repeatable): 'EWT test', 'GUM test', "
+                                                                    "'GSDSimp test[450:500]'")
+    ev.add_argument("--threads", type=_common.positive_int, default=None, help="torch threads")
+    ev.add_argument("--record", action="store_true",
+                    help="write the scores to <models>/accuracy.json (annotation provenance and figure captions read it)")
+    add_format_option(ev)
+    ev.set_defaults(func=run_evaluate)

@@ -1,0 +1,310 @@
+"""`tifa models train/evaluate`: recipes, data assembly, folds, resume, packaging, scoring.
+
+The fast tests build treebank snippets and model files by hand; the slow test trains a real (tiny)
+English model set with Stanza's trainers on 120 EWT sentences and scores it end to end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from analysis import training
+from analysis.errors import ParameterError
+from analysis.errors import TrainingError
+
+SHARED_UD = Path(__file__).resolve().parents[2] / "shared" / "ud"
+
+EN = """# newdoc id = d1
+# sent_id = s1
+# text = I can't go.
+1-2\tcan't\t_\t_\t_\t_\t_\t_\t_\t_
+1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_
+2\tca\tcan\tAUX\tMD\t_\t3\taux\t_\t_
+3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_
+4\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\tSpaceAfter=No
+5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_
+
+# sent_id = s2
+# text = Go home.
+1\tGo\tgo\tVERB\tVB\t_\t0\troot\t_\t_
+2\thome\thome\tADV\tRB\t_\t1\tadvmod\t_\tSpaceAfter=No
+3\t.\t.\tPUNCT\t.\t_\t1\tpunct\t_\t_
+
+# newpar
+# sent_id = s3
+# text = Stay.
+1\tStay\tstay\tVERB\tVB\t_\t0\troot\t_\tSpaceAfter=No
+2\t.\t.\tPUNCT\t.\t_\t1\tpunct\t_\t_
+"""
+
+
+def blocks_of(text: str) -> list[str]:
+    return [b.strip("\n") for b in text.split("\n\n") if b.strip()]
+
+
+def test_folds_hold_out_every_sentence_once():
+    for n, k in [(10, 5), (1000, 5), (11, 3), (7, 7)]:
+        parts = training.folds(n, k)
+        assert len(parts) == k
+        seen = [i for p in parts for i in p]
+        assert seen == list(range(n))                     # every sentence once, in order (contiguous)
+        sizes = [len(p) for p in parts]
+        assert max(sizes) - min(sizes) <= 1
+    assert [(p.start, p.stop) for p in training.folds(1000, 5)][-1] == (800, 1000)  # test[300:500]
+    with pytest.raises(ParameterError):
+        training.folds(3, 5)
+    with pytest.raises(ParameterError):
+        training.folds(10, 1)
+
+
+def test_raw_text_joins_sentences_and_paragraphs():
+    blocks = blocks_of(EN)
+    assert training.raw_text(blocks, "en") == "I can't go. Go home.\n\nStay.\n"
+    zh = ["# newpar\n# text = 我们走。\n1\t我们\t我\tPRON\t_\t_\t2\tnsubj\t_\t_\n2\t走\t走\tVERB\t_\t_\t0\troot\t_\t_",
+          "# text = 好。\n1\t好\t好\tADJ\t_\t_\t0\troot\t_\t_"]
+    assert training.raw_text(zh, "zh-hans") == "我们走。好。\n"
+    with pytest.raises(TrainingError):
+        training.raw_text(["1\tx\tx\tX\t_\t_\t0\troot\t_\t_"], "en")
+
+
+def test_words_and_multiword_tokens():
+    blocks = blocks_of(EN)
+    assert list(training.words_of(blocks))[0] == ["I", "ca", "n't", "go", "."]
+    assert training.has_mwt(blocks)
+    assert not training.has_mwt(blocks[1:])
+
+
+def test_select_sentences_slices_and_errors(tmp_path):
+    (tmp_path / "x.conllu").write_text(EN, encoding="utf-8")
+    assert len(training.select_sentences("x.conllu", tmp_path)) == 3
+    assert [b.splitlines()[-1][:6] for b in training.select_sentences("x.conllu[1:3]", tmp_path)] == ["3\t.\t.\t", "2\t.\t.\t"]
+    assert len(training.select_sentences("x.conllu[:1]", tmp_path)) == 1
+    with pytest.raises(ParameterError):
+        training.select_sentences("x.conllu[1]", tmp_path)
+    with pytest.raises(TrainingError, match="not found"):
+        training.select_sentences("missing.conllu", tmp_path)
+
+
+def test_shipped_recipes_load():
+    assert {"cpu", "gpu"} <= set(training.available_recipes())
+    for name in ("cpu", "gpu"):
+        recipe = training.load_recipe(name)
+        assert set(recipe.languages) == {"en", "zh-hans"}
+        zh = recipe.language("zh-hans")
+        # Chinese cross-validation over the in-domain sentences; the comparison slice lies inside them
+        assert zh["folds"] >= 2 and zh["compare"].startswith("zh_gsdsimp-ud-test.conllu")
+        assert recipe.language("en")["licence"]
+
+
+def test_recipe_errors(tmp_path):
+    with pytest.raises(ParameterError, match="unknown recipe"):
+        training.load_recipe("no-such-recipe")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[recipe]\nname = "b"\npackage = "b"\nseed = 1\n[en]\nshorthand = "x"\ntrain = []\ndev = []\n'
+                   'epochs = 3\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="unknown keys epochs"):
+        training.load_recipe(bad)
+    bad.write_text('[recipe]\nname = "b"\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="lacks package, seed"):
+        training.load_recipe(bad)
+    bad.write_text('[recipe\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="not valid TOML"):
+        training.load_recipe(bad)
+
+
+def test_recipe_keys_become_stanza_flags():
+    assert training._args({"max_steps": 10, "force_exact_pieces": True, "charlm": False, "x": None}) == \
+        ["--max_steps", "10", "--force_exact_pieces"]
+
+
+def test_einsum_bilinear_equals_torch_bilinear():
+    import torch
+
+    from analysis._stanza_entry import einsum_bilinear
+
+    torch.manual_seed(0)
+    x1, x2 = torch.randn(4, 7, 5), torch.randn(4, 7, 3)
+    weight, bias = torch.randn(6, 5, 3), torch.randn(6)
+    expected = torch.nn.functional.bilinear(x1, x2, weight, bias)
+    # the same contraction by explicit loops over the output units
+    manual = torch.stack([(x1 @ weight[o] * x2).sum(-1) + bias[o] for o in range(6)], dim=-1)
+    assert torch.allclose(expected, manual, atol=1e-5)
+    assert torch.allclose(einsum_bilinear(x1, x2, weight, bias), manual, atol=1e-5)
+    assert torch.allclose(einsum_bilinear(x1, x2, weight), manual - bias, atol=1e-5)
+
+
+def _fake_models(work: Path) -> dict[str, bytes]:
+    contents = {}
+    for proc in ("pretrain", "tokenize", "pos", "lemma", "depparse"):
+        data = f"fake {proc} model".encode()
+        (work / f"{proc}.pt").write_bytes(data)
+        contents[proc] = data
+    return contents
+
+
+def test_package_resources_is_a_stanza_resources_directory(tmp_path):
+    from analysis.models import resolve_model_set
+
+    work = tmp_path / "work"
+    work.mkdir()
+    contents = _fake_models(work)
+    out = training.package_resources(work, "zh-hans", "offline", tmp_path / "res")
+    resources = json.loads((out / "resources.json").read_text(encoding="utf-8"))
+    assert resources["zh"] == {"alias": "zh-hans"}
+    entry = resources["zh-hans"]
+    for proc, data in contents.items():
+        assert entry[proc]["offline"]["md5"] == hashlib.md5(data).hexdigest()
+        assert (out / "zh-hans" / proc / "offline.pt").read_bytes() == data
+    assert entry["pos"]["offline"]["dependencies"] == [{"model": "pretrain", "package": "offline"}]
+    assert "mwt" not in entry["packages"]["offline"]
+    # a second language is merged in, the first kept
+    work_en = tmp_path / "work-en"
+    work_en.mkdir()
+    _fake_models(work_en)
+    (work_en / "mwt.pt").write_bytes(b"fake mwt")
+    training.package_resources(work_en, "en", "offline", out)
+    resources = json.loads((out / "resources.json").read_text(encoding="utf-8"))
+    assert {"en", "zh-hans", "zh"} <= set(resources) and resources["en"]["packages"]["offline"]["mwt"] == "offline"
+    model_set = resolve_model_set(out, "offline")
+    assert model_set.missing == {} and model_set.verify() == []
+    assert not list(out.rglob("*.partial"))
+
+
+def test_stages_resume_and_redo_changed_settings(tmp_path, monkeypatch):
+    (tmp_path / "ud").mkdir()
+    (tmp_path / "ud" / "t.conllu").write_text(EN, encoding="utf-8")
+    recipe_path = tmp_path / "r.toml"
+    text = ('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\ntrain = ["t.conllu"]\n'
+            'dev = ["t.conllu[0:1]"]\n[en.pos]\nmax_steps = {steps}\n')
+    recipe_path.write_text(text.format(steps=10), encoding="utf-8")
+    calls: list[str] = []
+
+    def fake(stage):
+        def run(self):
+            calls.append(stage)
+            if stage == "data":
+                training.write_conllu(blocks_of(EN), self.path("train.conllu"))
+            return {}
+        return run
+
+    for stage in training.STAGES:
+        monkeypatch.setattr(training.LanguageRun, f"_stage_{stage}", fake(stage))
+    run = lambda: training.LanguageRun(training.load_recipe(recipe_path), "en", tmp_path / "ud",
+                                       tmp_path / "work", log=lambda m: None).run()
+    run()
+    assert calls == list(training.STAGES)          # mwt runs: the data has a multi-word token
+    calls.clear()
+    run()
+    assert calls == []                             # everything done: resumed
+    (tmp_path / "work" / "lemma.done.json").unlink()   # as if interrupted during lemma
+    run()
+    assert calls == ["lemma"]
+    calls.clear()
+    recipe_path.write_text(text.format(steps=20), encoding="utf-8")   # pos settings changed
+    run()
+    assert calls == ["pos", "lemma", "retag", "depparse", "package"]
+
+
+GOLD = """# text = Go home now.
+1\tGo\tgo\tVERB\tVB\t_\t0\troot\t_\t_
+2\thome\thome\tADV\tRB\t_\t1\tadvmod\t_\t_
+3\tnow\tnow\tADV\tRB\t_\t1\tadvmod\t_\tSpaceAfter=No
+4\t.\t.\tPUNCT\t.\t_\t1\tpunct\t_\t_
+
+"""
+
+
+def test_score_files_counts_by_hand(tmp_path):
+    from analysis.evaluation import score_files
+
+    gold = tmp_path / "gold.conllu"
+    gold.write_text(GOLD, encoding="utf-8")
+    # one of four words gets a wrong head (now -> home) and one a wrong UPOS (home: NOUN)
+    system_text = GOLD.replace("3\tnow\tnow\tADV\tRB\t_\t1\t", "3\tnow\tnow\tADV\tRB\t_\t2\t") \
+                      .replace("2\thome\thome\tADV", "2\thome\thome\tNOUN")
+    system = tmp_path / "system.conllu"
+    system.write_text(system_text, encoding="utf-8")
+    scores = score_files(gold, system)
+    assert scores["Words"] == 100.0
+    assert scores["UPOS"] == 75.0      # 3 of 4
+    assert scores["UAS"] == 75.0 and scores["LAS"] == 75.0
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_a_tiny_english_model_set(tmp_path):
+    if not (SHARED_UD / "en_ewt-ud-train.conllu").exists():
+        pytest.skip("../shared/ud not beside the repository")
+    from analysis.evaluation import score_blocks
+
+    recipe = tmp_path / "tiny.toml"
+    recipe.write_text("""
+[recipe]
+name = "tiny"
+package = "tiny"
+seed = 7
+[en]
+shorthand = "en_tiny"
+train = ["en_ewt-ud-train.conllu[0:120]"]
+dev = ["en_ewt-ud-dev.conllu[0:30]"]
+[en.vectors]
+dim = 16
+min_count = 1
+epochs = 2
+[en.tokenize]
+steps = 20
+eval_steps = 10
+[en.mwt]
+num_epoch = 1
+[en.pos]
+max_steps = 6
+batch_size = 20
+eval_interval = 3
+hidden_dim = 16
+char_hidden_dim = 16
+deep_biaff_hidden_dim = 16
+composite_deep_biaff_hidden_dim = 8
+[en.lemma]
+num_epoch = 1
+[en.depparse]
+max_steps = 6
+batch_size = 300
+eval_interval = 3
+hidden_dim = 16
+char_hidden_dim = 16
+deep_biaff_hidden_dim = 16
+""", encoding="utf-8")
+    out = training.train_models(recipe, SHARED_UD, tmp_path / "models", progress=False, log=lambda m: None)
+    done = sorted(p.name for p in (out / "work" / "en").glob("*.done.json"))
+    assert done == sorted(f"{s}.done.json" for s in training.STAGES)
+    # scored on 20 test sentences only (the whole test set takes minutes)
+    blocks = training.select_sentences("en_ewt-ud-test.conllu[0:20]", SHARED_UD)
+    scores = score_blocks(blocks, "en", out, "tiny")
+    assert scores["sentences"] == 20 and scores["words"] > 0       # 20 training steps: the scores are near 0
+    assert all(0 <= scores[m] <= 100 for m in ("Tokens", "Words", "UPOS", "UAS", "LAS"))
+    assert scores["LAS"] <= scores["UAS"] and scores["model_set"].startswith("tiny-")
+
+
+def test_recorded_accuracy_reaches_the_model_set_provenance(tmp_path):
+    from analysis.evaluation import record_accuracy, summarise
+    from analysis.models import resolve_model_set
+
+    work = tmp_path / "work"
+    work.mkdir()
+    _fake_models(work)
+    out = training.package_resources(work, "zh-hans", "offline", tmp_path / "res")
+    model_set = resolve_model_set(out, "offline")
+    assert model_set.accuracy() == {} and "accuracy" not in model_set.provenance()
+    scores = dict(Tokens=95.0, Sentences=99.0, Words=95.0, UPOS=85.0, Lemmas=94.0, UAS=65.0, LAS=58.0)
+    rows = [{"test": "GSDSimp test[450:500]", "lang": "zh-hans", **scores, "LAS": 60.0},
+            {"test": "5-fold CV over a + b (1000 sentences)", "lang": "zh-hans", **scores}]
+    assert summarise(rows)["zh-hans"]["LAS"] == 58.0          # the cross-validation row is the headline
+    assert summarise(rows[:1])["zh-hans"]["LAS"] == 60.0
+    record_accuracy(out, model_set.id, rows)
+    record_accuracy(out, "other-00000000", rows[:1])           # another set's scores are kept apart
+    assert model_set.accuracy()["zh-hans"]["test"].startswith("5-fold CV")
+    assert model_set.provenance()["accuracy"]["zh-hans"]["UPOS"] == 85.0
