@@ -32,6 +32,12 @@ does) means reading about a gigabyte at ten million words. So each time the file
 checked in full, :data:`FILES_RECORD` records their sizes and modification times, digests of the
 corpus texts and metadata and the model set; :func:`load_current` reads the store without that
 check while all of these are unchanged, and otherwise leaves it to the full check.
+
+Before a read, the memory it needs is estimated from the Parquet metadata (the rows of the row
+groups it reads) and the number of distinct values of each column, which the store records when it
+is written (the key ``tifa_store_categories`` of the file's metadata); a read, or a first build,
+that would not fit raises :class:`~analysis.errors.MemoryEstimateError` up front (see
+:func:`analysis.tokens.check_memory` and docs/scale.md).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ FILES_RECORD = "tokens.files.json"
 #: Key columns that every read returns.
 KEY_COLUMNS = ("doc_id", "par", "sent", "idx")
 _META_KEY = b"tifa_store"
+_CATEGORIES_KEY = "tifa_store_categories"
 
 
 def store_path(directory: str | os.PathLike) -> Path:
@@ -204,28 +211,33 @@ def write_store(directory: str | os.PathLike, corpus) -> Path:
 
     Raises :class:`~analysis.errors.AnnotationError` as :func:`~analysis.tokens.load_tokens` does
     for missing, stale or damaged CoNLL-U files, or if another run holds the folder's lock; an
-    :class:`OSError` if the folder cannot be written.
+    :class:`OSError` if the folder cannot be written; :class:`~analysis.errors.MemoryEstimateError`,
+    before anything is written, if parsing one row group would need more memory than is available.
+    The store records each categorical column's number of distinct values (and their bytes), from
+    which a read estimates its memory.
     """
     import pyarrow.parquet as pq
 
     from ._atomic import atomic_path
     from .annotation import load_sentences, writer_lock
     from .corpus import Corpus
-    from .tokens import tokens_from_corpus_sentences
+    from .tokens import _INT_DTYPES, tokens_from_corpus_sentences
 
     directory = Path(directory)
     target = store_path(directory)
+    _check_write_memory(directory, corpus)  # before the lock: a refused write leaves no file
     with writer_lock(directory, "write the token store"):
         stats = _file_stats(corpus, directory)  # before reading: a file changed later no longer matches
         docs, _ = _header_keys(corpus, directory)
         key = _digest(docs, corpus)
-        words = {d[0]: int(d[5]) if d[5].isdigit() else 0 for d in docs}
+        words = _words(docs)
         columns = _columns(corpus)
         schema = _arrow_schema(columns)
         groups = _row_groups(corpus, words)
         meta = {"schema_version": SCHEMA_VERSION, "key": key, "rows": sum(words.values()),
                 "row_groups": [[d.doc_id for d in g] for g in groups]}
         schema = schema.with_metadata({_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
+        seen: dict[str, set] = {c: set() for c in columns if c not in _INT_DTYPES}
         with atomic_path(target) as tmp:
             with pq.ParquetWriter(tmp, schema, compression="lz4", write_page_checksum=True,
                                   use_dictionary=[c for c in columns if c not in ("par", "sent", "idx", "head",
@@ -238,10 +250,48 @@ def write_store(directory: str | os.PathLike, corpus) -> Path:
                                               "headers; run `tifa annotate --force`")
                     table = _arrow_table(tokens, schema)
                     writer.write_table(table, row_group_size=max(len(table), 1))
+                    for col in seen:
+                        if col in tokens.columns:
+                            seen[col].update(tokens[col].cat.categories)
+                # each categorical column's distinct values: what a read's memory estimate needs
+                writer.add_key_value_metadata({_CATEGORIES_KEY: _category_counts(seen)})
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
         _write_files_record(directory, corpus, key, stats, docs)
     return target
+
+
+def _words(headers: list) -> dict[str, int]:
+    """Each document's word count, from its CoNLL-U header (0 when the header has none)."""
+    return {d[0]: int(d[5]) if d[5].isdigit() else 0 for d in headers}
+
+
+def _check_write_memory(directory: Path, corpus) -> None:
+    """Refuse up front to build a store whose largest row group would not fit in memory (parsed from CoNLL-U)."""
+    from .tokens import CONLLU_PEAK_BYTES_PER_WORD, check_memory
+
+    docs, _ = _header_keys(corpus, directory)
+    words = _words(docs)
+    largest = max((sum(words.get(d.doc_id, 0) for d in g) for g in _row_groups(corpus, words)), default=0)
+    check_memory(largest * CONLLU_PEAK_BYTES_PER_WORD,
+                 f"building the token store of {directory} (parsing {largest:,} words of CoNLL-U at a time)",
+                 "parse fewer words at a time (lower analysis.store.ROW_GROUP_WORDS), or load a part of the corpus "
+                 "(load_tokens(corpus.subset(...)))")
+
+
+def _category_counts(seen: Mapping[str, set]) -> str:
+    """The store's record of each categorical column's distinct values and their UTF-8 bytes (JSON)."""
+    return json.dumps({c: [len(v), sum(len(x.encode("utf-8", "surrogatepass")) for x in v)] for c, v in seen.items()},
+                      separators=(",", ":"))
+
+
+def _categories_of(pf) -> dict[str, tuple[int, int]]:
+    """What :func:`_category_counts` recorded in the store (empty for a store written before it was)."""
+    try:
+        record = json.loads((pf.metadata.metadata or {}).get(_CATEGORIES_KEY.encode(), b"{}"))
+        return {str(c): (int(v[0]), int(v[1])) for c, v in record.items()}
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return {}
 
 
 def _write_files_record(directory: Path, corpus, key: str, stats: list, headers: list) -> None:
@@ -389,7 +439,9 @@ def read_store(directory: str | os.PathLike, corpus, columns: Iterable[str] | No
     ``lang``, ``voice`` or document metadata. Raises :class:`~analysis.errors.AnnotationError`
     when the store is missing, damaged or out of date (:func:`load_tokens` rebuilds it then).
     Dtypes and category order are those :func:`~analysis.tokens.load_tokens` gives; with
-    ``filters``, categories are the values the selected rows hold.
+    ``filters``, categories are the values the selected rows hold. Raises
+    :class:`~analysis.errors.MemoryEstimateError` before reading if the read would need more memory
+    than is available (:func:`analysis.tokens.check_memory`).
     """
     try:
         pf, meta, _ = _open(Path(directory), corpus)
@@ -413,6 +465,8 @@ def _read(pf, meta, directory: Path, corpus, columns, filters) -> pd.DataFrame:
     docs = _doc_candidates(corpus, filters)
     if docs is not None:
         groups = [i for i, ids in enumerate(meta["row_groups"]) if docs.intersection(ids)]
+    rows = sum(pf.metadata.row_group(i).num_rows for i in groups)
+    _check_read_memory(rows, read, _categories_of(pf) or None, corpus, f"the token store {store_path(directory)}")
     try:
         table = pf.read_row_groups(groups, columns=read, use_threads=True) if groups else \
             pf.schema_arrow.empty_table().select(read)
@@ -423,6 +477,18 @@ def _read(pf, meta, directory: Path, corpus, columns, filters) -> pd.DataFrame:
         tokens = select(tokens, **filters)[wanted].reset_index(drop=True)
         tokens = _drop_unused(tokens)
     return tokens
+
+
+def _check_read_memory(rows: int, columns: Sequence[str], categories: Mapping[str, tuple[int, int]] | None,
+                       corpus, source: str) -> None:
+    """Refuse up front a read of ``rows`` rows of ``columns`` from the store whose peak would not fit in memory.
+
+    ``categories``: the store's record of distinct values (None: the corpus's, the word columns' guessed)."""
+    from .tokens import STORE_READ_PEAK, STORE_WAY_OUT, check_memory, corpus_categories, estimate_tokens_bytes
+
+    table = estimate_tokens_bytes(rows, columns, categories if categories is not None else corpus_categories(corpus))
+    check_memory(int(table * STORE_READ_PEAK), f"loading {rows:,} rows x {len(columns)} columns from {source}",
+                 STORE_WAY_OUT, table=table)
 
 
 def _drop_unused(tokens: pd.DataFrame) -> pd.DataFrame:
@@ -456,12 +522,21 @@ def load_store(corpus, directory: str | os.PathLike, columns: Iterable[str] | No
             except (OSError, AnnotationError):
                 pass
         return tokens
-    if not store_path(directory).exists():
-        _, words = _header_keys(corpus, directory)
-        if words < STORE_MIN_WORDS:
-            return None
+    headers, words = _header_keys(corpus, directory)
+    if not store_path(directory).exists() and words < STORE_MIN_WORDS:
+        return None
     if not os.access(directory, os.W_OK):
         return None
+    # the read that follows the build, estimated before anything is written (a refused load leaves no file)
+    available = _columns(corpus)
+    wanted = check_columns_arg(columns, available) or available
+    active = {k: v for k, v in (filters or {}).items() if v is not None}
+    docs = _doc_candidates(corpus, active)
+    counts = _words(headers)
+    rows = sum(counts.get(d.doc_id, 0) for g in _row_groups(corpus, counts)
+               if docs is None or docs.intersection(d.doc_id for d in g) for d in g)
+    _check_read_memory(rows, [c for c in available if c in set(wanted) | set(active)], None, corpus,
+                       f"the token store to be built in {directory}")
     try:
         write_store(directory, corpus)
     except OSError:

@@ -196,6 +196,12 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     or damaged, or on first load of a corpus of at least ``analysis.store.STORE_MIN_WORDS`` words;
     the result is the same table the CoNLL-U gives. ``store=False`` reads the CoNLL-U only. A
     folder that cannot be written is read from the CoNLL-U (no store, no error).
+
+    Before a table is built, the memory it needs is estimated (:func:`estimate_tokens_bytes`, at
+    the peak of reading the store or of parsing the CoNLL-U) and compared with the memory available
+    (:func:`available_memory`; ``TIFA_MEMORY_LIMIT`` sets it): a load that would not fit raises
+    :class:`~analysis.errors.MemoryEstimateError` up front, with the estimate and how to read less,
+    and writes nothing.
     """
     from ._core import select
     from .annotation import find_annotations, load_sentences
@@ -214,6 +220,7 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     directory = find_annotations(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root)
     tokens = load_store(corpus, directory, columns, filters) if store else None
     if tokens is None:
+        _check_conllu_memory(corpus, directory)
         tokens = tokens_from_corpus_sentences(corpus, load_sentences(corpus, directory))
         wanted = check_columns_arg(columns, list(tokens.columns)) or list(tokens.columns)
         if filters:
@@ -224,6 +231,202 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     return tokens
 
 
+def _check_conllu_memory(corpus, directory) -> None:
+    """Refuse up front to parse CoNLL-U into a table that would not fit in memory (every document is parsed)."""
+    from pathlib import Path
+
+    from .store import _columns, _header_keys
+
+    _, words = _header_keys(corpus, Path(directory))
+    columns = _columns(corpus)
+    check_memory(words * CONLLU_PEAK_BYTES_PER_WORD,
+                 f"parsing the CoNLL-U of {words:,} words in {directory} into a Tokens table",
+                 "read it from the token store instead (load_tokens(corpus) with store=True, the default, in a "
+                 "writable annotations folder; then columns=[...] and filters read less), or load a part of the corpus "
+                 "(load_tokens(corpus.subset(...)))",
+                 table=estimate_tokens_bytes(words, columns, corpus_categories(corpus)))
+
+
 def bytes_per_token(tokens: pd.DataFrame) -> float:
     """Memory of a Tokens table per row (``memory_usage(deep=True)``, index included)."""
     return float(tokens.memory_usage(deep=True).sum()) / max(len(tokens), 1)
+
+
+# -- memory: an estimate before a table is built -------------------------------------------------
+#
+# A Tokens table's memory (``DataFrame.memory_usage(deep=True)``) follows from its dtypes: per row,
+# 4 bytes for an int32 column, 2 for int16, 5 for a nullable Int32 (values + mask byte), and for a
+# categorical column the width of its codes, which pandas (and the store's reader) choose from the
+# number of categories: 1 byte below 128, 2 below 32,768, else 4; plus the categories themselves,
+# once per column (their UTF-8 bytes plus a per-value overhead, measured once at run time on the
+# installed pandas' string dtype). These are exact; only the number of distinct values of a column
+# can be unknown: the store records it (analysis.store), the corpus gives it for doc_id and the
+# metadata columns, and for the word columns of a table built from CoNLL-U it is guessed (below).
+# Against memory_usage(deep=True) (benchmarks/load_speed.py, tests/test_memory_estimate.py): exact
+# when read from a store that records its distinct values (65,000 and 1,000,000 generated words);
+# from CoNLL-U, with the vocabulary guessed, +6.5% at 65,000 words and +12.9% at 1M (the generated
+# corpus repeats the seed's 5,470 forms, where Heaps' law expects 38,000). The tests hold the store
+# estimate within 2% and the CoNLL-U one within 10%.
+#
+# Building a table takes more than the table: the peaks below were measured as the largest rise in
+# resident memory (sampled every 2 ms) while load_tokens ran on the 1M-word benchmark corpus
+# (pandas 3.1, pyarrow 26, 2 CPUs): reading the store rose by 5.0-6.2 times the table it gave
+# (Arrow's dictionary-encoded columns, 4 bytes a value, are held beside the pandas table while it
+# is built); parsing CoNLL-U by 1,460 bytes a word (Python objects for every word and field).
+
+#: Environment variable: the memory (bytes, or with a binary suffix K, M, G, T: ``"512M"``, ``"1.5G"``)
+#: that loads may use, instead of the memory the system reports available; ``off`` switches the check off.
+MEMORY_LIMIT_ENV = "TIFA_MEMORY_LIMIT"
+#: Peak memory of reading the token store, as a multiple of the table read (measured 5.0-6.2).
+STORE_READ_PEAK = 6.0
+#: Peak memory of building a Tokens table from CoNLL-U, bytes per word (measured 1,460).
+CONLLU_PEAK_BYTES_PER_WORD = 1_500
+#: Distinct values guessed for word columns whose count is unknown (a table built from CoNLL-U):
+#: tag sets a little above the Universal Dependencies' (17 UPOS, 37 relations with subtypes), and
+#: for ``form`` and ``lemma`` Heaps' law V = 44 n^0.49 (Manning, Raghavan & Schütze 2008,
+#: *Introduction to Information Retrieval*, §5.1.1), with an average of 8 bytes a value.
+_GUESSED_CATEGORIES = {"upos": (18, 5), "xpos": (64, 4), "feats": (127, 30), "deprel": (64, 8)}
+_INT_BYTES = {"int16": 2, "int32": 4, "Int32": 5}
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _heaps(rows: int) -> int:
+    return min(rows, int(44 * rows ** 0.49) + 1)
+
+
+_STRING_OVERHEAD: list[float] = []
+
+
+def _string_overhead() -> float:
+    """Bytes a category takes beyond its UTF-8 text, on this pandas (measured once)."""
+    if not _STRING_OVERHEAD:
+        values = [f"{i:08d}" for i in range(512)]
+        used = pd.Index(values, dtype="string").memory_usage(deep=True)
+        _STRING_OVERHEAD.append(max(0.0, (used - 8 * len(values)) / len(values)))
+    return _STRING_OVERHEAD[0]
+
+
+def estimate_tokens_bytes(rows: int, columns: Iterable[str],
+                          categories: Mapping[str, tuple[int, int]] | None = None) -> int:
+    """Estimated ``memory_usage(deep=True).sum()`` of a Tokens table of ``rows`` rows and ``columns``.
+
+    ``categories`` maps a categorical column to ``(number of distinct values, their total UTF-8
+    bytes)``; columns it lacks are guessed (see the constants above). Integer columns are exact.
+    """
+    categories = categories or {}
+    total = int(pd.RangeIndex(0).memory_usage(deep=True))
+    for col in columns:
+        if col in _INT_DTYPES:
+            total += rows * _INT_BYTES[_INT_DTYPES[col]]
+            continue
+        if col in categories:
+            n, chars = categories[col]
+        elif col in ("form", "lemma"):
+            n = _heaps(rows)
+            n, chars = n, 8 * n
+        else:
+            n, chars = _GUESSED_CATEGORIES.get(col, (min(rows, 127), 16 * min(rows, 127)))
+        n = min(int(n), max(rows, 1))
+        width = 1 if n < 128 else 2 if n < 32768 else 4
+        total += rows * width + int(chars + n * _string_overhead())
+    return total
+
+
+def corpus_categories(corpus) -> dict[str, tuple[int, int]]:
+    """``(distinct values, their UTF-8 bytes)`` of the columns a corpus fixes: ``doc_id``, ``lang``,
+    ``voice`` and the document metadata columns (an upper bound for a table of some of its rows)."""
+    values: dict[str, set] = {c: set() for c in ("doc_id", "lang", "voice", "kind", "outlet", "date", "title")}
+    for doc in corpus:
+        values["doc_id"].add(doc.doc_id)
+        for key, value in (("kind", doc.kind), ("outlet", doc.outlet), ("date", doc.date), ("title", doc.title),
+                           *((str(k), v) for k, v in doc.extra.items())):
+            values.setdefault(key, set()).add(_meta_text(value))
+        for p in doc.paragraphs:
+            values["lang"].add(p.lang)
+            values["voice"].add(p.voice)
+        values["lang"].add(_meta_text(doc.lang))
+    return {c: (len(v), sum(len(x.encode("utf-8", "surrogatepass")) for x in v)) for c, v in values.items()}
+
+
+def _parse_size(text: str) -> int | None:
+    import re
+
+    from .errors import ParameterError
+
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    if t in ("OFF", "NONE"):
+        return None
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]*)?)\s*([KMGT]?)", t)
+    if not m:
+        raise ParameterError(f"{MEMORY_LIMIT_ENV}={text!r}: give bytes, or a number with K, M, G or T "
+                             "(e.g. 512M, 1.5G), or off")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            text = fh.read().strip()
+        return None if text == "max" else int(text)
+    except (OSError, ValueError):
+        return None
+
+
+def available_memory() -> int | None:
+    """Bytes a load may allocate: ``TIFA_MEMORY_LIMIT`` if set (``None`` when it says ``off``), else
+    what the system reports available (``MemAvailable`` in /proc/meminfo, lowered to what a cgroup v2
+    memory limit leaves, else ``os.sysconf``'s available pages); ``None`` when nothing says."""
+    import os
+
+    env = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if env:
+        return _parse_size(env)
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return None
+    limit, current = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
+    if limit is not None and current is not None:
+        available = min(available, max(limit - current, 0))
+    return available
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_memory(needed: int, what: str, way_out: str, *, table: int | None = None) -> None:
+    """Raise :class:`~analysis.errors.MemoryEstimateError` if ``needed`` bytes exceed :func:`available_memory`.
+
+    ``what`` says what would be loaded, ``way_out`` how to load less; ``table`` is the size of the
+    result itself when ``needed`` is the peak of building it.
+    """
+    import os
+
+    from .errors import MemoryEstimateError
+
+    available = available_memory()
+    if available is None or needed <= available:
+        return
+    source = f" ({MEMORY_LIMIT_ENV})" if os.environ.get(MEMORY_LIMIT_ENV, "").strip() else ""
+    itself = f" (the table itself about {_size(table)})" if table is not None else ""
+    raise MemoryEstimateError(f"{what} needs about {_size(needed)} of memory{itself}, but {_size(available)} is "
+                              f"available{source}; {way_out}", needed=needed, available=available)
+
+
+#: How to read less from the store: said by every MemoryEstimateError of a store read.
+STORE_WAY_OUT = ("read less: only the columns an analysis needs (columns=['lemma', 'upos']) or only some rows "
+                 "(filters such as doc_id=[...], lang='en' or a metadata column, outlet='Xinhua')")

@@ -3,6 +3,14 @@
     python benchmarks/make_corpus.py --words 1000000 --out /tmp/tifa-bench-1m
     python benchmarks/make_corpus.py --words 10000000 --out /tmp/tifa-bench-10m --store
 
+From Python (a notebook, a test) without putting ``benchmarks/`` on ``sys.path``: load this file
+by its path and call :func:`ensure_corpus`, which reuses a folder made earlier with the same
+arguments (the scale notebook, notebooks/scale.ipynb, does this)::
+
+    spec = importlib.util.spec_from_file_location("make_corpus", root / "benchmarks" / "make_corpus.py")
+    make_corpus = importlib.util.module_from_spec(spec); spec.loader.exec_module(make_corpus)
+    corpus = make_corpus.ensure_corpus(1_000_000, ".cache/scale/tifa-bench-1000000", store=True)
+
 The folder gets ``documents.jsonl``, ``annotations/<model set>/*.conllu`` (with integrity
 records) and ``provenance.json``: copy ``i`` of seed document ``d`` is document ``d--i``, with the
 seed's paragraphs (so its text hash, which depends only on paragraph number, language and text, is
@@ -74,7 +82,7 @@ def make_corpus(words: int, out: str | Path, *, seed: int = 0, store: bool = Fal
         corpus = Corpus(docs, name=out.name)
         corpus.save(tmp)
         prov = dict(read_provenance(source_dir) or {"model_set": ms})
-        prov.update({"command": f"benchmarks/make_corpus.py --words {words} --seed {seed}", "corpus": out.name,
+        prov.update({"command": _command(words, seed), "corpus": out.name,
                      "corpus_checksum": "", "documents": {d.doc_id: d.text_hash for d in docs},
                      "tiled_from": str(source_dir)})
         (ann / PROVENANCE_FILE).write_text(json.dumps(prov, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -84,6 +92,39 @@ def make_corpus(words: int, out: str | Path, *, seed: int = 0, store: bool = Fal
 
         write_store(out / "annotations" / ms, corpus)
     return corpus
+
+
+def _command(words: int, seed: int) -> str:
+    return f"benchmarks/make_corpus.py --words {words} --seed {seed}"
+
+
+def ensure_corpus(words: int, out: str | Path, *, seed: int = 0, store: bool = False) -> Corpus:
+    """The corpus :func:`make_corpus` writes to ``out`` with these arguments: read from ``out`` if it
+    was made there before with the same ``words`` and ``seed`` (its provenance says so), else made.
+
+    A folder that holds something else is an error (``ValueError``), never overwritten. With
+    ``store``, a missing or stale token store is (re)built.
+    """
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        provenance = [read_provenance(p.parent) or {} for p in out.glob(f"annotations/*/{PROVENANCE_FILE}")]
+        if len(provenance) != 1 or provenance[0].get("command") != _command(words, seed) \
+                or not (out / "documents.jsonl").is_file():
+            raise ValueError(f"{out} holds something other than a corpus of benchmarks/make_corpus.py "
+                             f"--words {words} --seed {seed}; remove it or choose another folder")
+        corpus = analysis.load_corpus(out)
+        if store:
+            from analysis.errors import AnnotationError
+            from analysis.store import read_store, write_store
+
+            folder = next(out.glob(f"annotations/*/{PROVENANCE_FILE}")).parent
+            try:
+                read_store(folder, corpus, columns=["doc_id"])  # current and readable
+            except AnnotationError:
+                write_store(folder, corpus)  # missing, stale or damaged
+        return corpus
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return make_corpus(words, out, seed=seed, store=store)
 
 
 def main(argv: list[str] | None = None) -> int:

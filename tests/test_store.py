@@ -332,3 +332,27 @@ def test_make_corpus_tiles_the_seed_deterministically(tmp_path):
     assert _files(tmp_path / "a") == _files(tmp_path / "b")  # same arguments, same files
     make_corpus(1, tmp_path / "c" / "bench", seed=4)
     assert _files(tmp_path / "a") != _files(tmp_path / "c")
+
+
+def test_ensure_corpus_reuses_a_folder_made_with_the_same_arguments(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_corpus", Path(__file__).resolve().parents[1] / "benchmarks"
+                                                  / "make_corpus.py")
+    make_corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_corpus)
+    out = tmp_path / "cache" / "bench"
+    first = make_corpus.ensure_corpus(1, out, seed=3, store=True)
+    files = _files(out)
+    assert store.store_path(next(out.glob("annotations/*"))).is_file()
+    again = make_corpus.ensure_corpus(1, out, seed=3, store=True)  # read back, nothing rewritten
+    assert again.doc_ids == first.doc_ids and _files(out) == files
+    with pytest.raises(ValueError, match="--seed 4"):
+        make_corpus.ensure_corpus(1, out, seed=4)
+    store.store_path(next(out.glob("annotations/*"))).unlink()
+    make_corpus.ensure_corpus(1, out, seed=3, store=True)  # a missing store is rebuilt
+    assert store.store_path(next(out.glob("annotations/*"))).is_file()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="something other"):
+        make_corpus.ensure_corpus(1, tmp_path / "other")
