@@ -615,8 +615,13 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
             compare_idx = [position[b] for b in compare_blocks]
         except KeyError:
             raise ParameterError(f"[{lang}] compare {conf['compare']!r} is not inside the cv sentences") from None
+    parts = folds(len(pool), int(conf["folds"]))
+    # the fold that holds out the comparison sentences runs first: its score is the comparison
+    order = sorted(range(len(parts)), key=lambda k: not (conf.get("compare") and
+                                                          all(i in parts[k] for i in compare_idx)))
     results, folders = [], []
-    for k, held in enumerate(folds(len(pool), int(conf["folds"]))):
+    for k in order:
+        held = parts[k]
         log(f"{lang}: fold {k + 1}/{conf['folds']} (held out sentences {held.start}-{held.stop - 1})")
         train = [b for i, b in enumerate(pool) if i not in held] + extra_blocks
         work = out / "cv" / lang / f"fold-{k + 1}"
@@ -636,6 +641,8 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
             compare = {"fold": k + 1, **scores.pop("compare")}
         folders.append(work / "eval")
         results.append({"fold": k + 1, "held_out": [held.start, held.stop], **scores})
+    results.sort(key=lambda r: r["fold"])
+    folders.sort(key=lambda f: int(f.parent.name.split("-")[-1]))
     summary = {"lang": lang, "cv": conf["cv"], "folds": results, "pooled": pool_folds(folders),
                "compare": compare}
     _atomic_write(out / f"cv-{lang}.json", json.dumps(summary, indent=1))
