@@ -248,6 +248,24 @@ def group_keys(tokens: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.DataFrame]
     check_columns(tokens, cols, "group by")
     if not cols:
         return np.zeros(len(tokens), dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    fast = [first_appearance_codes(tokens[c]) for c in cols]
+    if all(f is not None for f in fast) and (len(cols) == 1 or all((f[0] >= 0).all() for f in fast)):
+        # categorical columns: factorize their integer codes (the same groups in the same order, no strings)
+        codes, uniques = fast[0]
+        if len(cols) == 1:
+            return codes, pd.DataFrame({cols[0]: uniques})
+        key = codes
+        for c, u in fast[1:]:
+            key = key * len(u) + c
+        codes, first = pd.factorize(key)
+        parts, rest = [], first
+        for c, u in reversed(fast[1:]):
+            parts.append(u[rest % len(u)])
+            rest = rest // len(u)
+        parts.append(fast[0][1][rest])
+        parts.reverse()
+        groups = pd.DataFrame([tuple(v) for v in zip(*parts)], columns=cols)
+        return np.asarray(codes, dtype=np.int64), groups
     frame = pd.DataFrame({c: tokens[c].astype(object).to_numpy() for c in cols}, index=pd.RangeIndex(len(tokens)))
     if len(cols) == 1:
         codes, uniques = pd.factorize(frame[cols[0]])  # a missing value: code -1
@@ -256,6 +274,38 @@ def group_keys(tokens: pd.DataFrame, by: Any) -> tuple[np.ndarray, pd.DataFrame]
         codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
         groups = pd.DataFrame([tuple(u) for u in uniques], columns=cols)
     return np.asarray(codes, dtype=np.int64), groups
+
+
+def first_appearance_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize`` of a categorical column's values as objects, computed on its integer codes.
+
+    Returns ``(codes, uniques)``: values numbered in order of first appearance, a missing value
+    ``-1``, ``uniques`` an object array of the values; the same as
+    ``pd.factorize(col.astype(object).to_numpy())``, without making a string per row. ``None``
+    when ``col`` is not categorical with text categories (then factorize the values).
+    """
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return None
+    cats = col.cat.categories
+    if not (pd.api.types.is_string_dtype(cats.dtype) or cats.dtype == object):
+        return None
+    values = np.asarray(cats, dtype=object)
+    if not all(isinstance(v, str) for v in values.tolist()):
+        return None
+    raw = col.array.codes
+    if not len(raw):
+        return np.empty(0, dtype=np.int64), values[:0]
+    # factorize the runs of equal codes (few in a table in reading order), then repeat them
+    run_starts = np.flatnonzero(np.concatenate(([True], raw[1:] != raw[:-1])))
+    run_codes, first = pd.factorize(raw[run_starts])
+    codes = np.repeat(np.asarray(run_codes, dtype=np.int64), np.diff(np.append(run_starts, len(raw))))
+    first = np.asarray(first, dtype=np.int64)
+    missing = np.flatnonzero(first < 0)
+    if len(missing):  # the missing value (code -1) is no group: -1, and later groups move down one
+        m = int(missing[0])
+        codes = np.where(codes == m, -1, np.where(codes > m, codes - 1, codes))
+        first = np.delete(first, m)
+    return codes, values[first]
 
 
 def unit_keys(tokens: pd.DataFrame, within: str) -> np.ndarray:
@@ -494,9 +544,12 @@ def concordance(tokens: pd.DataFrame, starts: Any, ends: Any, *, window: Any = 5
     }
     meta = metadata_columns(tokens) if metadata is True else ([] if metadata is False else list(metadata))
     check_columns(tokens, meta, "show")
+    columns = list(CONCORDANCE_COLUMNS) + meta
     for col in meta:
         data[col] = _take(tokens, col, starts)
-    return pd.DataFrame(data, columns=list(CONCORDANCE_COLUMNS) + meta)
+    if list(data) == columns:  # the usual case: no metadata column shares a concordance column's name
+        return pd.DataFrame(data, copy=False)  # every array here is new
+    return pd.DataFrame(data, columns=columns)
 
 
 def _word_rank(tokens: pd.DataFrame, index) -> np.ndarray:
@@ -518,9 +571,11 @@ def paragraph_texts(tokens: pd.DataFrame, rows: Any) -> list[str]:
         return []
     index = token_index(tokens)
     text, off, end = index.text(tokens)
-    a = off[index.par_start(rows)]
-    b = end[index.par_end(rows) - 1]
-    return [text[x:y] for x, y in zip(a.tolist(), b.tolist())]
+    pars, which = np.unique(index.par_row[rows], return_inverse=True)
+    a = off[index.par_bounds[pars]]
+    b = end[index.par_bounds[pars + 1] - 1]
+    texts = [text[x:y] for x, y in zip(a.tolist(), b.tolist())]  # each paragraph cut once
+    return [texts[i] for i in np.asarray(which).reshape(-1).tolist()]
 
 
 _MAX_HTML_ROWS = 500
@@ -582,6 +637,7 @@ __all__ = [
     "check_columns", "check_int", "check_top", "check_choice", "check_probability", "window_sides",
     "check_within", "field_name", "as_list", "require_rows",
     "is_word", "is_punctuation_form", "word_count", "term_codes", "group_columns", "group_keys", "unit_keys",
+    "first_appearance_codes",
     "filter_mask", "select", "selection_mask", "parse_filter_value",
     "match", "match_mask", "covered_mask", "single_word_mask", "build_query", "parse_query",
     "metadata_columns", "concordance", "paragraph_texts", "concordance_html", "anchor_id",

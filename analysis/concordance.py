@@ -17,7 +17,7 @@ from ._core import (CONCORDANCE_COLUMNS, _take, check_columns, check_int, check_
                     filter_mask, match, paragraph_texts, window_sides)
 from .errors import ParameterError
 from .languages import is_spaced
-from .query import Query, token_index
+from .query import Query, _category_strings, token_index
 
 KWIC_COLUMNS = CONCORDANCE_COLUMNS
 
@@ -194,7 +194,12 @@ def kwic(
     paragraphs: dict[tuple[str, int], str] = {}
     if len(starts):
         shown = starts[np.asarray(order)[:_MAX_HTML_ROWS]] if order is not None else starts[:_MAX_HTML_ROWS]
-        docs = np.asarray(_take(tokens, "doc_id", shown).astype(str), dtype=object)
+        doc = tokens["doc_id"]
+        if isinstance(doc.dtype, pd.CategoricalDtype):  # the doc_id of each shown row, as astype(str) gives it
+            codes = doc.array.codes[shown]
+            docs = np.where(codes >= 0, _category_strings(doc, lower=False)[np.maximum(codes, 0)], "nan")
+        else:
+            docs = np.asarray(_take(tokens, "doc_id", shown).astype(str), dtype=object)
         pars = tokens["par"].to_numpy()[shown]
         for doc, par, text in zip(docs.tolist(), pars.tolist(), paragraph_texts(tokens, shown)):
             paragraphs.setdefault((doc, int(par)), text)

@@ -62,6 +62,26 @@ def gries_dp(freqs: Sequence[float], sizes: Sequence[float]) -> float:
     return float(0.5 * np.abs(v / v.sum() - n_i / n_i.sum()).sum())
 
 
+def gries_dp_columns(freqs: np.ndarray, sizes: Sequence[float]) -> np.ndarray:
+    """:func:`gries_dp` of every column of ``freqs`` (parts × terms) over the same ``sizes``: the same values.
+
+    Each term's sums run along a contiguous row of the transposed matrix, as they do for one
+    term, so every value is the one :func:`gries_dp` gives (``nan`` for a term that never occurs).
+    Input :func:`gries_dp` would refuse is handed to it, term by term, so the error is the same.
+    """
+    v = np.asarray(freqs, dtype=float)
+    n_i = np.asarray(sizes, dtype=float)
+    if v.ndim != 2 or v.shape[0] != len(n_i) or not len(n_i) or (n_i <= 0).any() or (v < 0).any() \
+            or (v > n_i[:, None]).any():
+        return np.asarray([gries_dp(v[:, j], n_i) for j in range(v.shape[1])], dtype=float)
+    rows = np.ascontiguousarray(v.T)
+    total = rows.sum(axis=1)
+    share = n_i / n_i.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dp = 0.5 * np.abs(rows / total[:, None] - share).sum(axis=1)
+    return np.where(total == 0, np.nan, dp)
+
+
 def dp_norm(freqs: Sequence[float], sizes: Sequence[float]) -> float:
     """DP normalised to [0, 1] (Lijffijt & Gries 2012): ``DP / (1 - min s_i)``."""
     v, n_i = _validate(freqs, sizes)

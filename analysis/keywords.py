@@ -37,7 +37,7 @@ from scipy.special import xlogy
 from ._core import (as_list, check_choice, check_int, check_probability, check_top, field_name,
                     filter_mask, is_word, match, selection_mask, term_codes)
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
-from .distribution import gries_dp
+from .distribution import gries_dp, gries_dp_columns
 from .errors import EmptySelectionError, ParameterError
 from .inference import N_BOOT, adjust, bootstrap_test, document_share, welch_test
 
@@ -248,7 +248,7 @@ def document_columns(target_counts, target_sizes, reference_counts, reference_si
         out["doc_share"][j0:j1] = document_share(a)
         out["doc_share_reference"][j0:j1] = document_share(b)
         if len(na):
-            out["dp_target"][j0:j1] = [gries_dp(a[:, j], na) for j in range(j1 - j0)]
+            out["dp_target"][j0:j1] = gries_dp_columns(a, na)
         out["p_doc"][j0:j1] = bootstrap_test(a, na, b, nb, n_boot=n_boot, seed=seed)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["p_welch"][j0:j1] = welch_test(a / na[:, None], b / nb[:, None])[1]

@@ -30,6 +30,8 @@ query over ten million words costs a few array operations.
 
 from __future__ import annotations
 
+import collections
+import contextvars
 import re
 import weakref
 from dataclasses import dataclass
@@ -533,18 +535,83 @@ def _category_strings(col: pd.Series, lower: bool) -> np.ndarray:
     return arr
 
 
+#: Masks of glob and regex patterns over a column's categories (one regular expression per
+#: category, the costly part of such a query), kept for the most recent patterns; keyed by the
+#: identity of the categories (held, so the key stays theirs) and checked against them.
+_PATTERN_MASKS: "collections.OrderedDict[tuple, tuple[pd.Index, np.ndarray]]" = collections.OrderedDict()
+_PATTERN_MASKS_MAX = 256
+
+#: Category masks computed ahead by :func:`match_many`, keyed by (id of the categories, pattern, case switch).
+_MASK_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tifa_category_masks", default=None)
+
+
 def _category_mask(col: pd.Series, pattern: Pattern, case_sensitive: bool) -> np.ndarray:
     """Boolean per category of ``col`` (plus a final False for missing values)."""
-    if not isinstance(col.dtype, pd.CategoricalDtype):
+    cacheable = isinstance(col.dtype, pd.CategoricalDtype)  # categories that live with the table
+    if not cacheable:
         col = col.astype("category")
+    memo = _MASK_MEMO.get()
+    if memo is not None:
+        hit = memo.get((id(col.cat.categories), pattern, case_sensitive))
+        if hit is not None:
+            return hit
     if pattern.kind == "literal":
         cats = _category_strings(col, lower=not case_sensitive)
         hit = cats == (pattern.text if case_sensitive else pattern.text.lower())
-    else:
-        cats = _category_strings(col, lower=False)
-        rx = re.compile(pattern.regex(), 0 if case_sensitive else re.IGNORECASE)
-        hit = np.fromiter((rx.fullmatch(c) is not None for c in cats), dtype=bool, count=len(cats))
-    return np.append(np.asarray(hit, dtype=bool), False)
+        return np.append(np.asarray(hit, dtype=bool), False)
+    key = (id(col.cat.categories), pattern, case_sensitive)
+    cached = _PATTERN_MASKS.get(key)
+    if cached is not None and cached[0] is col.cat.categories:
+        _PATTERN_MASKS.move_to_end(key)
+        return cached[1]
+    cats = _category_strings(col, lower=False)
+    rx = re.compile(pattern.regex(), 0 if case_sensitive else re.IGNORECASE)
+    hit = np.fromiter((rx.fullmatch(c) is not None for c in cats), dtype=bool, count=len(cats))
+    mask = np.append(hit, False)
+    if not cacheable:
+        return mask
+    mask.setflags(write=False)
+    _PATTERN_MASKS[key] = (col.cat.categories, mask)
+    while len(_PATTERN_MASKS) > _PATTERN_MASKS_MAX:
+        _PATTERN_MASKS.popitem(last=False)
+    return mask
+
+
+def _category_masks(col: pd.Series, patterns: list[Pattern], case_sensitive: bool) -> list[np.ndarray]:
+    """:func:`_category_mask` of each of ``patterns`` on one categorical column, the same masks, in one pass.
+
+    Literals are looked up in a map from each (lower-cased) category to its codes, one lookup
+    each. Globs are matched together: one regular expression, the alternation of all of them,
+    runs once over the categories, and only the categories it accepts (those some glob matches
+    in full) are tested against each glob. Regular expressions are matched one by one.
+    """
+    out: list[np.ndarray | None] = [None] * len(patterns)
+    size = len(col.cat.categories) + 1
+    literal = [i for i, p in enumerate(patterns) if p.kind == "literal"]
+    if literal:
+        codes: dict[str, list[int]] = {}
+        for c, text in enumerate(_category_strings(col, lower=not case_sensitive).tolist()):
+            codes.setdefault(text, []).append(c)
+        for i in literal:
+            text = patterns[i].text if case_sensitive else patterns[i].text.lower()
+            mask = np.zeros(size, dtype=bool)
+            mask[codes.get(text, [])] = True
+            out[i] = mask
+    globs = [i for i, p in enumerate(patterns) if p.kind == "glob"]
+    if globs:
+        flags = 0 if case_sensitive else re.IGNORECASE
+        cats = _category_strings(col, lower=False).tolist()
+        anyone = re.compile("|".join(f"(?:{patterns[i].regex()})" for i in globs), flags)
+        accepted = [c for c, text in enumerate(cats) if anyone.fullmatch(text) is not None]
+        for i in globs:
+            rx = re.compile(patterns[i].regex(), flags)
+            mask = np.zeros(size, dtype=bool)
+            mask[[c for c in accepted if rx.fullmatch(cats[c]) is not None]] = True
+            out[i] = mask
+    for i, p in enumerate(patterns):
+        if out[i] is None:
+            out[i] = _category_mask(col, p, case_sensitive)
+    return out
 
 
 def constraint_mask(tokens: pd.DataFrame, constraint: Constraint, *, case_sensitive: bool = False) -> np.ndarray:
@@ -595,29 +662,66 @@ def term_mask(tokens: pd.DataFrame, term: Term, *, case_sensitive: bool = False,
     return mask
 
 
+def _unspaced_forms(tokens: pd.DataFrame, index: TokenIndex, case_sensitive: bool) -> dict[str, list[int]]:
+    """Form (lower-cased unless ``case_sensitive``) → its category codes, for forms that occur in unspaced rows.
+
+    Built once per table and cached on its index; empty when the table has no rows in a language
+    written without spaces.
+    """
+    cache = getattr(index, "_unspaced_forms", None)
+    if cache is None:
+        cache = index._unspaced_forms = {}
+    lookup = cache.get(case_sensitive)
+    if lookup is None:
+        zh = getattr(index, "_unspaced", None)
+        if zh is None:  # computed once per table
+            zh = index._unspaced = _unspaced_rows(tokens)
+            index._any_unspaced = bool(zh.any())
+        lookup = {}
+        col = tokens["form"]
+        if zh.any() and isinstance(col.dtype, pd.CategoricalDtype):
+            cats = _category_strings(col, lower=not case_sensitive)
+            present = np.unique(_codes(col)[zh])
+            for c in present[present >= 0].tolist():
+                lookup.setdefault(cats[c], []).append(c)
+        cache[case_sensitive] = lookup
+    return lookup
+
+
 def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensitive: bool,
              bounds: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Chinese rows where a run of >= 2 consecutive words concatenates to ``literal``.
 
-    Returns (start rows, run lengths). Runs stay inside one unit (``bounds``/``unit``: see
-    :meth:`TokenIndex.bounds`).
+    Returns (start rows, run lengths), ascending. Runs stay inside one unit (``bounds``/``unit``:
+    see :meth:`TokenIndex.bounds`). A run starts on an unspaced row whose form is a proper
+    prefix of ``literal``: those rows come from the form column's inverted index (the prefixes
+    of ``literal`` looked up among the forms of unspaced rows), not from a scan of the table.
     """
     if "lang" not in tokens.columns or len(literal) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     zh = getattr(index, "_unspaced", None)
     if zh is None:  # computed once per table
         zh = index._unspaced = _unspaced_rows(tokens)
-    if not zh.any():
+        index._any_unspaced = bool(zh.any())
+    if not index._any_unspaced:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     col = tokens["form"]
     if not isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype(str).astype("category")
+        return _zh_runs_scan(tokens, literal, index, case_sensitive, bounds, unit, zh)
     target = literal if case_sensitive else literal.lower()
     norm = (lambda s: s) if case_sensitive else str.lower
-    cats = _category_strings(col, lower=not case_sensitive).tolist()
-    prefix = np.array([bool(c) and len(c) < len(target) and target.startswith(c) for c in cats] + [False])
-    cand = np.flatnonzero(prefix[_codes(col)] & zh)
-    forms = index.forms(tokens)
+    lookup = _unspaced_forms(tokens, index, case_sensitive)
+    codes = [c for i in range(1, len(target)) for c in lookup.get(target[:i], ())]
+    if not codes:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order, post = index.postings(tokens, "form")
+    rows = np.concatenate([order[post[c]:post[c + 1]] for c in codes])
+    cand = np.sort(rows[zh[rows]])
+    return _runs_from(cand, target, norm, index.forms(tokens), bounds, unit)
+
+
+def _runs_from(cand: np.ndarray, target: str, norm, forms: list[str], bounds: np.ndarray,
+               unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts, lengths = [], []
     for s in cand.tolist():
         end = int(bounds[unit[s] + 1])
@@ -633,21 +737,38 @@ def _zh_runs(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensiti
     return np.asarray(starts, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
 
 
-def _term_spans(tokens: pd.DataFrame, term: Term, index: TokenIndex,
-                case_sensitive: bool, bounds: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(mask of start rows, length of the match starting there, or None when all are 1) for one term."""
-    mask = term_mask(tokens, term, case_sensitive=case_sensitive, index=index)
-    length = None
-    simple = (len(term.constraints) == 1 and term.head is None and not term.children
-              and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal")
-    if simple:
-        starts, lengths = _zh_runs(tokens, term.constraints[0].pattern.text, index, case_sensitive, bounds, unit)
-        if len(starts):
-            mask = mask.copy()
-            mask[starts] = True
-            length = np.ones(len(tokens), dtype=np.int64)
-            length[starts] = lengths
-    return mask, length
+def _zh_runs_scan(tokens: pd.DataFrame, literal: str, index: TokenIndex, case_sensitive: bool,
+                  bounds: np.ndarray, unit: np.ndarray, zh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_zh_runs` for a table whose ``form`` column is not categorical (a scan of its categories)."""
+    col = tokens["form"].astype(str).astype("category")
+    target = literal if case_sensitive else literal.lower()
+    norm = (lambda s: s) if case_sensitive else str.lower
+    cats = _category_strings(col, lower=not case_sensitive).tolist()
+    prefix = np.array([bool(c) and len(c) < len(target) and target.startswith(c) for c in cats] + [False])
+    cand = np.flatnonzero(prefix[_codes(col)] & zh)
+    return _runs_from(cand, target, norm, index.forms(tokens), bounds, unit)
+
+
+def _simple_literal(term: Term) -> str | None:
+    """The text of a one-constraint literal ``form`` term (the terms that may match a Chinese run), else None."""
+    if (len(term.constraints) == 1 and term.head is None and not term.children
+            and term.constraints[0].field == "form" and term.constraints[0].pattern.kind == "literal"):
+        return term.constraints[0].pattern.text
+    return None
+
+
+def _with_runs(rows: np.ndarray, runs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Single-word start rows united with Chinese run starts: (rows, length of the match at each, or None).
+
+    A run's length wins where a row is both (it cannot be: a run's first word is shorter than the literal).
+    """
+    run_starts, run_lengths = runs
+    if not len(run_starts):
+        return rows, None
+    rows = np.union1d(rows, run_starts).astype(np.int64)
+    length = np.ones(len(rows), dtype=np.int64)
+    length[np.searchsorted(rows, run_starts)] = run_lengths
+    return rows, length
 
 
 def _term_at(tokens: pd.DataFrame, term: Term, rows: np.ndarray, index: TokenIndex,
@@ -725,7 +846,9 @@ def _candidates(tokens: pd.DataFrame, term: Term, index: TokenIndex, case_sensit
         return np.empty(0, dtype=np.int64)
     rows = np.concatenate(parts)
     if len(parts) > 1:
-        rows = np.unique(rows) if cons.alternatives else np.sort(rows)
+        rows = np.sort(rows, kind="stable")  # sorted runs, merged (timsort)
+        if cons.alternatives and len(rows):  # a row two alternatives match, once
+            rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
     rest = Term(tuple(c for c in term.constraints if c is not cons), term.head, term.children)
     if rest.constraints or rest.head is not None or rest.children:
         rows = rows[_term_at(tokens, rest, rows, index, case_sensitive)]
@@ -743,33 +866,81 @@ def match_spans(tokens: pd.DataFrame, query: str | Query, *, case_sensitive: boo
     overlap (``a a`` in ``a a a`` matches twice), as in AntConc and quanteda.
     """
     q = build_query(query, head=head, deprel=deprel, child=child)
+    return _match_query(tokens, q, token_index(tokens), case_sensitive, within)
+
+
+def match_many(tokens: pd.DataFrame, queries: list[str | Query], *, case_sensitive: bool = False,
+               within: str = "paragraph") -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`match_spans` of each of ``queries``, the same results, computed in one pass.
+
+    For many queries (a theme dictionary's entries) the per-query work is shared: the table's
+    index is looked up once, and every literal or glob constraint of every query is compiled
+    against its column's categories together (:func:`_category_masks`: one dictionary lookup per
+    literal, one combined regular expression per column for the globs) before the matches are
+    read from the inverted indexes.
+    """
+    parsed = [build_query(q) for q in queries]
     index = token_index(tokens)
+    wanted: dict[str, dict[Pattern, None]] = {}
+
+    def collect(term: Term) -> None:
+        for cons in term.constraints:
+            for single in (cons.alternatives or (cons,)):
+                if single.field in tokens.columns and single.pattern.kind in ("literal", "glob"):
+                    wanted.setdefault(single.field, {})[single.pattern] = None
+        if term.head is not None:
+            collect(term.head)
+        for _, child in term.children:
+            collect(child)
+
+    for q in parsed:
+        for term in q.terms:
+            collect(term)
+    memo: dict[tuple[int, Pattern, bool], np.ndarray] = {}
+    for field, patterns in wanted.items():
+        col = tokens[field]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            continue
+        for pattern, mask in zip(patterns, _category_masks(col, list(patterns), case_sensitive)):
+            memo[(id(col.cat.categories), pattern, case_sensitive)] = mask
+    token = _MASK_MEMO.set(memo)
+    try:
+        return [_match_query(tokens, q, index, case_sensitive, within) for q in parsed]
+    finally:
+        _MASK_MEMO.reset(token)
+
+
+def _match_query(tokens: pd.DataFrame, q: Query, index: TokenIndex, case_sensitive: bool,
+                 within: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_spans` of a parsed query: candidates of the first term from the inverted index
+    (united with Chinese word-spanning runs where a literal may span words), later terms checked
+    at the rows that follow."""
     bounds, unit = index.bounds(within)
     n = len(tokens)
-    if not any(_may_run(tokens, t) for t in q.terms):
-        # the fast path: candidates from the inverted index, later terms checked at their rows
-        starts = _candidates(tokens, q.terms[0], index, case_sensitive)
-        ends = starts + 1
-        for term in q.terms[1:]:
-            ok = ends < n
-            starts, ends = starts[ok], ends[ok]
-            ok = unit[ends] == unit[starts]
-            starts, ends = starts[ok], ends[ok]
-            ok = _term_at(tokens, term, ends, index, case_sensitive)
-            starts, ends = starts[ok], ends[ok] + 1
-        return starts.astype(np.int64), ends.astype(np.int64)
-    mask, length = _term_spans(tokens, q.terms[0], index, case_sensitive, bounds, unit)
-    starts = np.flatnonzero(mask)
-    ends = starts + (1 if length is None else length[starts])
-    for term in q.terms[1:]:
-        if not len(starts):
+    runs = [_may_run(tokens, t) for t in q.terms]
+    starts = _candidates(tokens, q.terms[0], index, case_sensitive)
+    length = None
+    if runs[0]:
+        starts, length = _with_runs(starts, _zh_runs(tokens, _simple_literal(q.terms[0]), index, case_sensitive,
+                                                     bounds, unit))
+    ends = starts + (1 if length is None else length)
+    for term, may_run in zip(q.terms[1:], runs[1:]):
+        if any(runs) and not len(starts):
             break
-        tmask, tlen = _term_spans(tokens, term, index, case_sensitive, bounds, unit)
         ok = ends < n
         starts, ends = starts[ok], ends[ok]
-        ok = (unit[ends] == unit[starts]) & tmask[ends]
+        ok = unit[ends] == unit[starts]
         starts, ends = starts[ok], ends[ok]
-        ends = ends + (1 if tlen is None else tlen[ends])
+        ok = _term_at(tokens, term, ends, index, case_sensitive)
+        step = 1
+        if may_run:
+            run_starts, run_lengths = _zh_runs(tokens, _simple_literal(term), index, case_sensitive, bounds, unit)
+            if len(run_starts):
+                pos = np.minimum(np.searchsorted(run_starts, ends), len(run_starts) - 1)
+                is_run = run_starts[pos] == ends
+                ok |= is_run
+                step = np.where(is_run, run_lengths[pos], 1)[ok]
+        starts, ends = starts[ok], ends[ok] + step
     if len(starts) and (length is not None or len(q.terms) > 1):  # a multi-word Chinese run at the end must not leave its unit
         ok = ends <= bounds[unit[starts] + 1]
         starts, ends = starts[ok], ends[ok]

@@ -38,8 +38,9 @@ LAS ≈ 47): features defined on Chinese dependency relations are noisier than t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -141,14 +142,174 @@ _HIT_COLUMNS = ("doc_id", "sent", "idx", "evidence", "value")
 # The parse as arrays
 # ---------------------------------------------------------------------------------------------
 
+def _sentence_numbers(t: pd.DataFrame, sent: np.ndarray) -> np.ndarray:
+    """``t.groupby(["doc_id", "sent"], sort=False, observed=True).ngroup()``: sentences numbered in
+    order of first appearance, computed on the runs of rows (a table in reading order has one run
+    per sentence)."""
+    n = len(t)
+    if not n:
+        return np.zeros(0, np.int64)
+    doc = t["doc_id"]
+    if not isinstance(doc.dtype, pd.CategoricalDtype) or (doc.array.codes < 0).any():
+        return t.groupby(["doc_id", "sent"], sort=False, observed=True).ngroup().to_numpy()
+    dcodes = doc.array.codes
+    new = np.ones(n, dtype=bool)
+    new[1:] = (dcodes[1:] != dcodes[:-1]) | (sent[1:] != sent[:-1])
+    run_starts = np.flatnonzero(new)
+    run_sent = sent[run_starts] - sent.min()  # (document, sentence) as one integer
+    run_sid, _ = pd.factorize(dcodes[run_starts].astype(np.int64) * (int(run_sent.max()) + 1) + run_sent)
+    return np.repeat(np.asarray(run_sid, dtype=np.int64), np.diff(np.append(run_starts, n)))
+
+
+def _head_positions(sid: np.ndarray, idx: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """Row position of each word's head, looked up by (sentence, head index); -1 for the root or a
+    head outside the table. Raises :class:`QueryError` when two words share (sentence, idx)."""
+    n = len(sid)
+    if not n:
+        return np.zeros(0, np.int64)
+    new = np.ones(n, dtype=bool)
+    new[1:] = sid[1:] != sid[:-1]
+    run_starts = np.flatnonzero(new)
+    # the common case: each sentence one run of rows, numbered 0, 1, 2... with idx 1, 2, 3...
+    if (sid[run_starts] == np.arange(len(run_starts))).all() and \
+            np.where(new, idx == 1, np.diff(idx, prepend=0) == 1).all():
+        length = np.diff(np.append(run_starts, n))[sid]
+        inside = (head >= 1) & (head <= length)
+        return np.where(inside, np.arange(n) - idx + head, -1).astype(np.int64)
+    lookup = pd.Series(np.arange(n), index=pd.MultiIndex.from_arrays([sid, idx]))
+    if not lookup.index.is_unique:
+        raise QueryError("the Tokens table has two words with the same (doc_id, sent, idx); "
+                         "pass each sentence once")
+    hpos = lookup.reindex(pd.MultiIndex.from_arrays([sid, head])).to_numpy()
+    return np.where(np.isnan(hpos), -1, hpos).astype(np.int64)
+
+
+class Column:
+    """A text column of a :class:`Parse`: an integer code per row into the column's values.
+
+    Tokens columns repeat few values, so every test is made once per distinct value and
+    broadcast to the rows with one numpy take: ``col == "AUX"``, ``col != "aux"`` and
+    ``col.isin(values)`` give one bool per row, :meth:`map` applies a function to each distinct
+    value. ``col[i]`` is the value at row ``i`` (a str), ``col[rows]`` an object array of values;
+    ``numpy.asarray(col)`` gives the whole object array (made once, on demand) for code that
+    wants one. Missing values read as ``""``.
+    """
+
+    __slots__ = ("codes", "values", "_array")
+
+    def __init__(self, codes: np.ndarray, values: np.ndarray):
+        self.codes = codes
+        self.values = values
+        self._array: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, series: pd.Series) -> "Column":
+        """The column of a Tokens Series (categorical or not); missing values become ``""``."""
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            values = np.asarray(series.cat.categories, dtype=object)
+            codes = series.array.codes.astype(np.int32)
+            if (codes < 0).any():
+                empty = np.flatnonzero(values == "")
+                if len(empty):
+                    missing = int(empty[0])
+                else:
+                    missing = len(values)
+                    values = np.append(values, np.asarray([""], dtype=object))
+                codes = np.where(codes < 0, missing, codes)
+            return cls(codes, values)
+        filled = series.astype(object).where(series.notna(), "")
+        codes, uniques = pd.factorize(np.asarray(filled, dtype=object))
+        return cls(np.asarray(codes, dtype=np.int32), np.asarray(uniques, dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def _rows(self, per_value) -> np.ndarray:
+        per_value = np.asarray(per_value, dtype=bool)
+        hits = np.flatnonzero(per_value)
+        if len(hits) <= 2:  # one or two values: comparing the codes beats a gather
+            out = np.zeros(len(self), dtype=bool)
+            for h in hits.tolist():
+                out |= self.codes == h
+            return out
+        return per_value[self.codes]
+
+    def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
+        return self._rows(self.values == other)
+
+    def __ne__(self, other) -> np.ndarray:  # type: ignore[override]
+        return self._rows(self.values != other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def isin(self, items) -> np.ndarray:
+        """One bool per row: is its value one of ``items`` (as ``numpy.isin``)?"""
+        return self._rows(np.isin(self.values, list(items)))
+
+    def map(self, fn, dtype=object):
+        """``fn`` of every row's value, computed once per distinct value: a Column (dtype object) or an array."""
+        mapped = np.asarray([fn(v) for v in self.values.tolist()], dtype=dtype)
+        if dtype is object:
+            return Column(self.codes, mapped)
+        return mapped[self.codes] if len(self.values) else np.zeros(len(self), dtype=dtype)
+
+    def __getitem__(self, key):
+        return self.values[self.codes[key]]
+
+    def __array__(self, dtype=None, copy=None):
+        if self._array is None:
+            self._array = self.values[self.codes] if len(self.values) else np.zeros(0, dtype=object)
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def __iter__(self):
+        return iter(np.asarray(self).tolist())
+
+
+_NONE: Mapping[int, list[int]] = MappingProxyType({})
+
+
+class _Children(Mapping):
+    """Row position → list of its children's row positions (in reading order), read from arrays."""
+
+    def __init__(self, start: np.ndarray, rows: np.ndarray):
+        self._start, self._rows = start, rows
+
+    def _range(self, h) -> tuple[int, int]:
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 0 <= h < len(self._start) - 1:
+            return 0, 0
+        return int(self._start[h]), int(self._start[h + 1])
+
+    def __getitem__(self, h) -> list[int]:
+        a, b = self._range(h)
+        if a == b:
+            return _NONE[h]  # a row without children: the KeyError of a missing key, as a dict gives
+        return self._rows[a:b].tolist()
+
+    def get(self, h, default=None):
+        a, b = self._range(h)
+        return self._rows[a:b].tolist() if a < b else default
+
+    def __contains__(self, h) -> bool:
+        a, b = self._range(h)
+        return a < b
+
+    def __iter__(self):
+        return iter(np.flatnonzero(np.diff(self._start) > 0).tolist())
+
+    def __len__(self) -> int:
+        return int((np.diff(self._start) > 0).sum())
+
+
 class Parse:
     """A Tokens table prepared for tree queries (built once, shared by all extractors).
 
-    Attributes are numpy arrays over the rows of ``tokens`` (same order): ``lem`` (lower-cased
-    lemma, the form when the lemma is empty), ``rel`` (the full relation), ``base`` (the relation
-    without subtype), ``lang`` (the registry's canonical language code), ``word``
-    (:func:`analysis.is_word`), ``sid`` (a sentence number across the table), ``hpos`` (row
-    position of the head, -1 for the root or a head outside the table).
+    Attributes are over the rows of ``tokens`` (same order): the text columns are
+    :class:`Column` objects (an integer code per row; ``==``, ``!=``, ``.isin`` and ``.map``
+    work once per distinct value): ``lem`` (lower-cased lemma, the form when the lemma is
+    empty), ``rel`` (the full relation), ``base`` (the relation without subtype), ``lang`` (the
+    registry's canonical language code); numpy arrays: ``word`` (:func:`analysis.is_word`),
+    ``sid`` (a sentence number across the table), ``hpos`` (row position of the head, -1 for
+    the root or a head outside the table).
     """
 
     def __init__(self, tokens: pd.DataFrame):
@@ -158,35 +319,32 @@ class Parse:
         n = len(t)
         self.n = n
 
-        def col(name):
-            return np.asarray(t[name].astype(object).where(t[name].notna(), "")
-                              if n else [], dtype=object)
-
-        self.doc_id = col("doc_id")
-        self.form = col("form")
-        lemma = col("lemma")
-        self.lemma = np.where(lemma == "", self.form, lemma)
-        self.lem = _map_unique(self.lemma, str.lower, object)
-        self.upos = col("upos")
-        self.xpos = col("xpos") if "xpos" in t.columns else np.full(n, "", dtype=object)
-        self.feats = col("feats")
-        self.rel = col("deprel")
-        self.base = _map_unique(self.rel, lambda r: r.split(":", 1)[0], object)
-        self.lang = _map_unique(col("lang"), lambda c: canonical(c) if c else "", object)
+        self.doc_id = Column.of(t["doc_id"])
+        self.form = Column.of(t["form"])
+        lemma = Column.of(t["lemma"])
+        # the lemma, or the form where the lemma is empty: codes into both columns' values
+        empty = np.asarray(lemma.values == "", dtype=bool)
+        use_form = empty[lemma.codes] if len(lemma.values) else np.zeros(n, dtype=bool)
+        self.lemma = Column(np.where(use_form, len(lemma.values) + self.form.codes, lemma.codes).astype(np.int32),
+                            np.concatenate([lemma.values, self.form.values]))
+        self.lem = self.lemma.map(str.lower)
+        self.upos = Column.of(t["upos"])
+        self.xpos = Column.of(t["xpos"]) if "xpos" in t.columns else Column(np.zeros(n, dtype=np.int32),
+                                                                           np.asarray([""], dtype=object))
+        self.feats = Column.of(t["feats"])
+        self.rel = Column.of(t["deprel"])
+        self.base = self.rel.map(lambda r: r.split(":", 1)[0])
+        self.lang = Column.of(t["lang"]).map(lambda c: canonical(c) if c else "")
         self.sent = t["sent"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         self.idx = t["idx"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
         head = t["head"].to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
-        self.sid = (t.groupby(["doc_id", "sent"], sort=False, observed=True).ngroup().to_numpy()
-                    if n else np.zeros(0, np.int64))
-        lookup = pd.Series(np.arange(n), index=pd.MultiIndex.from_arrays([self.sid, self.idx]))
-        if not lookup.index.is_unique:
-            raise QueryError("the Tokens table has two words with the same (doc_id, sent, idx); "
-                             "pass each sentence once")
-        hpos = lookup.reindex(pd.MultiIndex.from_arrays([self.sid, head])).to_numpy()
-        self.hpos = np.where(np.isnan(hpos), -1, hpos).astype(np.int64) if n else np.zeros(0, np.int64)
+        self.sid = _sentence_numbers(t, self.sent)
+        self.hpos = _head_positions(self.sid, self.idx, head)
         self.word = is_word(t)
         self._lang_masks: dict[str, np.ndarray] = {}
-        self._children: dict[int, list[int]] | None = None
+        self._masks: dict[str, np.ndarray] = {}  # masks several features share (modals, necessity)
+        self._children: _Children | None = None
+        self._child_arrays: tuple[np.ndarray, np.ndarray] | None = None
         self.pos = np.arange(n)
 
     # -- tree helpers -------------------------------------------------------------------------
@@ -197,21 +355,28 @@ class Parse:
         out[self.hpos[sel]] = True
         return out
 
-    def children(self) -> dict[int, list[int]]:
-        """Row position → list of its children's row positions (in reading order); built once."""
-        if self._children is None:
+    def child_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(start, rows)``: the children of row ``h`` are ``rows[start[h]:start[h + 1]]``, in reading order."""
+        if self._child_arrays is None:
             rows = np.flatnonzero(self.hpos >= 0)
             heads = self.hpos[rows]
             order = np.argsort(heads, kind="stable")  # children of one head stay in reading order
-            heads, rows = heads[order], rows[order]
-            starts = np.concatenate([[0], np.flatnonzero(np.diff(heads)) + 1]) if len(heads) else np.zeros(0, int)
-            ends = np.append(starts[1:], len(heads))
-            row_list = rows.tolist()
-            self._children = {h: row_list[a:b] for h, a, b in zip(heads[starts].tolist(), starts.tolist(), ends.tolist())}
+            start = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(heads, minlength=self.n), out=start[1:])
+            self._child_arrays = (start, rows[order])
+        return self._child_arrays
+
+    def children(self) -> Mapping[int, list[int]]:
+        """Row position → list of its children's row positions (in reading order); built once.
+
+        A read-only mapping over arrays (rows with children only, as a dict would hold).
+        """
+        if self._children is None:
+            self._children = _Children(*self.child_arrays())
         return self._children
 
     def has_feat(self, feat: str) -> np.ndarray:
-        return _map_unique(self.feats, lambda f: feat in f.split("|"), bool)
+        return self.feats.map(lambda f: feat in f.split("|"), bool)
 
     def lang_is(self, code: str) -> np.ndarray:
         """Rows in language ``code`` (compared as the registry's canonical codes; cached)."""
@@ -253,27 +418,39 @@ def _hits(p: Parse, anchors: Sequence[int], evidence: Sequence[str], values=None
 # ---------------------------------------------------------------------------------------------
 
 def _modal_mask(p: Parse) -> np.ndarray:
-    """Rows that are obligation modals (en: AUX/MD/aux; zh: AUX/aux)."""
+    """Rows that are obligation modals (en: AUX/MD/aux; zh: AUX/aux); computed once per parse."""
+    if "modal" not in p._masks:
+        p._masks["modal"] = _modal_rows(p)
+    return p._masks["modal"]
+
+
+def _modal_rows(p: Parse) -> np.ndarray:
     en = p.lang_is("en")
     zh = p.lang_is("zh")
     auxlike = (p.upos == "AUX") | (p.xpos == "MD") | (p.rel == "aux")
-    en_mod = en & auxlike & np.isin(p.lem, list(EN_OBLIGATION_MODALS))
-    zh_mod = zh & ((p.upos == "AUX") | (p.rel == "aux")) & np.isin(p.lem, list(ZH_OBLIGATION_MODALS))
+    en_mod = en & auxlike & p.lem.isin(list(EN_OBLIGATION_MODALS))
+    zh_mod = zh & ((p.upos == "AUX") | (p.rel == "aux")) & p.lem.isin(list(ZH_OBLIGATION_MODALS))
     return en_mod | zh_mod
 
 
 def _necessity_mask(p: Parse) -> np.ndarray:
-    """Predicates of necessity that govern a clause: have/need to, necessary to, 需要 + clause."""
+    """Predicates of necessity that govern a clause: have/need to, necessary to, 需要 + clause (once per parse)."""
+    if "necessity" not in p._masks:
+        p._masks["necessity"] = _necessity_rows(p)
+    return p._masks["necessity"]
+
+
+def _necessity_rows(p: Parse) -> np.ndarray:
     en = p.lang_is("en")
     zh = p.lang_is("zh")
     # "have to" / "need to": an xcomp child that has a mark "to"
     to_mark = (p.rel == "mark") & (p.lem == "to")
     xcomp_with_to = (p.rel == "xcomp") & p.heads_with_child(to_mark)
-    semi = en & np.isin(p.lem, list(EN_NECESSITY_VERBS)) & (p.rel != "aux") & p.heads_with_child(xcomp_with_to)
-    clausal_child = np.isin(p.base, ["csubj", "ccomp", "xcomp"])
-    adj = en & (p.upos == "ADJ") & np.isin(p.lem, list(EN_NECESSITY_ADJECTIVES)) & p.heads_with_child(clausal_child)
-    zh_need = (zh & (p.upos == "VERB") & np.isin(p.lem, list(ZH_NECESSITY_VERBS))
-               & p.heads_with_child(np.isin(p.base, ["ccomp", "xcomp"]) & (p.upos == "VERB")))
+    semi = en & p.lem.isin(list(EN_NECESSITY_VERBS)) & (p.rel != "aux") & p.heads_with_child(xcomp_with_to)
+    clausal_child = p.base.isin(["csubj", "ccomp", "xcomp"])
+    adj = en & (p.upos == "ADJ") & p.lem.isin(list(EN_NECESSITY_ADJECTIVES)) & p.heads_with_child(clausal_child)
+    zh_need = (zh & (p.upos == "VERB") & p.lem.isin(list(ZH_NECESSITY_VERBS))
+               & p.heads_with_child(p.base.isin(["ccomp", "xcomp"]) & (p.upos == "VERB")))
     return semi | adj | zh_need
 
 
@@ -307,19 +484,20 @@ def _governed_directive_context(p: Parse) -> np.ndarray:
     modal_child = p.heads_with_child(_modal_mask(p) & (p.rel == "aux"))
     necessity = _necessity_mask(p)
     clause_of_necessity = np.zeros(p.n, dtype=bool)
-    sel = np.isin(p.base, ["xcomp", "csubj", "ccomp"]) & (p.hpos >= 0)
+    sel = p.base.isin(["xcomp", "csubj", "ccomp"]) & (p.hpos >= 0)
     clause_of_necessity[sel] = necessity[p.hpos[sel]]
-    subj = np.isin(p.base, ["nsubj", "csubj", "expl"])
-    aspect = zh & np.isin(p.lem, list(ZH_ASPECT_PARTICLES)) & (p.base == "aux")
+    subj = p.base.isin(["nsubj", "csubj", "expl"])
+    aspect = zh & p.lem.isin(list(ZH_ASPECT_PARTICLES)) & (p.base == "aux")
     zh_imperative = zh & (p.rel == "root") & ~p.heads_with_child(subj) & ~p.heads_with_child(aspect)
     governed = imp | modal_child | clause_of_necessity | zh_imperative
-    conj = (p.rel == "conj") & (p.hpos >= 0)
+    conj = np.flatnonzero((p.rel == "conj") & (p.hpos >= 0))
+    heads = p.hpos[conj]
     for _ in range(64):  # conjuncts share their first conjunct's modal ("must abide ..., strengthen ...")
-        new = governed.copy()
-        new[conj] |= governed[p.hpos[conj]]
-        if (new == governed).all():
+        new = governed[conj] | governed[heads]  # only conjuncts change, all at once
+        if (new == governed[conj]).all():
             break
-        governed = new
+        governed = governed.copy()
+        governed[conj] = new
     return governed
 
 
@@ -337,16 +515,20 @@ def directive_verbs(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     p = _prepare(tokens)
     en = p.lang_is("en")
     zh = p.lang_is("zh")
-    lexical = (p.upos == "VERB") & ((en & np.isin(p.lem, list(EN_DIRECTIVE_VERBS)))
-                                    | (zh & np.isin(p.lem, list(ZH_DIRECTIVE_VERBS))))
+    lexical = (p.upos == "VERB") & ((en & p.lem.isin(list(EN_DIRECTIVE_VERBS)))
+                                    | (zh & p.lem.isin(list(ZH_DIRECTIVE_VERBS))))
     hit = lexical & _governed_directive_context(p)
     anchors = np.flatnonzero(hit)
-    kids = p.children()
-    modal = _modal_mask(p)
-    evidence = []
-    for a in anchors:
-        mods = [k for k in kids.get(int(a), []) if modal[k] and p.rel[k] == "aux"]
-        evidence.append(p.words(mods + [int(a)]))
+    # the evidence: each verb with its modal aux children, in word order
+    aux = np.flatnonzero(_modal_mask(p) & (p.rel == "aux") & (p.hpos >= 0))
+    aux = aux[hit[p.hpos[aux]]]
+    owner = np.concatenate([anchors, p.hpos[aux]])
+    rows = np.concatenate([anchors, aux])
+    order = np.lexsort((rows, owner))
+    owner, rows = owner[order], rows[order]
+    forms = p.form[rows].tolist()
+    cut = np.searchsorted(owner, anchors).tolist() + [len(rows)]
+    evidence = [" ".join(forms[a:b]) for a, b in zip(cut[:-1], cut[1:])]
     return _hits(p, anchors, evidence)
 
 
@@ -357,10 +539,10 @@ def first_person_plural(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     p = _prepare(tokens)
     en = p.lang_is("en")
     zh = p.lang_is("zh")
-    subj = np.isin(p.rel, ["nsubj", "nsubj:pass"]) & (p.upos == "PRON")
+    subj = p.rel.isin(["nsubj", "nsubj:pass"]) & (p.upos == "PRON")
     plur = p.has_feat("Number=Plur")
     hit = subj & ((en & (p.lem == "we"))
-                  | (zh & (np.isin(p.form, ["我们", "咱们"]) | ((p.lem == "我") & plur))))
+                  | (zh & (p.form.isin(["我们", "咱们"]) | ((p.lem == "我") & plur))))
     anchors = np.flatnonzero(hit)
     evidence = [p.words([a, p.hpos[a]] if p.hpos[a] >= 0 else [a]) for a in anchors]
     return _hits(p, anchors, evidence)
@@ -380,7 +562,7 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     en = p.lang_is("en")
     zh = p.lang_is("zh")
     kids = p.children()
-    pass_marker = np.isin(p.rel, ["nsubj:pass", "csubj:pass", "aux:pass"])
+    pass_marker = p.rel.isin(["nsubj:pass", "csubj:pass", "aux:pass"])
     bei = zh & (p.lem == "被") & ((p.upos == "AUX") | (p.rel == "aux:pass") | (p.rel == "aux"))
     candidates = np.flatnonzero(p.heads_with_child((en & pass_marker) | bei))
     anchors, evidence = [], []
@@ -408,10 +590,12 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     return _hits(p, anchors, evidence)
 
 
-def _map_unique(values: np.ndarray, fn, dtype) -> np.ndarray:
+def _map_unique(values: np.ndarray | Column, fn, dtype) -> np.ndarray:
     """``fn`` of every value, computed once per distinct value (Tokens columns repeat few values)."""
     if not len(values):
         return np.zeros(0, dtype=dtype)
+    if isinstance(values, Column):
+        return np.asarray(values.map(fn, dtype)) if dtype is object else values.map(fn, dtype)
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     return np.asarray([fn(u) for u in uniques], dtype=dtype)[codes]
 
@@ -440,8 +624,7 @@ def nominalisations(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     zh = p.lang_is("zh")
     noun = p.upos == "NOUN"
     en_hit = en & noun & _map_unique(p.lemma, _is_en_nominalisation, bool)
-    zh_hit = zh & noun & np.array([(w in ZH_NOMINALISATIONS) or (len(w) >= 2 and w.endswith("化"))
-                                   for w in p.lemma], dtype=bool)
+    zh_hit = zh & noun & p.lemma.map(lambda w: (w in ZH_NOMINALISATIONS) or (len(w) >= 2 and w.endswith("化")), bool)
     anchors = np.flatnonzero(en_hit | zh_hit)
     return _hits(p, anchors, [p.form[a] for a in anchors])
 
@@ -457,13 +640,15 @@ def sentence_length(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
 def _path_counts(p: Parse, weight: np.ndarray) -> np.ndarray:
     """For every row, the sum of ``weight`` over the row and its ancestors (pointer walk)."""
     acc = weight.astype(np.int64).copy()
-    cur = p.hpos.copy()
+    rows = np.flatnonzero(p.hpos >= 0)  # rows still walking up, and where each has got to
+    cur = p.hpos[rows]
     for _ in range(1000):
-        live = cur >= 0
-        if not live.any():
+        if not len(rows):
             break
-        acc[live] += weight[cur[live]]
-        cur[live] = p.hpos[cur[live]]
+        acc[rows] += weight[cur]
+        cur = p.hpos[cur]
+        live = cur >= 0
+        rows, cur = rows[live], cur[live]
     return acc
 
 
@@ -474,23 +659,35 @@ def clause_depth(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     embed. One row per sentence, ``value`` = depth; the evidence names the deepest chain."""
     p = _prepare(tokens)
     starts = p.sentence_starts()
-    clausal = np.isin(p.base, list(CLAUSAL_RELATIONS)).astype(np.int64)
+    clausal = p.base.isin(list(CLAUSAL_RELATIONS)).astype(np.int64)
     depth = _path_counts(p, clausal)
     out = np.zeros(len(starts))
     deepest = np.zeros(len(starts), dtype=np.int64)
-    if p.n:
+    if p.n and (p.sid[starts] == np.arange(len(starts))).all():
+        # sentences are runs of rows numbered in order: the first deepest row of each run
+        most = np.maximum.reduceat(depth, starts)
+        at_most = np.flatnonzero(depth == np.repeat(most, np.diff(np.append(starts, p.n))))
+        deepest = at_most[np.r_[True, p.sid[at_most][1:] != p.sid[at_most][:-1]]]
+        out = depth[deepest].astype(float)
+    elif p.n:
         order = np.lexsort((-depth, p.sid))
         first = np.r_[True, p.sid[order][1:] != p.sid[order][:-1]]
         deepest = order[first]
         out = depth[deepest].astype(float)
-    evidence = []
-    for d in deepest:
-        chain, cur = [], int(d)
-        while cur >= 0:
-            if p.base[cur] in CLAUSAL_RELATIONS:
-                chain.append(f"{p.form[cur]}({p.base[cur]})")
-            cur = int(p.hpos[cur])
-        evidence.append(" < ".join(chain) if chain else "(one clause)")
+    # the clausal words on the path from each sentence's deepest word up to its root, walked for
+    # all sentences at once
+    chains: list[list[str]] = [[] for _ in range(len(deepest))]
+    sentence = np.flatnonzero(depth[deepest] > 0) if len(deepest) else np.zeros(0, np.int64)
+    cur = deepest[sentence]
+    is_clausal = clausal.astype(bool)
+    while len(sentence):
+        on = is_clausal[cur]
+        for i, row in zip(sentence[on].tolist(), cur[on].tolist()):
+            chains[i].append(f"{p.form[row]}({p.base[row]})")
+        cur = p.hpos[cur]
+        live = cur >= 0
+        sentence, cur = sentence[live], cur[live]
+    evidence = [" < ".join(chain) if chain else "(one clause)" for chain in chains]
     return _hits(p, starts, evidence, out)
 
 
@@ -541,6 +738,12 @@ def _enumerator_at(p: Parse, start: int, end: int) -> list[int] | None:
     return list(range(start, nxt + 1))
 
 
+def _may_enumerate(w: str) -> bool:
+    """Whether a word could be the enumerator :func:`_enumerator_at` looks for (in any language)."""
+    return bool(_ZH_NUMBER_SHI.match(w) or _ZH_NUMBER.match(w) or w in _ZH_ORDINALS
+                or w.lower() in _EN_ORDINALS or _EN_NUMBER.match(w))
+
+
 def enumerated_sections(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     """Enumerated sections: sentences that open with an enumerator, read from the token sequence
     at the sentence start: an optional opening bracket, then a numeral (Roman I–XXXIX, Arabic
@@ -551,6 +754,10 @@ def enumerated_sections(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     p = _prepare(tokens)
     starts = p.sentence_starts()
     ends = np.r_[starts[1:], p.n]
+    # only a sentence opening with a bracket or a word that can enumerate can be one (see _enumerator_at)
+    opener = p.form.map(_may_enumerate, bool) | p.form.isin(_OPEN_BRACKETS)
+    keep = opener[starts] if len(starts) else np.zeros(0, dtype=bool)
+    starts, ends = starts[keep], ends[keep]
     anchors, evidence = [], []
     for s, e in zip(starts, ends):
         enum = _enumerator_at(p, int(s), int(e))
@@ -571,48 +778,100 @@ def parallel_series(tokens: pd.DataFrame | Parse, *, min_members: int = 3) -> pd
     counts only when it is an obligation modal ("we must X, we must Y, we must Z"), not a tense or
     voice auxiliary (be, have). One hit per coordination; the evidence names the shared word and the conjuncts."""
     p = _prepare(tokens)
-    conj = (p.rel == "conj") & (p.hpos >= 0)
+    conj = np.flatnonzero((p.rel == "conj") & (p.hpos >= 0))
+    heads = p.hpos[conj]
     root = p.pos.copy()
-    for _ in range(1000):
-        new = root.copy()
-        new[conj] = root[p.hpos[conj]]
-        if (new == root).all():
+    for _ in range(1000):  # each conjunct takes its head's first conjunct, all at once, until nothing changes
+        new = root[heads]
+        if (new == root[conj]).all():
             break
-        root = new
-    members: dict[int, list[int]] = {}
-    for q in np.flatnonzero(conj):
-        members.setdefault(int(root[q]), [int(root[q])]).append(int(q))
-    kids = p.children()
+        root[conj] = new
+    # the coordinations with at least min_members members (its first conjunct and its conjuncts),
+    # in order of the first conjunct; each member occurrence with its coordination number
+    roots = root[conj]
+    order = np.argsort(roots, kind="stable")
+    roots, conj_sorted = roots[order], conj[order]
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(roots)) + 1, [len(roots)]]) if len(roots) \
+        else np.zeros(1, np.int64)
+    size = np.diff(bounds) + 1
+    big = np.flatnonzero(size >= min_members)
+    if not len(big):
+        return _hits(p, [], [])
+    number = np.full(len(size), -1, dtype=np.int64)
+    number[big] = np.arange(len(big))
+    of_conj = number[np.repeat(np.arange(len(size)), np.diff(bounds))]
+    first = roots[bounds[:-1][big]]
+    members = np.concatenate([first, conj_sorted[of_conj >= 0]])
+    group = np.concatenate([np.arange(len(big)), of_conj[of_conj >= 0]])
+    o = np.lexsort((members, group))  # each coordination's members in reading order
+    members, group = members[o], group[o]
+    n_groups = len(big)
+    # lemmas as ids of their distinct strings
+    uid_of_code, lemma_text = pd.factorize(p.lem.values)
+    uid_of_code = np.asarray(uid_of_code, dtype=np.int64)
+    lemma_text = np.asarray(lemma_text, dtype=object)
+    n_uid = max(len(lemma_text), 1)
+    uid = uid_of_code[p.lem.codes[members]]
+    # 1. a head lemma shared by at least min_members VERB conjuncts (the most frequent one)
+    verb = (p.upos == "VERB")[members]
+    keys, counts = np.unique(group[verb] * n_uid + uid[verb], return_counts=True)
+    k_group, k_uid = keys // n_uid, keys % n_uid
+    most = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(most, k_group, counts)
+    top = counts == most[k_group]
+    n_top = np.bincount(k_group[top], minlength=n_groups)
+    head_ok = most >= min_members
+    head_uid = np.full(n_groups, -1, dtype=np.int64)
+    head_uid[k_group[top]] = k_uid[top]
+    for g in np.flatnonzero(head_ok & (n_top > 1)).tolist():  # a tie: pandas' order decides, as ever
+        verbs = [lemma_text[u] for u in uid[(group == g) & verb].tolist()]
+        best = pd.Series(verbs, dtype=object).value_counts().index[0]
+        head_uid[g] = int(np.flatnonzero(lemma_text == best)[0])
+    # 2. otherwise a modifier lemma shared by at least min_members conjuncts: each member's
+    #    dependents (content words or obligation modals, relation not excluded), one per lemma
     modal = _modal_mask(p)
+    modifier = (~p.base.isin(_NON_MODIFIER_RELS) & p.upos.isin(_MODIFIER_UPOS)
+                & ~((p.base == "aux") & ~modal))
+    start, child_rows = p.child_arrays()
+    occ = np.flatnonzero(~head_ok[group])
+    lo, hi = start[members[occ]], start[members[occ] + 1]
+    n_kids = hi - lo
+    occ_of_kid = np.repeat(occ, n_kids)
+    kid = child_rows[np.repeat(lo, n_kids) + np.arange(n_kids.sum()) - np.repeat(np.cumsum(n_kids) - n_kids, n_kids)]
+    ok = modifier[kid]
+    occ_of_kid, kid_uid = occ_of_kid[ok], uid_of_code[p.lem.codes[kid[ok]]]
+    _, firsts = np.unique(occ_of_kid * n_uid + kid_uid, return_index=True)
+    firsts.sort()  # a member's lemma once, in the order met (members in order, dependents in reading order)
+    occ_of_kid, kid_uid = occ_of_kid[firsts], kid_uid[firsts]
+    key = group[occ_of_kid] * n_uid + kid_uid
+    mod_keys, inverse, n_members = np.unique(key, return_inverse=True, return_counts=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    lowest = np.full(len(mod_keys), p.n, dtype=np.int64)
+    np.minimum.at(lowest, inverse, members[occ_of_kid])
+    met = np.full(len(mod_keys), len(key), dtype=np.int64)
+    np.minimum.at(met, inverse, np.arange(len(key)))
+    m_group = mod_keys // n_uid
+    # the best per coordination: most members, then the earliest member, then the first met
+    rank = np.lexsort((met, lowest, -n_members, m_group))
+    lead = rank[np.concatenate([[True], m_group[rank][1:] != m_group[rank][:-1]])] if len(rank) else rank
+    mod_uid = np.full(n_groups, -1, dtype=np.int64)
+    mod_ok = np.zeros(n_groups, dtype=bool)
+    mod_uid[m_group[lead]] = mod_keys[lead] % n_uid
+    mod_ok[m_group[lead]] = n_members[lead] >= min_members
+    # the members that share it, per coordination, in order
+    head_used = head_ok[group] & (uid == head_uid[group])
+    mod_used = mod_ok[group[occ_of_kid]] & (kid_uid == mod_uid[group[occ_of_kid]])
+    used_group = np.concatenate([group[head_used], group[occ_of_kid[mod_used]]])
+    used_row = np.concatenate([members[head_used], members[occ_of_kid[mod_used]]])
+    used_order = np.argsort(used_group, kind="stable")
+    used_group, used_row = used_group[used_order], used_row[used_order]
+    cut = np.searchsorted(used_group, np.arange(n_groups + 1))
     anchors, evidence = [], []
-    for r, mem in sorted(members.items()):
-        if len(mem) < min_members:
-            continue
-        mem = sorted(mem)
-        shared = None
-        lemmas = pd.Series([p.lem[m] for m in mem if p.upos[m] == "VERB"], dtype=object)
-        top = lemmas.value_counts()
-        if len(top) and top.iloc[0] >= min_members:
-            shared = f"head '{top.index[0]}'"
-            used = [m for m in mem if p.lem[m] == top.index[0]]
-        else:
-            mods: dict[str, list[int]] = {}
-            for m in mem:
-                seen = set()
-                for k in kids.get(m, []):
-                    if p.base[k] in _NON_MODIFIER_RELS or p.upos[k] not in _MODIFIER_UPOS or p.lem[k] in seen:
-                        continue
-                    if p.base[k] == "aux" and not modal[k]:  # be/have: not shared modifiers
-                        continue
-                    seen.add(p.lem[k])
-                    mods.setdefault(p.lem[k], []).append(m)
-            best = max(mods.items(), key=lambda kv: (len(kv[1]), -min(kv[1])), default=None)
-            if best and len(best[1]) >= min_members:
-                shared = f"modifier '{best[0]}'"
-                used = best[1]
-        if shared:
-            anchors.append(r)
-            evidence.append(f"{shared} ×{len(used)}: " + ", ".join(p.form[m] for m in used))
+    for g in np.flatnonzero(head_ok | mod_ok).tolist():
+        used = used_row[cut[g]:cut[g + 1]].tolist()
+        shared = f"head '{lemma_text[head_uid[g]]}'" if head_ok[g] else f"modifier '{lemma_text[mod_uid[g]]}'"
+        anchors.append(int(first[g]))
+        evidence.append(f"{shared} ×{len(used)}: " + ", ".join(p.form[m] for m in used))
     return _hits(p, anchors, evidence)
 
 
@@ -752,24 +1011,36 @@ class _Profile:
         n_groups = len(groups)
         values_of = list(groups.itertuples(index=False, name=None))
         self.labels = {group_label(values_of[g]): g for g in present}
-        doc_codes, _ = pd.factorize(pd.Series(p.doc_id, dtype=object))
+        # documents numbered in order of first appearance (pd.factorize of the doc_id values)
+        doc_codes = np.asarray(pd.factorize(p.doc_id.codes)[0], dtype=np.int64) if p.n else np.zeros(0, np.int64)
         n_docs_all = int(doc_codes.max()) + 1 if p.n else 1
         rows, self.values, self.docs = [], {}, {}
+        word_pairs: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         for f in feats:
-            in_lang = np.isin(p.lang, f.langs)
+            in_lang = p.lang.isin(f.langs)
             words = np.bincount(codes[counted & in_lang], minlength=n_groups)
             hits = f.extract(p)
             pos = hits["_pos"].to_numpy(dtype=np.int64)
             keep = in_lang[pos] & mask[pos] & (codes[pos] >= 0)
             hit_codes = codes[pos[keep]]
             vals = hits["value"].to_numpy(dtype=float)[keep]
-            # per (group, document): words, hits and the sum of the hits' values
-            word_keys = codes[counted & in_lang] * n_docs_all + doc_codes[counted & in_lang]
+            # per (group, document): words, hits and the sum of the hits' values. The words' keys
+            # come in runs (a table in reading order), so they are counted per run, once per language set
+            if f.langs not in word_pairs:
+                word_keys = np.where(counted & in_lang, codes * n_docs_all + doc_codes, -1)
+                run_starts = np.flatnonzero(np.concatenate(([True], word_keys[1:] != word_keys[:-1]))) \
+                    if p.n else np.zeros(0, np.int64)
+                run_keys = word_keys[run_starts]
+                run_words = np.diff(np.append(run_starts, p.n))
+                word_pairs[f.langs] = (run_keys[run_keys >= 0], run_words[run_keys >= 0])
+            run_keys, run_words = word_pairs[f.langs]
             hit_keys = hit_codes * n_docs_all + doc_codes[pos[keep]]
-            pairs, inverse = np.unique(np.concatenate([word_keys, hit_keys]), return_inverse=True)
-            pair_words = np.bincount(inverse[:len(word_keys)], minlength=len(pairs)).astype(float)
-            pair_hits = np.bincount(inverse[len(word_keys):], minlength=len(pairs)).astype(float)
-            pair_sums = np.bincount(inverse[len(word_keys):], weights=vals, minlength=len(pairs))
+            pairs = np.unique(np.concatenate([run_keys, hit_keys]))
+            pair_words = np.bincount(np.searchsorted(pairs, run_keys), weights=run_words,
+                                     minlength=len(pairs)).astype(float)
+            inverse = np.searchsorted(pairs, hit_keys)
+            pair_hits = np.bincount(inverse, minlength=len(pairs)).astype(float)
+            pair_sums = np.bincount(inverse, weights=vals, minlength=len(pairs))
             pair_group = pairs // n_docs_all
             for g in present:
                 sel = hit_codes == g

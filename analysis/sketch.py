@@ -98,21 +98,22 @@ def _head_rows(tokens: pd.DataFrame, start: np.ndarray, end: np.ndarray) -> np.n
     return np.array([lookup.get((int(s), int(h)), -1) if h > 0 else -1 for s, h in zip(start, head)], dtype=np.int64)
 
 
-def _case_markers(tokens: pd.DataFrame, lemma: np.ndarray, heads: np.ndarray, deprel: np.ndarray,
-                  base: np.ndarray) -> dict[int, str]:
-    """Row of a nominal → its case marker string (case dependents + their fixed dependents)."""
-    idx = tokens["idx"].to_numpy()
-    case_rows = np.flatnonzero((base == "case") & (heads >= 0))
-    items: dict[int, list[tuple[int, str]]] = {}
-    owner_of_case = {}
-    for r in case_rows:
-        items.setdefault(int(heads[r]), []).append((int(idx[r]), lemma[r]))
-        owner_of_case[int(r)] = int(heads[r])
-    if owner_of_case:
-        fixed_rows = np.flatnonzero((deprel == "fixed") & np.isin(heads, list(owner_of_case)))
-        for r in fixed_rows:
-            items[owner_of_case[int(heads[r])]].append((int(idx[r]), lemma[r]))
-    return {owner: " ".join(w for _, w in sorted(words)) for owner, words in items.items()}
+def _ids(col: pd.Series, case_sensitive: bool = True, transform=None) -> tuple[np.ndarray, np.ndarray]:
+    """A column's strings (as :func:`_strings` gives them) as an integer id per row and the distinct strings."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("string").fillna("").astype("category")
+    names = [str(c) for c in col.cat.categories]
+    if not case_sensitive:
+        names = [c.lower() for c in names]
+    if transform is not None:
+        names = [transform(c) for c in names]
+    ids, vocab = pd.factorize(np.array(names + [""], dtype=object))
+    return np.asarray(ids, dtype=np.int64)[col.cat.codes.to_numpy()], np.asarray(vocab, dtype=object)
+
+
+def _id_of(vocab: np.ndarray, text: str) -> int:
+    hit = np.flatnonzero(vocab == text)
+    return int(hit[0]) if len(hit) else -2  # -2: no row has it
 
 
 def _strings(col: pd.Series, case_sensitive: bool = True, transform=None) -> np.ndarray:
@@ -127,6 +128,147 @@ def _strings(col: pd.Series, case_sensitive: bool = True, transform=None) -> np.
     return np.array(names + [""], dtype=object)[col.cat.codes.to_numpy()]
 
 
+#: The fixed relations in the order :func:`dependency_pairs` lists their instances: (label, which
+#: dependencies, node is the head (True) or the dependent).
+_PP, _PP_OBJ = -1, -2  # kinds of the prepositional instances (label from the case marker)
+
+
+class _Pairs:
+    """Every (relation, node, collocate) instance of a Tokens table as integer arrays.
+
+    ``kind`` is the index of the relation in ``labels`` (fixed relations) or ``_PP``/``_PP_OBJ``
+    (prepositional: the label comes from the case marker of ``owner``, the dependent);
+    ``node``/``coll`` are row positions; ``lemma`` the lemma id of every row into ``vocab``.
+    The instances are in the order :func:`dependency_pairs` lists them.
+    """
+
+    def __init__(self, tokens: pd.DataFrame, case_sensitive: bool):
+        self.tokens = tokens
+        self.lemma, self.vocab = _ids(tokens["lemma"], case_sensitive)
+        rel, rel_vocab = _ids(tokens["deprel"])
+        base_of, base_vocab = pd.factorize(np.asarray([r.split(":")[0] for r in rel_vocab.tolist()], dtype=object))
+        base = np.asarray(base_of, dtype=np.int64)[rel]
+        base_vocab = np.asarray(base_vocab, dtype=object)
+        start, end = _sentence_bounds(tokens)
+        self.heads = heads = _head_rows(tokens, start, end)
+        self.rel, self.rel_vocab = rel, rel_vocab
+        empty = _id_of(self.vocab, "")
+        punct = ~is_word(tokens)
+        dep_rows = np.flatnonzero((heads >= 0) & ~punct & (self.lemma != empty))
+        self.case_rows = np.flatnonzero((base == _id_of(base_vocab, "case")) & (heads >= 0))
+        owner = np.zeros(len(tokens), dtype=bool)
+        owner[heads[self.case_rows]] = True
+
+        def is_rel(ids, text):  # a full relation
+            return ids == _id_of(rel_vocab, text)
+
+        def is_base(ids, text):  # a relation without its subtype
+            return ids == _id_of(base_vocab, text)
+
+        labels: list[str] = []
+        kinds, nodes, colls, owners = [], [], [], []
+
+        def add(label, node_rows, coll_rows, owner_rows=None):
+            if len(node_rows):
+                if isinstance(label, str):
+                    if label not in labels:
+                        labels.append(label)
+                    kinds.append(np.full(len(node_rows), labels.index(label), dtype=np.int64))
+                else:
+                    kinds.append(np.full(len(node_rows), label, dtype=np.int64))
+                nodes.append(node_rows)
+                colls.append(coll_rows)
+                owners.append(owner_rows if owner_rows is not None else np.full(len(node_rows), -1, np.int64))
+
+        d, h = dep_rows, heads[dep_rows]
+        b, full = base[d], rel[d]
+        has_case = owner[d]
+        for name, (down, up) in {"amod": ("modifier (amod)", "modifies (amod of)"),
+                                 "obj": ("object", "object of")}.items():
+            m = is_base(b, name)
+            add(down, h[m], d[m])
+            add(up, d[m], h[m])
+        m = is_rel(full, "compound") | is_rel(full, "compound:nn")
+        add("compound", h[m], d[m])
+        add("compound of", d[m], h[m])
+        m = is_rel(full, "nsubj") | is_rel(full, "nsubj:outer")
+        add("subject", h[m], d[m])
+        add("subject of", d[m], h[m])
+        m = is_rel(full, "nsubj:pass")
+        add("passive subject", h[m], d[m])
+        add("subject of (passive)", d[m], h[m])
+        m = is_base(b, "conj")
+        add("coordinated (conj)", h[m], d[m])
+        add("coordinated (conj)", d[m], h[m])
+        m = is_rel(full, "nmod:poss")
+        add("possessor (nmod:poss)", h[m], d[m])
+        add("possessed (nmod:poss of)", d[m], h[m])
+        nmod = is_base(b, "nmod") & ~is_rel(full, "nmod:poss")
+        m = nmod & ~has_case
+        add("nmod", h[m], d[m])
+        add("nmod of", d[m], h[m])
+        m = (nmod | is_base(b, "obl")) & has_case
+        add(_PP, h[m], d[m], d[m])
+        add(_PP_OBJ, d[m], h[m], d[m])
+        self.labels = labels
+        if nodes:
+            node, coll = np.concatenate(nodes), np.concatenate(colls)
+            keep = (self.lemma[coll] != empty) & (self.lemma[node] != empty) & ~punct[coll] & ~punct[node]
+            self.kind, self.node, self.coll = np.concatenate(kinds)[keep], node[keep], coll[keep]
+            self.owner = np.concatenate(owners)[keep]
+        else:
+            self.kind = self.node = self.coll = self.owner = np.zeros(0, dtype=np.int64)
+
+    def markers(self, owners: np.ndarray) -> dict[int, str]:
+        """Row of a nominal → its case marker string (case dependents + their fixed dependents, in word order)."""
+        owners = np.unique(owners)
+        heads, idx = self.heads, self.tokens["idx"].to_numpy()
+        case = self.case_rows[np.isin(heads[self.case_rows], owners)]
+        fixed = np.flatnonzero((self.rel == _id_of(self.rel_vocab, "fixed")) & (heads >= 0))
+        fixed = fixed[np.isin(heads[fixed], self.case_rows)]
+        fixed = fixed[np.isin(heads[heads[fixed]], owners)]
+        rows = np.concatenate([case, fixed])
+        whose = np.concatenate([heads[case], heads[heads[fixed]]])
+        rank = np.empty(len(self.vocab), dtype=np.int64)  # lemma order breaks ties of idx, as sorted() does
+        rank[np.argsort(self.vocab, kind="stable")] = np.arange(len(self.vocab))
+        order = np.lexsort((rank[self.lemma[rows]], idx[rows], whose))
+        items: dict[int, list[str]] = {}
+        for o, r in zip(whose[order].tolist(), rows[order].tolist()):
+            items.setdefault(o, []).append(self.vocab[self.lemma[r]])
+        return {o: " ".join(words) for o, words in items.items()}
+
+    def label_names(self, sel: np.ndarray) -> np.ndarray:
+        """The relation label of the instances ``sel`` (an object array)."""
+        kind, owner = self.kind[sel], self.owner[sel]
+        out = np.empty(len(kind), dtype=object)
+        fixed = kind >= 0
+        out[fixed] = np.asarray(self.labels + [""], dtype=object)[kind[fixed]]
+        pp = ~fixed
+        if pp.any():
+            marks = self.markers(owner[pp])
+            out[pp] = [f"pp_{marks[o].replace(' ', '_')}" if k == _PP else f"pp_obj_{marks[o].replace(' ', '_')}"
+                       for k, o in zip(kind[pp].tolist(), owner[pp].tolist())]
+        return out
+
+    def frame(self, sel: np.ndarray) -> pd.DataFrame:
+        """The instances ``sel`` as :func:`dependency_pairs` rows."""
+        t = self.tokens
+        node, coll = self.node[sel], self.coll[sel]
+        idx = t["idx"].to_numpy()
+        doc = _strings(t["doc_id"])
+        return pd.DataFrame({
+            "relation": self.label_names(sel),
+            "node": self.vocab[self.lemma[node]],
+            "collocate": self.vocab[self.lemma[coll]],
+            "doc_id": doc[node],
+            "sent": t["sent"].to_numpy()[node].astype(np.int64),
+            "node_idx": idx[node].astype(np.int64),
+            "collocate_idx": idx[coll].astype(np.int64),
+            "node_row": node,
+            "collocate_row": coll,
+        })
+
+
 def dependency_pairs(tokens: pd.DataFrame, *, case_sensitive: bool = False) -> pd.DataFrame:
     """Every (relation, node, collocate) instance of the Tokens table, one row per instance.
 
@@ -139,79 +281,10 @@ def dependency_pairs(tokens: pd.DataFrame, *, case_sensitive: bool = False) -> p
     check_columns(tokens, ("doc_id", "sent", "idx", "lemma", "upos", "head", "deprel"), "sketch words without")
     if len(tokens) == 0:
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
-    lemma = _strings(tokens["lemma"], case_sensitive)
-    deprel = _strings(tokens["deprel"])
-    base = _strings(tokens["deprel"], transform=lambda c: c.split(":")[0])
-    start, end = _sentence_bounds(tokens)
-    heads = _head_rows(tokens, start, end)
-    cases = _case_markers(tokens, lemma, heads, deprel, base)
-    punct = ~is_word(tokens)
-    dep_rows = np.flatnonzero((heads >= 0) & ~punct & (lemma != ""))
-
-    rel_names: list[str] = []
-    nodes: list[np.ndarray] = []
-    colls: list[np.ndarray] = []
-
-    def add(label, node_rows, coll_rows):
-        if len(node_rows):
-            rel_names.extend([label] * len(node_rows) if isinstance(label, str) else list(label))
-            nodes.append(node_rows)
-            colls.append(coll_rows)
-
-    d, h = dep_rows, heads[dep_rows]
-    b, full = base[d], deprel[d]
-    has_case = np.array([int(r) in cases for r in d], dtype=bool)
-    simple = {
-        "amod": ("modifier (amod)", "modifies (amod of)"),
-        "obj": ("object", "object of"),
-    }
-    for rel, (down, up) in simple.items():
-        m = b == rel
-        add(down, h[m], d[m])
-        add(up, d[m], h[m])
-    m = (full == "compound") | (full == "compound:nn")
-    add("compound", h[m], d[m])
-    add("compound of", d[m], h[m])
-    m = (full == "nsubj") | (full == "nsubj:outer")
-    add("subject", h[m], d[m])
-    add("subject of", d[m], h[m])
-    m = full == "nsubj:pass"
-    add("passive subject", h[m], d[m])
-    add("subject of (passive)", d[m], h[m])
-    m = b == "conj"
-    add("coordinated (conj)", h[m], d[m])
-    add("coordinated (conj)", d[m], h[m])
-    m = full == "nmod:poss"
-    add("possessor (nmod:poss)", h[m], d[m])
-    add("possessed (nmod:poss of)", d[m], h[m])
-    m = (b == "nmod") & (full != "nmod:poss") & ~has_case
-    add("nmod", h[m], d[m])
-    add("nmod of", d[m], h[m])
-    m = ((b == "nmod") & (full != "nmod:poss") | (b == "obl")) & has_case
-    markers = [cases[int(r)] for r in d[m]]
-    add([f"pp_{p.replace(' ', '_')}" for p in markers], h[m], d[m])
-    add([f"pp_obj_{p.replace(' ', '_')}" for p in markers], d[m], h[m])
-
-    if not nodes:
+    pairs = _Pairs(tokens, case_sensitive)
+    if not len(pairs.node):
         return pd.DataFrame({c: [] for c in PAIR_COLUMNS})
-    node_rows = np.concatenate(nodes)
-    coll_rows = np.concatenate(colls)
-    keep = (lemma[coll_rows] != "") & (lemma[node_rows] != "") & ~punct[coll_rows] & ~punct[node_rows]
-    idx = tokens["idx"].to_numpy()
-    doc = _strings(tokens["doc_id"])
-    sent = tokens["sent"].to_numpy()
-    out = pd.DataFrame({
-        "relation": np.array(rel_names, dtype=object)[keep],
-        "node": lemma[node_rows][keep],
-        "collocate": lemma[coll_rows][keep],
-        "doc_id": doc[node_rows][keep],
-        "sent": sent[node_rows][keep].astype(np.int64),
-        "node_idx": idx[node_rows][keep].astype(np.int64),
-        "collocate_idx": idx[coll_rows][keep].astype(np.int64),
-        "node_row": node_rows[keep],
-        "collocate_row": coll_rows[keep],
-    })
-    return out
+    return pairs.frame(np.arange(len(pairs.node)))
 
 
 class WordSketch(pd.DataFrame):
@@ -312,16 +385,27 @@ def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, case_sen
         raise ParameterError("give the lemma to sketch, e.g. word_sketch(tokens, 'security')")
     check_int(min_freq, "min_freq")
     check_top(top)
-    pairs = dependency_pairs(tokens, case_sensitive=case_sensitive)
     key = lemma if case_sensitive else lemma.lower()
-    mine = pairs[pairs["node"] == key]
+    check_columns(tokens, ("doc_id", "sent", "idx", "lemma", "upos", "head", "deprel"), "sketch words without")
+    if len(tokens):
+        # the node's instances, and, for f(*,R,Y), the instances of its collocates only (integer arrays:
+        # only these rows become strings, and only their case markers are read)
+        pairs = _Pairs(tokens, case_sensitive)
+        sel = np.flatnonzero(pairs.lemma[pairs.node] == _id_of(pairs.vocab, key))
+        mine = pairs.frame(sel)
+        wanted = np.isin(pairs.lemma[pairs.coll], np.unique(pairs.lemma[pairs.coll[sel]]))
+        relevant = np.flatnonzero(wanted)
+        counted = pd.DataFrame({"relation": pairs.label_names(relevant),
+                                "collocate": pairs.vocab[pairs.lemma[pairs.coll[relevant]]]})
+    else:
+        mine = counted = pd.DataFrame({c: [] for c in PAIR_COLUMNS})
     if len(mine) == 0:
         known = (_strings(tokens["lemma"], case_sensitive) == key).any()
         if not known:
             raise EmptySelectionError(f"lemma {lemma!r} does not occur in these tokens; check the spelling "
                                       "(word sketches match lemmas, e.g. 'security', '安全')")
     f_xr = mine.groupby("relation").size()
-    coll_in_rel = pairs.groupby(["relation", "collocate"]).size()
+    coll_in_rel = counted.groupby(["relation", "collocate"]).size()
     rows = []
     for (rel, coll), grp in mine.groupby(["relation", "collocate"], sort=False):
         f_xy = len(grp)

@@ -8,7 +8,8 @@ format, or a quanteda YAML dictionary (a nested mapping of key → list of patte
 
 Patterns
     Every pattern is compiled to queries of the query language (:func:`entry_queries`,
-    ``docs/query-language.md``) and matched by the one matcher, :func:`analysis._core.match`:
+    ``docs/query-language.md``) and matched by the one matcher, :func:`analysis._core.match` (all
+    entries of a dictionary at once, :func:`analysis.query.match_many`):
 
     * one element per word, matched against the word's lowercased **lemma or** lowercased
       **form** (``secur*`` → the query ``lemma:secur*|secur*``); ``*`` = any run of characters,
@@ -77,12 +78,12 @@ from scipy import stats
 from . import languages
 from ._atomic import write_text_atomic
 from ._core import (as_list, check_choice, check_columns, check_int, check_probability, check_top, check_within,
-                    concordance, filter_mask, group_keys, is_word, match, require_rows, select, unit_keys,
-                    window_sides)
+                    concordance, filter_mask, first_appearance_codes, group_keys, is_word, require_rows, select,
+                    unit_keys, window_sides)
 from .distribution import dp_norm, gries_dp
 from .errors import DictionaryError, ParameterError, QueryError
 from .inference import N_BOOT, cluster_bootstrap_ratio
-from .query import Query, parse_query, token_index
+from .query import Query, match_many, parse_query, token_index
 
 #: Language keys of a dictionary leaf: the registered languages and ``any`` (a plain list).
 LANGUAGE_KEYS = (*languages.LANGUAGES, "any")
@@ -377,9 +378,26 @@ def _glob_problem(pattern: str) -> str | None:
     return None
 
 
+_DEFAULT: dict[tuple, Dictionary] = {}
+
+
+def _default_dictionary() -> Dictionary:
+    """The shipped dictionary, read once per version of its file (a Dictionary is immutable)."""
+    p = default_dictionary_path()
+    try:
+        st = p.stat()
+        key = (str(p), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return load_dictionary()
+    if key not in _DEFAULT:
+        _DEFAULT.clear()
+        _DEFAULT[key] = load_dictionary()
+    return _DEFAULT[key]
+
+
 def _as_dictionary(dictionary: Dictionary | str | os.PathLike | Mapping | None) -> Dictionary:
     if dictionary is None:
-        return load_dictionary()
+        return _default_dictionary()
     if isinstance(dictionary, Dictionary):
         return dictionary
     if isinstance(dictionary, Mapping):
@@ -459,55 +477,133 @@ def _check_tokens(tokens: Any) -> None:
     check_columns(tokens, ("doc_id", "par", "sent", "idx", "head", "form", "lemma"), "measure themes without")
 
 
-def _row_languages(tokens: pd.DataFrame) -> np.ndarray:
-    """The canonical language code of every row (:func:`analysis.languages.canonical`); "" without ``lang``."""
+@dataclass(frozen=True, eq=False)
+class _RowLanguages:
+    """Each row's canonical language: ``codes`` (one int per row) index ``names``."""
+
+    codes: np.ndarray
+    names: np.ndarray
+
+    def rows_of(self, lang: str) -> np.ndarray:
+        """One bool per row: is its language ``lang``?"""
+        hit = np.flatnonzero(self.names == lang)
+        return self.codes == hit[0] if len(hit) else np.zeros(len(self.codes), dtype=bool)
+
+    def at(self, rows) -> np.ndarray:
+        """The language codes (strings) of ``rows``."""
+        return self.names[self.codes[rows]]
+
+
+def _row_languages(tokens: pd.DataFrame) -> _RowLanguages:
+    """The canonical language code of every row (:func:`analysis.languages.canonical`); "" without ``lang``.
+
+    Held as an integer code per row and the codes' names (no string per row).
+    """
     if "lang" not in tokens.columns:
-        return np.full(len(tokens), "", dtype=object)
+        return _RowLanguages(np.zeros(len(tokens), dtype=np.int64), np.asarray([""], dtype=object))
     col = tokens["lang"]
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("string").fillna("").astype("category")
-    codes = np.asarray([languages.canonical(str(c)) for c in col.cat.categories] + [""], dtype=object)
-    return codes[col.array.codes]
+    names = [languages.canonical(str(c)) for c in col.cat.categories] + [""]
+    distinct = list(dict.fromkeys(names))
+    number = np.asarray([distinct.index(x) for x in names], dtype=np.int64)
+    return _RowLanguages(number[col.array.codes], np.asarray(distinct, dtype=object))
 
 
-def _candidates(tokens: pd.DataFrame, entry: DictionaryEntry, allowed: np.ndarray | None
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct spans ``(starts, ends)`` of ``entry`` inside sentences, every word in an allowed language."""
-    found = [match(tokens, q, within="sentence") for q in entry.queries]
-    starts = np.concatenate([s for s, _ in found])
-    ends = np.concatenate([e for _, e in found])
-    if allowed is not None and len(starts):
-        outside = np.concatenate([[0], np.cumsum(~allowed)])
-        keep = outside[ends] == outside[starts]
-        starts, ends = starts[keep], ends[keep]
-    if len(found) > 1 and len(starts):
-        pairs = np.unique(np.stack([starts, ends], axis=1), axis=0)
-        starts, ends = pairs[:, 0], pairs[:, 1]
-    return starts, ends
+def _entry_spans(tokens: pd.DataFrame, d: Dictionary, row_lang: _RowLanguages
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct spans ``(starts, ends, entry numbers)`` of every entry inside sentences, every word in
+    the entry's language; per entry ordered by (start, end), entries in dictionary order.
+
+    All entries' queries are matched together (:func:`analysis.query.match_many`: one pass over
+    each column's categories, then one inverted-index lookup per query), not one match call each.
+    """
+    queries = [q for entry in d.entries for q in entry.queries]
+    found = match_many(tokens, queries, within="sentence")
+    n = len(tokens)
+    outside: dict[str, np.ndarray | None] = {"any": None}
+    parts_s, parts_e, parts_k = [], [], []
+    at = 0
+    for k, entry in enumerate(d.entries):
+        spans = found[at:at + len(entry.queries)]
+        at += len(entry.queries)
+        starts = np.concatenate([s for s, _ in spans])
+        ends = np.concatenate([e for _, e in spans])
+        if entry.lang not in outside and len(starts):
+            allowed = row_lang.rows_of(entry.lang)
+            outside[entry.lang] = None if allowed.all() else np.concatenate([[0], np.cumsum(~allowed)])
+        out = outside.get(entry.lang)
+        if out is not None and len(starts):
+            keep = out[ends] == out[starts]
+            starts, ends = starts[keep], ends[keep]
+        if len(spans) > 1 and len(starts):
+            key = np.unique(starts * (n + 1) + ends)  # (start, end) pairs, distinct, in order
+            starts, ends = key // (n + 1), key % (n + 1)
+        parts_s.append(starts)
+        parts_e.append(ends)
+        parts_k.append(np.full(len(starts), k, dtype=np.int64))
+    if not parts_s:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    return (np.concatenate(parts_s).astype(np.int64), np.concatenate(parts_e).astype(np.int64),
+            np.concatenate(parts_k))
+
+
+def _resolve_overlaps(starts: np.ndarray, ends: np.ndarray, ks: np.ndarray, n: int) -> np.ndarray:
+    """Which candidates of one top-level theme are kept (a bool per candidate; the counting rule).
+
+    Candidates are taken longest first, then leftmost, then in dictionary order; one is kept
+    only if none of its words is in a kept one. Equivalent to walking them in that order, but
+    vectorised: candidates of one length that overlap neither a longer kept match nor another
+    candidate of that length are decided at once; only runs of mutually overlapping candidates of
+    one length are walked one by one.
+    """
+    keep = np.zeros(len(starts), dtype=bool)
+    if not len(starts):
+        return keep
+    lengths = ends - starts
+    taken = np.zeros(n + 1, dtype=bool)
+    for length in np.unique(lengths)[::-1].tolist():
+        idx = np.flatnonzero(lengths == length)
+        idx = idx[np.lexsort((ks[idx], starts[idx]))]  # leftmost, then dictionary order
+        s = starts[idx]
+        free = np.ones(len(idx), dtype=bool)
+        for j in range(length):  # no word already in a longer kept match
+            free &= ~taken[s + j]
+        idx, s = idx[free], s[free]
+        if not len(idx):
+            continue
+        # candidates of this length overlap when their starts are less than `length` apart
+        gap_before = np.diff(s, prepend=s[0] - length) >= length
+        gap_after = np.diff(s, append=s[-1] + length) >= length
+        alone = gap_before & gap_after
+        chosen = np.zeros(len(idx), dtype=bool)
+        chosen[alone] = True
+        last_end = -1
+        for j in np.flatnonzero(~alone).tolist():  # runs of overlapping candidates, in order
+            if s[j] >= last_end:
+                chosen[j] = True
+                last_end = s[j] + length
+        keep[idx[chosen]] = True
+        for j in range(length):
+            taken[s[chosen] + j] = True
+    return keep
 
 
 def _matches(tokens: pd.DataFrame, d: Dictionary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(starts, ends, entry numbers)`` of every kept match, in reading order (overlaps resolved)."""
     n = len(tokens)
-    row_lang = _row_languages(tokens)
-    allowed: dict[str, np.ndarray | None] = {"any": None}
-    by_top: dict[str, list[tuple[int, int, int]]] = {}
-    for k, entry in enumerate(d.entries):
-        if entry.lang not in allowed:
-            allowed[entry.lang] = row_lang == entry.lang
-        s, e = _candidates(tokens, entry, allowed[entry.lang])
-        by_top.setdefault(entry.top, []).extend(zip(s.tolist(), e.tolist(), [k] * len(s)))
-    kept: list[tuple[int, int, int]] = []
-    for cands in by_top.values():
-        cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
-        taken = np.zeros(n, dtype=bool)
-        for s, e, k in cands:
-            if not taken[s:e].any():
-                taken[s:e] = True
-                kept.append((s, e, k))
-    kept.sort(key=lambda c: (c[0], d.entries[c[2]].top, c[1]))
-    arr = np.asarray(kept, dtype=np.int64).reshape(-1, 3)
-    return arr[:, 0], arr[:, 1], arr[:, 2]
+    starts, ends, ks = _entry_spans(tokens, d, _row_languages(tokens))
+    tops = [e.top for e in d.entries]
+    top_names = sorted(set(tops))
+    top_rank = np.asarray([top_names.index(t) for t in tops], dtype=np.int64)  # string order of the top theme
+    top_of = top_rank[ks] if len(ks) else np.empty(0, np.int64)
+    keep = np.zeros(len(starts), dtype=bool)
+    for t in np.unique(top_of).tolist():
+        sel = np.flatnonzero(top_of == t)
+        keep[sel[_resolve_overlaps(starts[sel], ends[sel], ks[sel], n)]] = True
+    starts, ends, ks, top_of = starts[keep], ends[keep], ks[keep], top_of[keep]
+    order = np.lexsort((ends, top_of, starts))
+    return starts[order], ends[order], ks[order]
 
 
 _MATCH_COLUMNS = ["doc_id", "par", "sent", "start", "end", "n_words", "theme", "entry", "entry_lang", "text"]
@@ -617,26 +713,30 @@ def _date_order(tokens: pd.DataFrame, codes: np.ndarray, n_groups: int) -> tuple
     return np.argsort(key, kind="stable"), dates
 
 
-def _chars_per_row(tokens: pd.DataFrame, row_lang: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _chars_per_row(tokens: pd.DataFrame, row_lang: _RowLanguages, rows: np.ndarray) -> np.ndarray:
     """Script characters (:func:`analysis.languages.count_chars`) of the forms of ``rows``; 0 elsewhere."""
     out = np.zeros(len(tokens), dtype=np.int64)
     if rows.any():
-        forms = tokens["form"].astype(str).to_numpy(dtype=object)
-        pairs = pd.DataFrame({"form": forms[rows], "lang": row_lang[rows]})
+        col = tokens["form"]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the forms as astype(str) gives them, per category
+            names = np.asarray([str(c) for c in col.cat.categories] + ["nan"], dtype=object)
+            forms = names[col.array.codes[rows]]
+        else:
+            forms = col.astype(str).to_numpy(dtype=object)[rows]
+        pairs = pd.DataFrame({"form": forms, "lang": row_lang.at(rows)})
         uniq = pairs.drop_duplicates()
         counted = {(f, c): languages.count_chars(f, c) for f, c in zip(uniq["form"], uniq["lang"])}
         out[rows] = [counted[(f, c)] for f, c in zip(pairs["form"], pairs["lang"])]
     return out
 
 
-def _unspaced_rows(row_lang: np.ndarray) -> np.ndarray:
+def _unspaced_rows(row_lang: _RowLanguages) -> np.ndarray:
     """Rows whose language is written without spaces and has a script pattern (Chinese: Han)."""
-    out = np.zeros(len(row_lang), dtype=bool)
-    for code in pd.unique(row_lang):
+    flags = []
+    for code in row_lang.names.tolist():
         lang = languages.find_language(str(code)) if code else None
-        if lang is not None and not lang.spaced and lang.char_regex is not None:
-            out |= row_lang == code
-    return out
+        flags.append(lang is not None and not lang.spaced and lang.char_regex is not None)
+    return np.asarray(flags, dtype=bool)[row_lang.codes]
 
 
 def theme_rates(tokens: pd.DataFrame, dictionary: Dictionary | str | os.PathLike | Mapping | None = None, *,
@@ -779,16 +879,23 @@ def _document_intervals(tokens: pd.DataFrame, codes: np.ndarray, word: np.ndarra
     """
     low = np.full((n_groups, n_themes), np.nan)
     high = np.full((n_groups, n_themes), np.nan)
-    doc_codes, _ = pd.factorize(tokens["doc_id"].astype(object).to_numpy())
+    fast = first_appearance_codes(tokens["doc_id"])
+    doc_codes = fast[0] if fast is not None else pd.factorize(tokens["doc_id"].astype(object).to_numpy())[0]
     n_all = int(doc_codes.max()) + 1 if len(doc_codes) else 1
     valid = (codes >= 0) & (doc_codes >= 0)
     pair_of_row = np.where(valid, codes * n_all + doc_codes, -1)
-    pairs, inverse = np.unique(pair_of_row[valid], return_inverse=True)
-    pair_row = np.full(len(tokens), -1, dtype=np.int64)
-    pair_row[valid] = inverse
-    words = np.bincount(pair_row[valid & word], minlength=len(pairs))
+    # (group, document) pairs are runs of rows in a table in reading order: number the runs, not the rows
+    run_starts = np.flatnonzero(np.concatenate(([True], pair_of_row[1:] != pair_of_row[:-1]))) \
+        if len(pair_of_row) else np.empty(0, np.int64)
+    run_values = pair_of_row[run_starts]
+    pairs, run_pair = np.unique(run_values, return_inverse=True)
+    run_pair = np.asarray(run_pair, dtype=np.int64).reshape(-1)
+    if len(pairs) and pairs[0] < 0:  # rows outside any group or document: no pair
+        pairs, run_pair = pairs[1:], run_pair - 1
+    run_words = np.add.reduceat((valid & word).astype(np.int64), run_starts) if len(run_starts) else run_starts
+    words = np.bincount(run_pair[run_pair >= 0], weights=run_words[run_pair >= 0], minlength=len(pairs)).astype(np.int64)
     counts = np.zeros((len(pairs), n_themes), dtype=np.int64)
-    at = pair_row[starts]
+    at = run_pair[np.searchsorted(run_starts, starts, side="right") - 1] if len(starts) else np.empty(0, np.int64)
     np.add.at(counts, (at[at >= 0], theme_of[at >= 0]), 1)
     group_of_pair = pairs // n_all
     keep = words > 0

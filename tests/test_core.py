@@ -211,3 +211,50 @@ def unicodedata_category(ch: str) -> str:
     import unicodedata
 
     return unicodedata.category(ch)
+
+
+# ---------------------------------------------------------------- codes instead of strings
+
+
+def test_first_appearance_codes_equal_factorize_of_the_values():
+    """Numbering a categorical column on its codes (runs of rows) gives pd.factorize of its values."""
+    values = ["b", "b", "a", None, "", "c", "a", None, "b", "", "d"]
+    for cats in (None, ["d", "c", "b", "a", ""], ["a", "b", "c", "d", "", "unused"]):
+        col = pd.Series(pd.Categorical(values, categories=cats))
+        codes, uniques = _core.first_appearance_codes(col)
+        exp_codes, exp_uniques = pd.factorize(col.astype(object).to_numpy())
+        assert codes.tolist() == exp_codes.tolist()
+        assert uniques.tolist() == list(exp_uniques)
+    assert _core.first_appearance_codes(pd.Series(["a", "b"])) is None  # not categorical: factorize the values
+    codes, uniques = _core.first_appearance_codes(pd.Series(pd.Categorical([])))
+    assert len(codes) == 0 and len(uniques) == 0
+
+
+def test_group_keys_on_codes_equal_group_keys_on_values(own):
+    """Groups of categorical columns (computed on their codes) are the groups of the same values as text."""
+    as_text = own.astype({c: object for c in ("doc_id", "lang", "source", "year")})
+    with_missing = own.copy()
+    with_missing["source"] = with_missing["source"].astype(object).where(with_missing["par"] != 2, None) \
+        .astype("category")
+    for table, plain in ((own, as_text), (with_missing, with_missing.astype({"source": object}))):
+        for by in ("source", "doc_id", ["lang", "source"], ["source", "year", "doc_id"]):
+            codes, groups = _core.group_keys(table, by)
+            exp_codes, exp_groups = _core.group_keys(plain, by)
+            assert codes.tolist() == exp_codes.tolist(), by
+            pd.testing.assert_frame_equal(groups, exp_groups)
+
+
+def test_gries_dp_of_many_terms_equals_term_by_term():
+    """keyness's DP over documents, all terms at once, is Gries's DP of each term, to the last bit."""
+    from analysis.distribution import gries_dp, gries_dp_columns
+
+    rng = np.random.default_rng(3)
+    for parts in (1, 2, 7, 150, 1200):
+        sizes = rng.integers(1, 900, parts).astype(float)
+        freqs = np.minimum(rng.poisson(0.7, (parts, 25)) * (rng.random((parts, 25)) < 0.5), sizes[:, None])
+        freqs[:, 3] = 0  # a term that never occurs: nan
+        got = gries_dp_columns(freqs.astype(float), sizes)
+        expected = [gries_dp(freqs[:, j], sizes) for j in range(freqs.shape[1])]
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ParameterError):  # what gries_dp refuses, the batch refuses the same way
+        gries_dp_columns(np.array([[5.0]]), [2.0])

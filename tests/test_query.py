@@ -286,3 +286,64 @@ def test_dependency_queries_refuse_tables_with_gaps(en):
         match_spans(nouns, "lemma:security&head(lemma:safeguard)")
     with pytest.raises(QueryError, match="whole sentences"):
         match_spans(nouns, "lemma:security", child=("amod", "*"))
+
+
+# ---------------------------------------------------------------- many queries at once
+
+
+def _mixed(en, zh):
+    from analysis.tokens import concat_tokens
+
+    return concat_tokens([en, zh])
+
+
+MANY = ["security", "lemma:security", "secur*", "lemma:secur*|secur*", "Secur?ties", "/secur(e|ity)/",
+        "public opinion", "lemma:public|public lemma:opinion|opinion", "lemma:security&upos:NOUN",
+        "lemma:security&head(lemma:safeguard)", "child(amod,*)", "网络安全", "网络 安全", "意识形态安全",
+        "安全", "lemma:安*|安*", "nothing", "upos:PUNCT", "national security and"]
+
+
+@pytest.mark.parametrize("within", ["paragraph", "sentence", "document"])
+def test_match_many_equals_one_query_at_a_time(en, zh, within):
+    """The batch matcher (theme dictionaries) gives exactly each query's own matches."""
+    from analysis.query import match_many
+
+    table = _mixed(en, zh)
+    for case_sensitive in (False, True):
+        together = match_many(table, MANY, case_sensitive=case_sensitive, within=within)
+        for query, (starts, ends) in zip(MANY, together):
+            s1, e1 = match_spans(table, query, case_sensitive=case_sensitive, within=within)
+            assert starts.tolist() == s1.tolist() and ends.tolist() == e1.tolist(), query
+
+
+def test_category_masks_in_one_pass_equal_one_at_a_time():
+    """Literals by lookup and globs through one combined expression: the masks of one pattern at a time,
+    letter case folded as Python's regular expressions fold it (ſ, K, İ included)."""
+    from analysis.query import Pattern, _category_mask, _category_masks
+
+    words = ["security", "Security", "SECURITIES", "ſecurity", "insecure", "Kelvin", "kelvin", "İstanbul",
+             "istanbul", "a*b", "a.b", "网络", "网络安全", "", "s"]
+    col = pd.Series(pd.Categorical(words + [None]))
+    patterns = [Pattern("literal", "security"), Pattern("literal", "Security"), Pattern("glob", "secur*"),
+                Pattern("glob", "*ity"), Pattern("glob", "s?curity"), Pattern("glob", "kelvin"),
+                Pattern("glob", "i*"), Pattern("glob", "a\\*b"), Pattern("glob", "网*"), Pattern("regex", "sec.*"),
+                Pattern("literal", "absent"), Pattern("glob", "?")]
+    for case_sensitive in (False, True):
+        batch = _category_masks(col, patterns, case_sensitive)
+        for p, mask in zip(patterns, batch):
+            assert mask.tolist() == _category_mask(col, p, case_sensitive).tolist(), p
+
+
+def test_chinese_runs_from_the_inverted_index_equal_a_scan(en, zh):
+    """Word-spanning Chinese runs found through the form index: the runs a scan of the categories finds."""
+    from analysis.query import _zh_runs, _zh_runs_scan, token_index
+
+    table = _mixed(en, zh)
+    index = token_index(table)
+    for within in ("paragraph", "sentence"):
+        bounds, unit = index.bounds(within)
+        for literal in ["网络安全", "意识形态安全", "安全和", "网络", "security", "维护网络"]:
+            for case_sensitive in (False, True):
+                fast = _zh_runs(table, literal, index, case_sensitive, bounds, unit)
+                slow = _zh_runs_scan(table, literal, index, case_sensitive, bounds, unit, index._unspaced)
+                assert [a.tolist() for a in fast] == [a.tolist() for a in slow], literal

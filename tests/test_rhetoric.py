@@ -1082,3 +1082,134 @@ def test_seed_profile_document_interval_matches_a_naive_loop(seed_tokens, seed_p
         assert row["n_docs"] == 17
         width = hi - lo
         assert abs(row["doc_ci_low"] - lo) < 0.1 * width and abs(row["doc_ci_high"] - hi) < 0.1 * width
+
+
+# --- the parse as integer codes -----------------------------------------------------------------
+
+def _all_sentences():
+    blocks = [(EN_MUST, "en"), (EN_AGENTLESS, "en"), (EN_SERIES, "en"), (EN_PERSIST_SERIES, "en"), (EN_DEPTH, "en"),
+              (EN_ENUM_ROMAN_I, "en"), (EN_HAVE_TO, "en"), (ZH_SERIES, "zh"), (ZH_WE_YAO, "zh"), (ZH_AGENTLESS, "zh"),
+              (ZH_ENUM, "zh"), (ZH_NOMINAL, "zh")]
+    return [toks(b, doc_id=f"d{i}", lang=lang) for i, (b, lang) in enumerate(blocks)]
+
+
+def test_columns_of_codes_answer_as_the_object_arrays():
+    """==, !=, isin, map and indexing on a Column are those of the column's values as an object array."""
+    s = pd.Series(pd.Categorical(["aux", "obj", None, "aux:pass", "", "obj", "nsubj"]))
+    col = rhetoric.Column.of(s)
+    plain = s.astype(object).where(s.notna(), "").to_numpy(dtype=object)
+    assert (col == "aux").tolist() == (plain == "aux").tolist()
+    assert (col != "obj").tolist() == (plain != "obj").tolist()
+    assert col.isin(["aux", "nsubj", ""]).tolist() == np.isin(plain, ["aux", "nsubj", ""]).tolist()
+    assert np.asarray(col.map(lambda r: r.split(":")[0])).tolist() == [r.split(":")[0] for r in plain]
+    assert col.map(lambda r: r.startswith("a"), bool).tolist() == [r.startswith("a") for r in plain]
+    assert col[3] == "aux:pass" and col[[2, 4]].tolist() == ["", ""] and list(col) == plain.tolist()
+    objects = rhetoric.Column.of(s.astype(object))  # a plain object column gives the same answers
+    assert (objects == "obj").tolist() == (col == "obj").tolist() and list(objects) == list(col)
+
+
+def test_parse_heads_sentences_and_children_equal_the_lookups():
+    """Head rows and sentence numbers from runs of rows equal the (sentence, idx) lookup and a groupby,
+    also on a table with sentences cut (heads outside the table) and a shuffled one."""
+    table = concat_tokens(_all_sentences())
+    cut = table[table["idx"] != 2].reset_index(drop=True)
+    shuffled = table.iloc[np.random.default_rng(0).permutation(len(table))].reset_index(drop=True)
+    for t in (table, cut, shuffled):
+        p = rhetoric.Parse(t)
+        sid = t.groupby(["doc_id", "sent"], sort=False, observed=True).ngroup().to_numpy()
+        assert p.sid.tolist() == sid.tolist()
+        lookup = {(s, i): r for r, (s, i) in enumerate(zip(sid.tolist(), t["idx"].tolist()))}
+        assert p.hpos.tolist() == [lookup.get((s, h), -1) for s, h in zip(sid.tolist(), t["head"].tolist())]
+        kids = p.children()
+        expected: dict[int, list[int]] = {}
+        for r, h in enumerate(p.hpos.tolist()):
+            if h >= 0:
+                expected.setdefault(h, []).append(r)
+        assert dict(kids) == expected and kids.get(-1, []) == [] and (len(t) + 5) not in kids
+
+
+def _parallel_series_walk(p, min_members=3):
+    """parallel_series as a walk over the coordinations, member by member, on object arrays."""
+    lem, upos, base, form = (np.asarray(c, dtype=object) for c in (p.lem, p.upos, p.base, p.form))
+    conj = (np.asarray(p.rel, dtype=object) == "conj") & (p.hpos >= 0)
+    root = p.pos.copy()
+    for _ in range(1000):
+        new = root.copy()
+        new[conj] = root[p.hpos[conj]]
+        if (new == root).all():
+            break
+        root = new
+    members: dict[int, list[int]] = {}
+    for q in np.flatnonzero(conj):
+        members.setdefault(int(root[q]), [int(root[q])]).append(int(q))
+    kids, modal = dict(p.children()), rhetoric._modal_mask(p)
+    out = []
+    for r, mem in sorted(members.items()):
+        if len(mem) < min_members:
+            continue
+        mem, shared = sorted(mem), None
+        top = pd.Series([lem[m] for m in mem if upos[m] == "VERB"], dtype=object).value_counts()
+        if len(top) and top.iloc[0] >= min_members:
+            shared, used = f"head '{top.index[0]}'", [m for m in mem if lem[m] == top.index[0]]
+        else:
+            mods: dict[str, list[int]] = {}
+            for m in mem:
+                seen = set()
+                for k in kids.get(m, []):
+                    if base[k] in rhetoric._NON_MODIFIER_RELS or upos[k] not in rhetoric._MODIFIER_UPOS or lem[k] in seen:
+                        continue
+                    if base[k] == "aux" and not modal[k]:
+                        continue
+                    seen.add(lem[k])
+                    mods.setdefault(lem[k], []).append(m)
+            best = max(mods.items(), key=lambda kv: (len(kv[1]), -min(kv[1])), default=None)
+            if best and len(best[1]) >= min_members:
+                shared, used = f"modifier '{best[0]}'", best[1]
+        if shared:
+            out.append((r, f"{shared} ×{len(used)}: " + ", ".join(form[m] for m in used)))
+    return out
+
+
+EN_TWO_SHARED = """
+1 fully fully ADV RB _ 3 advmod
+2 uniformly uniformly ADV RB _ 3 advmod
+3 plan plan VERB VB _ 0 root
+4 , , PUNCT , _ 7 punct
+5 uniformly uniformly ADV RB _ 7 advmod
+6 fully fully ADV RB _ 7 advmod
+7 deploy deploy VERB VB _ 3 conj
+8 and and CCONJ CC _ 11 cc
+9 fully fully ADV RB _ 11 advmod
+10 uniformly uniformly ADV RB _ 11 advmod
+11 advance advance VERB VB _ 3 conj
+"""
+
+
+def test_parallel_series_with_arrays_equals_the_member_by_member_walk():
+    """The vectorised coordinations against the walk, on the hand-built parses and on copies whose
+    lemmas, tags and relations are scrambled (many coordinations, ties of heads and of modifiers)."""
+    two = rhetoric.parallel_series(toks(EN_TWO_SHARED))  # two modifiers tie: the first met wins
+    assert two["evidence"].tolist() == ["modifier 'fully' ×3: plan, deploy, advance"]
+    base = concat_tokens(_all_sentences() + [toks(EN_TWO_SHARED, doc_id="two")])
+    rng = np.random.default_rng(11)
+    tables = [base]
+    for _ in range(6):
+        t = pd.concat([base] * 4, ignore_index=True)
+        t["doc_id"] = [f"{d}#{i // len(base)}" for i, d in enumerate(t["doc_id"])]
+        for col, choices, share in (("lemma", ["a", "b", "must", "统一", "persist"], 0.5),
+                                    ("upos", ["VERB", "NOUN", "AUX", "PRON", "ADV"], 0.4),
+                                    ("deprel", ["conj", "advmod", "aux", "obj", "punct"], 0.4)):
+            values = t[col].to_numpy(dtype=object).copy()
+            pick = rng.random(len(values)) < share
+            values[pick] = rng.choice(choices, pick.sum())
+            t[col] = values
+        tables.append(t)
+    found = 0
+    for t in tables:
+        p = rhetoric.Parse(t)
+        for min_members in (2, 3, 4):
+            got = rhetoric.parallel_series(p, min_members=min_members)
+            expected = _parallel_series_walk(p, min_members)
+            assert list(zip(got["_pos"].tolist(), got["evidence"].tolist())) == expected
+            found += len(expected)
+    assert found > 30

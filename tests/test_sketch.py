@@ -300,3 +300,26 @@ def test_plot_word_sketch(en):
         plot_word_sketch(s, top=0)
     with pytest.raises(EmptySelectionError):
         plot_word_sketch(s, relations=["no such relation"])
+
+
+def test_sketch_from_the_node_instances_equals_the_sketch_from_all_pairs(en, zh):
+    """word_sketch reads only the node's instances and its collocates' counts; every number equals the
+    count over the whole dependency_pairs table (freq, f(X,R,*), f(*,R,Y), logDice, hits)."""
+    from analysis.tokens import concat_tokens
+
+    table = concat_tokens([en, zh])
+    pairs = dependency_pairs(table)
+    for node in sorted(set(pairs["node"])):
+        sketch = word_sketch(table, node, top=None)
+        mine = pairs[pairs["node"] == node]
+        expected = mine.groupby(["relation", "collocate"]).size()
+        assert dict(zip(zip(sketch["relation"], sketch["collocate"]), sketch["freq"])) == expected.to_dict()
+        per_relation = mine.groupby("relation").size()
+        everywhere = pairs.groupby(["relation", "collocate"]).size()
+        for row in sketch.itertuples():
+            assert row.freq_node_relation == per_relation[row.relation]
+            assert row.freq_collocate_relation == everywhere[(row.relation, row.collocate)]
+            assert row.log_dice == pytest.approx(14.0 + math.log2(2.0 * row.freq / (row.freq_node_relation
+                                                                                    + row.freq_collocate_relation)))
+        hits = mine.sort_index()
+        assert sum(len(h) for h in sketch["hits"]) == len(hits)

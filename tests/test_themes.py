@@ -888,3 +888,76 @@ def test_seed_official_ideology_interval_over_documents(seed_tokens):
     lo, hi = np.percentile(rates, [2.5, 97.5])  # ≈ [3.96, 28.55]
     # Monte Carlo error of the package's 2000 resamples (sd over seeds): ≈ 0.07 low, ≈ 0.5 high; allow 4 sd
     assert abs(row["doc_ci_low"] - lo) < 0.3 and abs(row["doc_ci_high"] - hi) < 2.0
+
+
+# --------------------------------------------------------------------------------------------
+# One pass over the dictionary equals one match per entry
+
+
+def _entry_by_entry(t: pd.DataFrame, d: Dictionary):
+    """The matches and the counting rule, one entry (one match call per query) and one candidate at a time."""
+    from analysis._core import match
+    from analysis.languages import canonical
+
+    lang = np.asarray([canonical(str(x)) for x in t["lang"].astype(str)], dtype=object)
+    by_top: dict[str, list] = {}
+    for k, entry in enumerate(d.entries):
+        found = [match(t, q, within="sentence") for q in entry.queries]
+        spans = {(s, e) for st, en in found for s, e in zip(st.tolist(), en.tolist())
+                 if entry.lang == "any" or all(lang[s:e] == entry.lang)}
+        by_top.setdefault(entry.top, []).extend((s, e, k) for s, e in sorted(spans))
+    kept = []
+    for cands in by_top.values():
+        cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
+        taken = set()
+        for s, e, k in cands:
+            if not taken & set(range(s, e)):
+                taken |= set(range(s, e))
+                kept.append((s, e, k))
+    kept.sort(key=lambda c: (c[0], d.entries[c[2]].top, c[1]))
+    return kept
+
+
+def test_batch_matching_equals_entry_by_entry():
+    """All entries matched together (analysis.query.match_many) and overlaps resolved with arrays give
+    the matches of one entry at a time and the walk through the candidates, on a mixed hand-built corpus."""
+    from analysis.themes import _matches
+
+    d = dic({"security": {"national": ["national security"], "general": ["secur*", "security"],
+                          "cyber": {"zh": ["网络安全"], "en": ["cyber*", "cyber security"]}},
+             "ideology": {"opinion": ["public opinion", "opinion"], "guidance": ["public opinion guidance"],
+                          "chinese": {"zh": ["意识形态", "舆论"]}},
+             "media": ["self-media", "new media", "media"], "any": {"any": ["安全", "a b", "b c", "b"]}})
+    t = make_tokens(
+        {"doc_id": "e1", "pars": [[
+            "National/national/ADJ security and cyber security . public opinion guidance work .",
+            "security security/securities secure/secure/ADJ public opinion opinion",
+            "self - media and self-media new/new/ADJ media media a b c b a b b c"]]},
+        {"doc_id": "z1", "lang": "zh", "voice": "original", "pars": [[
+            "没有 网络 安全 就 没有 国家 安全 。", "意识 形态 工作 和 意识形态 领域 舆论 security",
+            "安全性 网络安全 a b c"]]},
+        {"doc_id": "e2", "voice": "framing", "pars": [["b b b a b c c b", "cyber cyberspace security"]]})
+    starts, ends, ks = _matches(t, d)
+    assert list(zip(starts.tolist(), ends.tolist(), ks.tolist())) == _entry_by_entry(t, d)
+    assert len(starts) > 20
+
+
+def test_overlap_resolution_equals_the_greedy_walk():
+    """The counting rule with arrays against the walk (longest, leftmost, dictionary order) on random spans."""
+    from analysis.themes import _resolve_overlaps
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        m = int(rng.integers(0, 30))
+        starts = rng.integers(0, n, m)
+        ends = np.minimum(starts + rng.integers(1, 5, m), n)
+        ks = rng.integers(0, 6, m)
+        cands = sorted(range(m), key=lambda i: (-(ends[i] - starts[i]), starts[i], ks[i]))
+        taken, expected = set(), np.zeros(m, dtype=bool)
+        for i in cands:
+            words = set(range(starts[i], ends[i]))
+            if not taken & words:
+                taken |= words
+                expected[i] = True
+        assert _resolve_overlaps(starts, ends, ks, n).tolist() == expected.tolist()
