@@ -369,7 +369,15 @@ def _order_relations(labels) -> list[str]:
     return fixed + [r for r in present if r not in RELATIONS]
 
 
-def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, case_sensitive: bool = False,
+#: Default minimum frequency of a word-sketch collocation. A pair seen once cannot be told from a
+#: parse error: every misattachment in the seed's sketch of *security* under the compact models
+#: (*uphold*, *channel*, *capital* as its adjectival modifiers, *include* as a compound, *cyber* and
+#: *stimulate* taking it as object) occurred once. Two occurrences are the least that a sketch shows
+#: by default; ``min_freq=1`` shows every pair.
+SKETCH_MIN_FREQ = 2
+
+
+def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = SKETCH_MIN_FREQ, case_sensitive: bool = False,
                 top: int | None = 10) -> WordSketch:
     """The word sketch of ``lemma``: collocates by grammatical relation, with freq and logDice.
 
@@ -380,6 +388,8 @@ def word_sketch(tokens: pd.DataFrame, lemma: str, *, min_freq: int = 1, case_sen
     Lemmas are lower-cased unless ``case_sensitive``. ``top`` is how many collocates per
     relation the Jupyter/text views show (``None``: all); the table holds them all.
     A lemma that does not occur is an :class:`~analysis.errors.EmptySelectionError`.
+    ``min_freq`` defaults to :data:`SKETCH_MIN_FREQ` (2): one-off pairs are left out, because in a
+    corpus parsed by an imperfect model a single occurrence is as likely a parse error as a finding.
     """
     if not isinstance(lemma, str) or not lemma.strip():
         raise ParameterError("give the lemma to sketch, e.g. word_sketch(tokens, 'security')")

@@ -187,7 +187,8 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     text hashes match (no Stanza models needed). Raises
     :class:`~analysis.errors.AnnotationError` if they are missing or stale (run ``tifa annotate``)
     or malformed (the message names file and line). ``tokens.attrs["model_set"]`` names the
-    annotations' model set.
+    annotations' model set and ``tokens.attrs["model_accuracy"]`` holds its recorded end-to-end
+    scores per language (from the annotations' ``provenance.json``; empty if none were recorded).
 
     ``columns``: only these columns (the key columns ``doc_id, par, sent, idx`` always come), in
     the table's order. ``**filters``: only the rows that meet them, as :func:`analysis.select`
@@ -204,7 +205,7 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     and writes nothing.
     """
     from ._core import select
-    from .annotation import find_annotations, load_sentences
+    from .annotation import find_annotations, load_sentences, read_provenance
     from .store import _drop_unused, check_columns_arg, load_current, load_store
 
     if corpus is None:
@@ -227,7 +228,9 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
             tokens = _drop_unused(select(tokens, **filters)[wanted].reset_index(drop=True))
         elif len(wanted) < tokens.shape[1]:
             tokens = tokens[wanted]
-    tokens.attrs["model_set"] = directory.name  # provenance for figures (analysis.figures.save_figure)
+    # provenance for figures (analysis.figures.save_figure, parse_note)
+    tokens.attrs["model_set"] = directory.name
+    tokens.attrs["model_accuracy"] = (read_provenance(directory) or {}).get("accuracy", {})
     return tokens
 
 

@@ -71,3 +71,18 @@ def test_composition_table_and_plot(seed_corpus):
 def test_notebooks_are_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     assert not strip_outputs(nb), f"{path.name} has outputs: strip them before committing"
+
+
+def test_parse_note_names_the_model_set_and_its_las():
+    import pandas as pd
+
+    from analysis.figures import parse_note
+
+    tokens = pd.DataFrame({"lemma": ["a"]})
+    tokens.attrs["model_set"] = "offline-12345678"
+    tokens.attrs["model_accuracy"] = {"en": {"test": "EWT test", "LAS": 80.237, "UPOS": 94.0},
+                                      "zh-hans": {"test": "5-fold CV", "LAS": 55.0}}
+    assert parse_note(tokens) == "Parsed by offline-12345678 (LAS 80.2 English, EWT test; 55.0 Chinese, 5-fold CV)."
+    assert parse_note(tokens, ("en",)) == "Parsed by offline-12345678 (LAS 80.2 English, EWT test)."
+    tokens.attrs["model_accuracy"] = {}
+    assert parse_note(tokens) == "Parsed by offline-12345678 (no accuracy recorded for it)."

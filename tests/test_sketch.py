@@ -104,7 +104,7 @@ def cell(sketch: pd.DataFrame, relation: str, collocate: str) -> pd.Series:
 
 
 def test_english_relations(en):
-    s = word_sketch(en, "security")
+    s = word_sketch(en, "security", min_freq=1)
     assert isinstance(s, WordSketch)
     got = {(r, c): f for r, c, f in zip(s.relation, s.collocate, s.freq)}
     assert got == {
@@ -125,7 +125,7 @@ def test_english_relations(en):
 
 
 def test_log_dice_uses_relation_frequencies(en):
-    s = word_sketch(en, "security")
+    s = word_sketch(en, "security", min_freq=1)
     # f(security, amod, *) = 3 (national x2, ideological); f(*, amod, national) = 3
     # (national security x2, national interests); f(*, amod, ideological) = 1
     nat = cell(s, "modifier (amod)", "national")
@@ -138,18 +138,18 @@ def test_log_dice_uses_relation_frequencies(en):
     amod = s[s.relation == "modifier (amod)"]
     assert list(amod.collocate) == ["national", "ideological"]
     # the converse view from the adjective
-    adj = word_sketch(en, "national")
+    adj = word_sketch(en, "national", min_freq=1)
     assert cell(adj, "modifies (amod of)", "security").freq == 2
     assert cell(adj, "modifies (amod of)", "interest").freq == 1
 
 
 def test_chinese_relations(zh):
-    s = word_sketch(zh, "安全")
+    s = word_sketch(zh, "安全", min_freq=1)
     got = {(r, c): f for r, c, f in zip(s.relation, s.collocate, s.freq)}
     assert got == {("nmod", "国家"): 1, ("nmod", "网络"): 1, ("object of", "维护"): 1,
                    ("object of", "保障"): 1, ("coordinated (conj)", "发展"): 1}
     # two case markers (在 ... 上) make one prepositional relation, in word order: pp_在_上
-    v = word_sketch(zh, "维护")
+    v = word_sketch(zh, "维护", min_freq=1)
     assert cell(v, "pp_在_上", "网络").freq == 1
     assert cell(v, "object", "安全").freq == 1
     hits = sketch_hits(zh, "维护", "pp_在_上", "网络")
@@ -157,7 +157,7 @@ def test_chinese_relations(zh):
 
 
 def test_hits_link_back_to_kwic(en):
-    s = word_sketch(en, "security")
+    s = word_sketch(en, "security", min_freq=1)
     nat = cell(s, "modifier (amod)", "national")
     assert sorted(nat.hits) == [("en1", 1, 5, 4), ("en1", 4, 4, 3)]
     kwic = sketch_hits(en, "security", "modifier (amod)", "national")
@@ -200,7 +200,7 @@ def test_min_freq_and_views(en):
 
 
 def test_word_sketch_keeps_its_class_when_sliced(en):
-    s = word_sketch(en, "security", top=3)
+    s = word_sketch(en, "security", top=3, min_freq=1)
     for part in (s[s.freq > 1], s.head(2), s.iloc[1:], s.sort_values("freq"), s.loc[s.relation == "compound"]):
         assert type(part) is WordSketch
         assert (part.node, part.top) == ("security", 3)
@@ -211,31 +211,31 @@ def test_word_sketch_keeps_its_class_when_sliced(en):
     assert type(plain) is pd.DataFrame and plain.equals(pd.DataFrame(s))
     assert type(s["relation"]) is pd.Series
     assert "<table" in s[["collocate", "freq"]]._repr_html_()  # no relation column: a plain table view
-    everything = word_sketch(en, "security", top=None)
+    everything = word_sketch(en, "security", top=None, min_freq=1)
     assert len(everything.grid()) == 3  # all collocates of the fullest relation (coordinated: 3)
 
 
 def test_case_sensitivity_and_errors(en):
-    assert cell(word_sketch(en, "Security"), "modifier (amod)", "national").freq == 2
+    assert cell(word_sketch(en, "Security", min_freq=1), "modifier (amod)", "national").freq == 2
     # case_sensitive: lemmas as they are ("Security" is lemmatised "security", "Information" "information")
-    assert cell(word_sketch(en, "security", case_sensitive=True), "modifier (amod)", "national").freq == 2
+    assert cell(word_sketch(en, "security", case_sensitive=True, min_freq=1), "modifier (amod)", "national").freq == 2
     with pytest.raises(EmptySelectionError, match="does not occur"):
-        word_sketch(en, "Security", case_sensitive=True)
+        word_sketch(en, "Security", case_sensitive=True, min_freq=1)
     pairs = dependency_pairs(en.assign(lemma=en.lemma.astype(str).str.replace("information", "Information")),
                              case_sensitive=True)
     assert "Information" in set(pairs.collocate) and "information" not in set(pairs.collocate)
     with pytest.raises(EmptySelectionError, match="does not occur"):
-        word_sketch(en, "cabbage")
+        word_sketch(en, "cabbage", min_freq=1)
     with pytest.raises(ParameterError):
-        word_sketch(en, "")
+        word_sketch(en, "", min_freq=1)
     with pytest.raises(ParameterError):
-        word_sketch(en, "security", top=0)
+        word_sketch(en, "security", top=0, min_freq=1)
     with pytest.raises(ParameterError):
         word_sketch(en, "security", min_freq=-1)
     with pytest.raises(QueryError):  # not a parsed table
         word_sketch(en.drop(columns="deprel"), "security")
     # a lemma that occurs but has no relations gives an empty sketch, not an error
-    assert len(word_sketch(en, "the")) == 0
+    assert len(word_sketch(en, "the", min_freq=1)) == 0
 
 
 def test_pairs_cover_both_directions(en):
@@ -270,7 +270,7 @@ def test_mistagged_punctuation_is_not_a_collocate():
 2 , , PART 3 nmod
 3 安全 安全 NOUN 0 root
 """), lang="zh")
-    s = word_sketch(toks, "安全")
+    s = word_sketch(toks, "安全", min_freq=1)
     assert list(s.collocate) == ["网络"]
 
 
@@ -281,7 +281,7 @@ def test_symbols_are_not_collocates_whatever_their_form():
 2 X X SYM 3 nmod
 3 安全 安全 NOUN 0 root
 """), lang="zh")
-    assert list(word_sketch(toks, "安全").collocate) == ["网络"]
+    assert list(word_sketch(toks, "安全", min_freq=1).collocate) == ["网络"]
 
 
 def test_plot_word_sketch(en):
@@ -289,7 +289,7 @@ def test_plot_word_sketch(en):
 
     from analysis.plots.sketch import plot_word_sketch
 
-    s = word_sketch(en, "security")
+    s = word_sketch(en, "security", min_freq=1)
     fig = plot_word_sketch(s, relations=["modifier (amod)", "object of"], top=1, ncols=2)
     panels = [ax for ax in fig.axes if ax.axison]
     assert [ax.get_title(loc="left") for ax in panels] == ["modifier (amod)", "object of"]
@@ -310,7 +310,7 @@ def test_sketch_from_the_node_instances_equals_the_sketch_from_all_pairs(en, zh)
     table = concat_tokens([en, zh])
     pairs = dependency_pairs(table)
     for node in sorted(set(pairs["node"])):
-        sketch = word_sketch(table, node, top=None)
+        sketch = word_sketch(table, node, top=None, min_freq=1)
         mine = pairs[pairs["node"] == node]
         expected = mine.groupby(["relation", "collocate"]).size()
         assert dict(zip(zip(sketch["relation"], sketch["collocate"]), sketch["freq"])) == expected.to_dict()
@@ -323,3 +323,16 @@ def test_sketch_from_the_node_instances_equals_the_sketch_from_all_pairs(en, zh)
                                                                                     + row.freq_collocate_relation)))
         hits = mine.sort_index()
         assert sum(len(h) for h in sketch["hits"]) == len(hits)
+
+
+def test_default_minimum_frequency_leaves_one_off_pairs_out(en):
+    from analysis.sketch import SKETCH_MIN_FREQ
+
+    assert SKETCH_MIN_FREQ == 2
+    every = word_sketch(en, "security", min_freq=1)
+    default = word_sketch(en, "security")
+    # by hand from the fixture: "national" modifies security twice, and two securities are coordinated
+    # (each is the other's conjunct); every other pair occurs once
+    assert sorted(zip(default.relation, default.collocate, default.freq)) == [
+        ("coordinated (conj)", "security", 2), ("modifier (amod)", "national", 2)]
+    assert len(every) > len(default) and (every.freq == 1).sum() == len(every) - 2

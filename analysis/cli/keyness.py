@@ -112,8 +112,9 @@ def register(subparsers) -> None:
                     "relation (top N each); csv/json give the long table. --hits RELATION COLLOCATE "
                     "prints the KWIC lines behind one cell. Mirrors analysis.word_sketch.")
     p.add_argument("lemma", help="the lemma, e.g. security or 安全")
-    p.add_argument("--min-freq", type=_common.positive_int, default=1,
-                   help="minimum frequency of a collocation (default: 1)")
+    p.add_argument("--min-freq", type=_common.positive_int, default=2,
+                   help="minimum frequency of a collocation (default: 2, so a one-off parse error stays out; "
+                        "1 shows every pair)")
     p.add_argument("--hits", nargs=2, default=None, metavar=("RELATION", "COLLOCATE"),
                    help='print the KWIC lines of one cell, e.g. --hits "modifier (amod)" national')
     _common_options(p, field=False, top=10)
