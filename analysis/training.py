@@ -536,6 +536,37 @@ def merge_resources(out: Path, entries: dict[str, Any]) -> None:
         _atomic_write(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
 
 
+def combine_model_sets(out: str | os.PathLike, package: str,
+                       sources: dict[str, tuple[str | os.PathLike, str]]) -> Path:
+    """Build a resources directory ``out`` whose package ``package`` takes each language from another
+    model set: ``sources = {"en": (dir, package), "zh-hans": (dir, package)}``.
+
+    For keeping the better model per language (e.g. a retrained English with the compact Chinese).
+    Model files are copied (keep ``out`` out of git), ``resources.json`` lists their MD5s, so the
+    combined set has its own identity (:attr:`analysis.models.ModelSet.id`).
+    """
+    from .models import resolve_model_set
+
+    out = Path(out)
+    for lang, (directory, source_package) in sources.items():
+        if lang not in LANG_NAMES:
+            raise ParameterError(f"unknown language {lang!r} (use en, zh-hans)")
+        source = resolve_model_set(directory, source_package, languages=(lang,), require=(lang,))
+        work = out / "combine" / lang
+        work.mkdir(parents=True, exist_ok=True)
+        for proc, proc_package in source.processors[lang].items():
+            shutil.copyfile(Path(source.dir) / lang / proc / f"{proc_package}.pt", work / f"{proc}.pt")
+        resources = json.loads((Path(source.dir) / "resources.json").read_text(encoding="utf-8"))
+        pos_entry = resources[lang]["pos"][source.processors[lang]["pos"]]
+        pretrain_package = next(d["package"] for d in pos_entry.get("dependencies", []) if d["model"] == "pretrain")
+        pretrain = Path(source.dir) / lang / "pretrain" / f"{pretrain_package}.pt"
+        if not pretrain.exists():
+            raise TrainingError(f"{directory}: no {lang} pretrain file {pretrain.name}")
+        shutil.copyfile(pretrain, work / "pretrain.pt")
+        package_resources(work, lang, package, out)
+    return out
+
+
 class _StepBar:
     """A tqdm bar fed by the ``STEP i/n`` lines of a Stanza trainer's log."""
 

@@ -308,3 +308,22 @@ def test_recorded_accuracy_reaches_the_model_set_provenance(tmp_path):
     record_accuracy(out, "other-00000000", rows[:1])           # another set's scores are kept apart
     assert model_set.accuracy()["zh-hans"]["test"].startswith("5-fold CV")
     assert model_set.provenance()["accuracy"]["zh-hans"]["UPOS"] == 85.0
+
+
+def test_combine_model_sets_takes_each_language_from_its_source(tmp_path):
+    from analysis.models import resolve_model_set
+
+    sets = {}
+    for name, lang in (("a", "en"), ("b", "zh-hans")):
+        work = tmp_path / f"work-{name}"
+        work.mkdir()
+        _fake_models(work)
+        (work / "pos.pt").write_bytes(f"{name} pos".encode())
+        sets[lang] = training.package_resources(work, lang, name, tmp_path / name)
+    out = training.combine_model_sets(tmp_path / "both", "mixed", {"en": (sets["en"], "a"), "zh-hans": (sets["zh-hans"], "b")})
+    assert (out / "en" / "pos" / "mixed.pt").read_bytes() == b"a pos"
+    assert (out / "zh-hans" / "pos" / "mixed.pt").read_bytes() == b"b pos"
+    combined = resolve_model_set(out, "mixed")
+    assert combined.missing == {} and combined.verify() == []
+    with pytest.raises(ParameterError):
+        training.combine_model_sets(tmp_path / "x", "m", {"fr": (sets["en"], "a")})

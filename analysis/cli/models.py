@@ -52,6 +52,22 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_combine(args: argparse.Namespace) -> int:
+    from ..errors import ParameterError
+    from ..training import combine_model_sets
+
+    sources = {}
+    for item in args.take:
+        lang, sep, rest = item.partition("=")
+        directory, colon, package = rest.rpartition(":")
+        if not sep or not colon or not directory or not package:
+            raise ParameterError(f"--take {item!r}: use LANG=DIR:PACKAGE, e.g. zh-hans=../shared/stanza_resources:default")
+        sources[lang] = (directory, package)
+    out = combine_model_sets(args.out, args.package, sources)
+    print(f"model set written to {out}; use it with --models {out} --package {args.package}")
+    return 0
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation import evaluate_model_set, format_table
     from ..models import resolve_model_set
@@ -105,6 +121,12 @@ def register(subparsers) -> None:
     tr.add_argument("--no-cv", action="store_true", help="skip the cross-validation folds")
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
     tr.set_defaults(func=run_train)
+    cb = sub.add_parser("combine", help="a model set taking each language from another model set (copies the files)")
+    cb.add_argument("--out", required=True, metavar="DIR", help="output resources directory (keep it out of git)")
+    cb.add_argument("--package", required=True, metavar="NAME", help="package name of the combined set")
+    cb.add_argument("--take", action="append", required=True, metavar="LANG=DIR:PACKAGE",
+                    help="a language and the model set it comes from (repeatable)")
+    cb.set_defaults(func=run_combine)
     ev = sub.add_parser("evaluate", help="score a model set end to end on the UD test sets (CoNLL 2018 scorer)")
     ev.add_argument("--models", metavar="DIR", help="Stanza resources directory (default: the active model set)")
     ev.add_argument("--package", metavar="NAME", help="package name")
