@@ -19,7 +19,8 @@ tagger's predicted tags, as at parse time), ``depparse``, then ``package`` (copy
 layout and write ``resources.json`` with each file's MD5). Each stage's result is written under
 ``<out>/work/<lang>/`` and marked done by a ``<stage>.done.json`` holding the hash of its settings:
 an interrupted run resumes at the first stage that is not done, and a changed recipe redoes only
-the stages whose settings changed (and those after them).
+the stages whose settings changed and the stages that read their output (:data:`DEPENDS`: a new
+lemmatizer schedule leaves the tagger and parser alone; a new tagger redoes retagging and the parser).
 
 **Chinese cross-validation** (recipe key ``folds``): the in-domain sentences (``cv`` files, in
 order) are cut into ``folds`` contiguous parts; part *k* is held out while a model set is trained on
@@ -48,6 +49,12 @@ from .languages import joiner
 
 #: Stage order for one language; ``mwt`` is skipped where the training data has no multi-word token.
 STAGES = ("data", "vectors", "tokenize", "mwt", "pos", "lemma", "retag", "depparse", "package")
+#: The stages whose output each stage reads: a stage is redone when its settings or theirs change.
+DEPENDS = {
+    "data": (), "vectors": ("data",), "tokenize": ("data",), "mwt": ("data",), "pos": ("vectors",),
+    "lemma": ("data",), "retag": ("pos",), "depparse": ("retag", "vectors"),
+    "package": ("tokenize", "mwt", "pos", "lemma", "depparse"),
+}
 #: The Stanza trainer behind each model stage.
 TRAINERS = {
     "tokenize": "stanza.models.tokenizer",
@@ -359,11 +366,14 @@ class LanguageRun:
     def run(self) -> Path:
         """Run every stage not yet done; returns the resources directory of this model set."""
         self.work.mkdir(parents=True, exist_ok=True)
-        chain = _stage_hash(self.recipe.seed, self.lang, self.ud_dir.name)
+        base = _stage_hash(self.recipe.seed, self.lang, self.ud_dir.name,
+                           None if self.train_blocks is None else _stage_hash(self.train_blocks))
+        keys: dict[str, str] = {}
         for stage in STAGES:
             setting = self.conf.get(stage) if stage in TRAINERS else self._setting(stage)
-            chain = _stage_hash(chain, stage, setting, self.recipe.seed,
-                                None if self.train_blocks is None else _stage_hash(self.train_blocks))
+            # a stage's key: its own settings and the keys of the stages whose output it reads
+            keys[stage] = _stage_hash(base, stage, setting, [keys[d] for d in DEPENDS[stage]])
+            chain = keys[stage]
             if stage == "mwt" and not has_mwt(read_sentences(self.path("train.conllu"))):
                 self.log(f"  {self.lang} {stage}: skipped (no multi-word tokens in the training data)")
                 continue
