@@ -60,6 +60,13 @@ def cluster_bootstrap_ratio(numerators: Any, denominators: Any, *, n_boot: int =
     A group of one document has no between-document variation to resample: its interval is
     ``nan`` (the token-level interval is all there is).
     """
+    return _cluster_bootstrap_ratio(numerators, denominators, n_boot=n_boot, conf=conf, seed=seed, scale=scale)
+
+
+def _cluster_bootstrap_ratio(numerators: Any, denominators: Any, *, n_boot: int, conf: float, seed: int,
+                             scale: float, drawn: dict | None = None) -> np.ndarray:
+    """:func:`cluster_bootstrap_ratio`; ``drawn``: resamples already drawn, by ``(seed, n_docs, n_boot)``
+    (they depend on nothing else), filled as new ones are drawn, so calls on as many documents share them."""
     _check_boot(n_boot, conf)
     num = np.asarray(numerators, dtype=float)
     den = np.asarray(denominators, dtype=float)
@@ -71,29 +78,92 @@ def cluster_bootstrap_ratio(numerators: Any, denominators: Any, *, n_boot: int =
     if n < 2 or den.sum() <= 0:
         out = np.full((2, num.shape[1]), np.nan)
         return out[:, 0] if one else out
-    rng = np.random.default_rng(seed)
-    tot_num, tot_den = _resampled_sums(rng, num, den, n_boot)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = scale * tot_num / tot_den[:, None]
-    lo, hi = np.nanquantile(rates, [(1 - conf) / 2, (1 + conf) / 2], axis=0)
-    out = np.vstack([lo, hi])
+    key = (int(seed), n, int(n_boot))
+    weights = drawn.get(key) if drawn is not None else None
+    if weights is None:
+        weights = _draw_weights(np.random.default_rng(seed), n, n_boot)
+        if drawn is not None:
+            drawn[key] = weights
+    out = _ratio_interval(weights, num, den, conf, scale)
     return out[:, 0] if one else out
 
 
-def _resampled_sums(rng: np.random.Generator, num: np.ndarray, den: np.ndarray, n_boot: int,
-                    block: int = 250) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``num`` (n, k) and ``den`` (n,) over ``n_boot`` resamples of the n documents.
+#: Resamples drawn per call of ``Generator.multinomial`` (the stream is the same for any value).
+_DRAW_BLOCK = 250
+#: Below this, a float32 product of whole numbers is exact (every partial sum is a float32 integer).
+_F32_EXACT = 2.0 ** 24
+#: Below this, a float64 product of whole numbers is exact.
+_F64_EXACT = 2.0 ** 53
+
+
+def _draw_weights(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:
+    """How often each of ``n`` documents is taken in each of ``n_boot`` resamples: ``(n_boot, n)``.
 
     Drawing n documents with replacement is drawing how often each is taken: a multinomial with
-    n trials and equal probabilities; resamples are made ``block`` at a time to bound memory.
+    n trials and equal probabilities. The draws are made ``_DRAW_BLOCK`` resamples at a time
+    (the same stream as one call) and kept as float32, which holds every count up to 2**24
+    exactly (int64 beyond).
     """
-    n = len(den)
-    out_num, out_den = [], []
-    for start in range(0, n_boot, block):
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=min(block, n_boot - start)).astype(float)
-        out_num.append(weights @ num)
-        out_den.append(weights @ den)
-    return np.vstack(out_num), np.concatenate(out_den)
+    p = np.full(n, 1.0 / n)
+    out = np.empty((n_boot, n), dtype=np.float32 if n < _F32_EXACT else np.int64)
+    for start in range(0, n_boot, _DRAW_BLOCK):
+        out[start:start + _DRAW_BLOCK] = rng.multinomial(n, p, size=min(_DRAW_BLOCK, n_boot - start))
+    return out
+
+
+def _ratio_interval(weights: np.ndarray, num: np.ndarray, den: np.ndarray, conf: float, scale: float) -> np.ndarray:
+    """The percentile interval of ``scale · Σ num / Σ den`` over the resamples ``weights``: shape ``(2, k)``."""
+    tot_num, tot_den = _weighted_sums(weights, num), _weighted_sums(weights, den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = scale * tot_num / tot_den[:, None]
+    lo, hi = np.nanquantile(rates, [(1 - conf) / 2, (1 + conf) / 2], axis=0)
+    return np.vstack([lo, hi])
+
+
+def _whole(x: np.ndarray) -> bool:
+    """Are all values of ``x`` finite whole numbers?"""
+    if x.dtype.kind in "iub":
+        return True
+    with np.errstate(invalid="ignore"):
+        return bool(np.isfinite(x).all() and (np.rint(x) == x).all())
+
+
+def _weighted_sums(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``weights @ x`` in float64 (``x``: ``(n,)`` or ``(n, k)``): each value the one of the original
+    float64 product, ``weights.astype(float) @ x`` made ``_DRAW_BLOCK`` resamples at a time.
+
+    Whole-number data (counts, words) give whole-number sums, which float arithmetic computes
+    exactly in any order while every partial sum stays below 2**24 (float32) or 2**53 (float64):
+    the columns whose largest possible sum, ``max(weights) · Σ|x|``, allows it are multiplied in
+    float32 (twice as fast as float64), the others in float64, all resamples at once. Other data
+    keep the original product, block by block, so its rounding is unchanged.
+    """
+    n_boot = weights.shape[0]
+    if _whole(x):
+        xs = x.reshape(len(x), -1)
+        bound = float(weights.max(initial=0)) * np.abs(xs).sum(axis=0, dtype=float)
+        if (bound < _F64_EXACT).all():
+            small = bound < _F32_EXACT
+            w32 = weights.astype(np.float32, copy=False)
+            if small.all():
+                out = (w32 @ xs.astype(np.float32)).astype(float)
+            else:
+                out = np.empty((n_boot, xs.shape[1]))
+                if small.any():
+                    out[:, small] = w32 @ xs[:, small].astype(np.float32)
+                out[:, ~small] = weights.astype(float) @ xs[:, ~small].astype(float)
+            return out[:, 0] if x.ndim == 1 else out
+    xf = x.astype(float, copy=False)
+    parts = [weights[s:s + _DRAW_BLOCK].astype(float) @ xf for s in range(0, n_boot, _DRAW_BLOCK)]
+    return np.concatenate(parts) if x.ndim == 1 else np.vstack(parts)
+
+
+def _bootstrap_weights(n_target: int, n_reference: int, n_boot: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The resamples of :func:`bootstrap_test`: the target's documents, then the reference's, from one
+    ``numpy.random.default_rng(seed)``. The same for every set of terms, so they can be drawn once."""
+    rng = np.random.default_rng(seed)
+    wa = _draw_weights(rng, n_target, n_boot)
+    return wa, _draw_weights(rng, n_reference, n_boot)
 
 
 def bootstrap_test(target_counts: Any, target_sizes: Any, reference_counts: Any, reference_sizes: Any, *,
@@ -117,19 +187,25 @@ def bootstrap_test(target_counts: Any, target_sizes: Any, reference_counts: Any,
     if len(na) < 2 or len(nb) < 2:
         out = np.full(a.shape[1], np.nan)
         return out[0] if one else out
-    rng = np.random.default_rng(seed)
+    p = _bootstrap_p(a, na, b, nb, _bootstrap_weights(len(na), len(nb), n_boot, seed))
+    return p[0] if one else p
 
-    def pooled(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        tot, size = _resampled_sums(rng, counts, sizes, n_boot)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return tot / size[:, None]
 
-    ra, rb = pooled(a, na), pooled(b, nb)
+def _bootstrap_p(a: np.ndarray, na: np.ndarray, b: np.ndarray, nb: np.ndarray,
+                 weights: tuple[np.ndarray, np.ndarray], size_sums: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> np.ndarray:
+    """:func:`bootstrap_test` of the columns of ``a`` (n_a, k) against ``b`` (n_b, k) on drawn ``weights``
+    (:func:`_bootstrap_weights`); ``size_sums``: the resampled sums of ``na`` and ``nb`` when known."""
+    wa, wb = weights
+    sa, sb = size_sums if size_sums is not None else (_weighted_sums(wa, na), _weighted_sums(wb, nb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ra = _weighted_sums(wa, a) / sa[:, None]
+        rb = _weighted_sums(wb, b) / sb[:, None]
+    n_boot = len(wa)
     ties = 0.5 * (ra == rb).sum(axis=0)
     p_greater = (1 + (ra < rb).sum(axis=0) + ties) / (1 + n_boot)  # one-sided: target above reference
     p_less = (1 + (ra > rb).sum(axis=0) + ties) / (1 + n_boot)
-    p = np.minimum(1.0, 2 * np.minimum(p_greater, p_less))
-    return p[0] if one else p
+    return np.minimum(1.0, 2 * np.minimum(p_greater, p_less))
 
 
 def welch_test(target_rates: Any, reference_rates: Any) -> tuple[np.ndarray, np.ndarray]:

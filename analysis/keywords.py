@@ -39,7 +39,8 @@ from ._core import (as_list, check_choice, check_int, check_probability, check_t
 from .contingency import chi_squared_2x2, log_likelihood_2x2, table_2x2
 from .distribution import gries_dp, gries_dp_columns
 from .errors import EmptySelectionError, ParameterError
-from .inference import N_BOOT, adjust, bootstrap_test, document_share, welch_test
+from .inference import (N_BOOT, _bootstrap_p, _bootstrap_weights, _check_boot, _weighted_sums, adjust, bootstrap_test,
+                        document_share, welch_test)
 
 #: Statistics :func:`keyness` can rank and test by (``measure=``; column names of its result).
 MEASURES = ("g2_4cell", "g2_2term", "chi2", "chi2_yates")
@@ -225,13 +226,13 @@ def document_columns(target_counts, target_sizes, reference_counts, reference_si
     from scipy import sparse
 
     def columns(x):
-        """The matrix, and a function giving its columns j0:j1 as a dense float array."""
+        """The matrix, and a function giving its columns j0:j1 as a dense array (of its dtype)."""
         if sparse.issparse(x):
             x = x.tocsc()
-            return x, lambda j0, j1: x[:, j0:j1].toarray().astype(float)
+            return x, lambda j0, j1: x[:, j0:j1].toarray()
         x = np.asarray(x)
         x = x.reshape(len(x), -1)
-        return x, lambda j0, j1: x[:, j0:j1].astype(float)
+        return x, lambda j0, j1: x[:, j0:j1]
 
     at, take_a = columns(target_counts)
     bt, take_b = columns(reference_counts)
@@ -242,14 +243,23 @@ def document_columns(target_counts, target_sizes, reference_counts, reference_si
     k = at.shape[1]
     out = {name: np.full(k, np.nan) for name in DOCUMENT_COLUMNS}
     block = max(1, _BLOCK_CELLS // max(int(n_boot), 1))
+    if k:
+        _check_boot(n_boot)
+    # every block resamples the same documents: draw them (and sum the sizes) once
+    weights = _bootstrap_weights(len(na), len(nb), n_boot, seed) if len(na) >= 2 and len(nb) >= 2 and k else None
+    size_sums = (_weighted_sums(weights[0], na), _weighted_sums(weights[1], nb)) if weights is not None else None
     for j0 in range(0, k, block):
         j1 = min(k, j0 + block)
-        a, b = take_a(j0, j1), take_b(j0, j1)
+        raw_a, raw_b = take_a(j0, j1), take_b(j0, j1)
+        a, b = raw_a.astype(float), raw_b.astype(float)
+        # integer counts go to the bootstrap as they are (no check that they are whole numbers)
+        raw_a, raw_b = (raw if raw.dtype.kind in "iu" else x for raw, x in ((raw_a, a), (raw_b, b)))
         out["doc_share"][j0:j1] = document_share(a)
         out["doc_share_reference"][j0:j1] = document_share(b)
         if len(na):
             out["dp_target"][j0:j1] = gries_dp_columns(a, na)
-        out["p_doc"][j0:j1] = bootstrap_test(a, na, b, nb, n_boot=n_boot, seed=seed)
+        if weights is not None:  # else nan, as bootstrap_test gives
+            out["p_doc"][j0:j1] = _bootstrap_p(raw_a, na, raw_b, nb, weights, size_sums)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["p_welch"][j0:j1] = welch_test(a / na[:, None], b / nb[:, None])[1]
     return out

@@ -50,8 +50,8 @@ from scipy import stats
 from ._core import (as_list, check_columns, check_int, check_probability, concordance, filter_mask, group_keys,
                     is_word, require_rows)
 from .errors import EmptySelectionError, ParameterError, QueryError
-from .inference import (ADJUSTMENTS, N_BOOT, adjust, bootstrap_test, cluster_bootstrap_ratio, fisher_exact_2x2,
-                        min_expected_2x2)
+from .inference import (ADJUSTMENTS, N_BOOT, _cluster_bootstrap_ratio, adjust, bootstrap_test, cluster_bootstrap_ratio,
+                        fisher_exact_2x2, min_expected_2x2)
 from .keywords import chi2_sf, log_likelihood_4cell, log_ratio
 from .languages import canonical, joiner
 
@@ -465,16 +465,26 @@ def obligation(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     predicate); 需要 as a VERB governing a verbal ``ccomp``/``xcomp``.
     """
     p = _prepare(tokens)
-    modal = _modal_mask(p)
-    groups: dict[int, list[int]] = {}
-    for m in np.flatnonzero(modal):
-        h = int(p.hpos[m]) if p.rel[m] in ("aux",) and p.hpos[m] >= 0 else int(m)
-        groups.setdefault(h, []).append(int(m))
-    for m in np.flatnonzero(_necessity_mask(p)):
-        groups.setdefault(int(m), []).append(int(m))
-    anchors = sorted(groups)
-    evidence = [p.words(groups[a] + [a]) for a in anchors]
+    modal = np.flatnonzero(_modal_mask(p))
+    # each modal counts for its predicate: its head when it is attached as aux, else itself
+    to_head = (p.rel[modal] == "aux") & (p.hpos[modal] >= 0) if len(modal) else np.zeros(0, dtype=bool)
+    owner = np.where(to_head, p.hpos[modal], modal)
+    necessity = np.flatnonzero(_necessity_mask(p))
+    anchors, evidence = _grouped_words(p, np.concatenate([owner, necessity]), np.concatenate([modal, necessity]))
     return _hits(p, anchors, evidence)
+
+
+def _grouped_words(p: Parse, owner: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The distinct ``owner`` rows (ascending) and, for each, :meth:`Parse.words` of its ``rows`` and itself."""
+    owner = np.asarray(owner, dtype=np.int64)
+    if not len(owner):
+        return np.zeros(0, dtype=np.int64), []
+    keys = np.unique(np.concatenate([owner * p.n + np.asarray(rows, dtype=np.int64), owner * p.n + owner]))
+    own, row = np.divmod(keys, p.n)  # by owner, then in reading order, each row once
+    anchors, start = np.unique(own, return_index=True)
+    forms = p.form[row].tolist()
+    cut = start.tolist() + [len(row)]
+    return anchors, [" ".join(forms[a:b]) for a, b in zip(cut[:-1], cut[1:])]
 
 
 def _governed_directive_context(p: Parse) -> np.ndarray:
@@ -561,32 +571,30 @@ def agentless_passives(tokens: pd.DataFrame | Parse) -> pd.DataFrame:
     p = _prepare(tokens)
     en = p.lang_is("en")
     zh = p.lang_is("zh")
-    kids = p.children()
     pass_marker = p.rel.isin(["nsubj:pass", "csubj:pass", "aux:pass"])
     bei = zh & (p.lem == "被") & ((p.upos == "AUX") | (p.rel == "aux:pass") | (p.rel == "aux"))
-    candidates = np.flatnonzero(p.heads_with_child((en & pass_marker) | bei))
-    anchors, evidence = [], []
-    for v in candidates:
-        ch = kids.get(int(v), [])
-        if any(p.rel[c] == "obl:agent" for c in ch):
-            continue
-        if zh[v]:
-            markers = [c for c in ch if bei[c]]
-            if not markers:
-                continue
-            b = min(markers)
-            if any(p.base[c] in ("nsubj", "obl") and p.rel[c] != "nsubj:pass" and b < c < v for c in ch):
-                continue
-        else:
-            markers = [c for c in ch if pass_marker[c]]
-            if not markers:
-                continue
-            by_obl = [c for c in ch if p.base[c] == "obl"
-                      and any(p.rel[g] == "case" and p.lem[g] == "by" for g in kids.get(c, []))]
-            if by_obl:
-                continue
-        anchors.append(int(v))
-        evidence.append(p.words(markers + [int(v)]))
+    candidate = p.heads_with_child((en & pass_marker) | bei) & ~p.heads_with_child(p.rel == "obl:agent")
+    attached = np.flatnonzero(p.hpos >= 0)
+    head = p.hpos[attached]
+    # Chinese: the first 被 child, and no nsubj/obl child (other than nsubj:pass) between it and the verb
+    first_bei = np.full(p.n, p.n, dtype=np.int64)
+    sel = bei[attached]
+    np.minimum.at(first_bei, head[sel], attached[sel])
+    between = np.zeros(p.n, dtype=bool)
+    sel = (p.base.isin(["nsubj", "obl"]) & (p.rel != "nsubj:pass"))[attached]
+    c, h = attached[sel], head[sel]
+    between[h[(first_bei[h] < c) & (c < h)]] = True
+    zh_hit = zh & (first_bei < p.n) & ~between
+    # English (any predicate not in Chinese): a passive marker child and no obl child with case "by"
+    by_obl = (p.base == "obl") & p.heads_with_child((p.rel == "case") & (p.lem == "by"))
+    en_hit = ~zh & p.heads_with_child(pass_marker) & ~p.heads_with_child(by_obl)
+    anchors = np.flatnonzero(candidate & (zh_hit | en_hit))
+    hit = np.zeros(p.n, dtype=bool)
+    hit[anchors] = True
+    # the evidence: each predicate with its markers (被 in Chinese, the passive relations else)
+    marker = np.where(zh[head], bei[attached], pass_marker[attached]) & hit[head]
+    anchors, evidence = _grouped_words(p, np.concatenate([anchors, head[marker]]),
+                                       np.concatenate([anchors, attached[marker]]))
     return _hits(p, anchors, evidence)
 
 
@@ -1016,6 +1024,7 @@ class _Profile:
         n_docs_all = int(doc_codes.max()) + 1 if p.n else 1
         rows, self.values, self.docs = [], {}, {}
         word_pairs: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        drawn: dict = {}  # resamples by number of documents: features on the same documents share them
         for f in feats:
             in_lang = p.lang.isin(f.langs)
             words = np.bincount(codes[counted & in_lang], minlength=n_groups)
@@ -1058,8 +1067,8 @@ class _Profile:
                     num, den, scale = pair_sums[lo:hi], pair_hits[lo:hi], 1.0
                 used = den > 0
                 self.docs[(g, f.name)] = (num[used], den[used])
-                low, high = cluster_bootstrap_ratio(num[used], den[used], n_boot=n_boot, conf=conf, seed=seed,
-                                                    scale=scale)
+                low, high = _cluster_bootstrap_ratio(num[used], den[used], n_boot=n_boot, conf=conf, seed=seed,
+                                                     scale=scale, drawn=drawn)
                 rows.append((*values_of[g], f.name, f.kind, count, n_words, rate, mean, low, high, int(used.sum())))
         self.table = pd.DataFrame(rows, columns=[*self.by, *PROFILE_COLUMNS])
         self.table.attrs.update(by=self.by, conf=conf, n_boot=n_boot, seed=seed)

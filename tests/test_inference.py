@@ -109,3 +109,57 @@ def test_document_share_and_marks():
     counts = np.array([[9, 1], [1, 1], [0, 0]])
     assert inference.document_share(counts) == pytest.approx([0.9, 0.5])
     assert inference.significance_marks([0.0001, 0.004, 0.03, 0.2, np.nan]) == ["***", "**", "*", "", ""]
+
+
+def _resampled_sums_as_drawn_before(rng, num, den, n_boot, block=250):
+    """The original computation: multinomial weights drawn and multiplied in float64, 250 resamples at a time."""
+    n = len(den)
+    out_num, out_den = [], []
+    for start in range(0, n_boot, block):
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=min(block, n_boot - start)).astype(float)
+        out_num.append(weights @ num)
+        out_den.append(weights @ den)
+    return np.vstack(out_num), np.concatenate(out_den)
+
+
+@pytest.mark.parametrize("kind", ["counts", "large counts", "fractions"])
+def test_resampled_sums_are_bit_identical_to_the_float64_product(kind):
+    """Whole numbers are summed in float32 (or float64) all resamples at once, exactly; other values keep
+    the blocked float64 product; the weights are the same stream as one multinomial call per 250 resamples."""
+    gen = np.random.default_rng(0)
+    num = gen.poisson(3.0, size=(300, 7)).astype(float)
+    if kind == "large counts":
+        num[:, 2] *= 1e6  # beyond 2**24 once summed: float64 columns beside float32 ones
+        num[:, 4] = 2.0 ** 50  # beyond 2**53: the original blocked product
+    if kind == "fractions":
+        num = num / 7.0
+    den = gen.integers(50, 500, size=300).astype(float)
+    want_num, want_den = _resampled_sums_as_drawn_before(np.random.default_rng(9), num, den, 1100)
+    weights = inference._draw_weights(np.random.default_rng(9), 300, 1100)
+    assert np.array_equal(weights, np.random.default_rng(9).multinomial(300, np.full(300, 1 / 300), size=1100))
+    got_num, got_den = inference._weighted_sums(weights, num), inference._weighted_sums(weights, den)
+    assert got_num.dtype == got_den.dtype == np.float64
+    assert np.array_equal(got_num.view(np.int64), want_num.view(np.int64))
+    assert np.array_equal(got_den.view(np.int64), want_den.view(np.int64))
+    assert np.array_equal(inference._weighted_sums(weights, num.astype(np.int64) if kind != "fractions" else num),
+                          want_num)
+
+
+def test_bootstrap_test_and_interval_equal_the_original_computation():
+    gen = np.random.default_rng(1)
+    a, b = gen.poisson(2.0, size=(40, 5)).astype(float), gen.poisson(2.5, size=(55, 5)).astype(float)
+    na, nb = gen.integers(100, 900, 40).astype(float), gen.integers(100, 900, 55).astype(float)
+    rng = np.random.default_rng(6)
+    ta, sa = _resampled_sums_as_drawn_before(rng, a, na, 700)
+    tb, sb = _resampled_sums_as_drawn_before(rng, b, nb, 700)
+    ra, rb = ta / sa[:, None], tb / sb[:, None]
+    ties = 0.5 * (ra == rb).sum(axis=0)
+    p = np.minimum(1.0, 2 * np.minimum((1 + (ra < rb).sum(axis=0) + ties) / 701, (1 + (ra > rb).sum(axis=0) + ties) / 701))
+    assert np.array_equal(inference.bootstrap_test(a, na, b, nb, n_boot=700, seed=6), p)
+    tot, size = _resampled_sums_as_drawn_before(np.random.default_rng(2), a, na, 700)
+    lo, hi = np.nanquantile(1000.0 * tot / size[:, None], [(1 - 0.95) / 2, (1 + 0.95) / 2], axis=0)
+    assert np.array_equal(inference.cluster_bootstrap_ratio(a, na, n_boot=700, seed=2), np.vstack([lo, hi]))
+    drawn: dict = {}
+    for _ in range(2):  # resamples drawn once, reused: the same interval
+        got = inference._cluster_bootstrap_ratio(a, na, n_boot=700, conf=0.95, seed=2, scale=1000.0, drawn=drawn)
+        assert np.array_equal(got, np.vstack([lo, hi])) and len(drawn) == 1

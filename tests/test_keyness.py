@@ -17,7 +17,7 @@ from analysis.cli import _common as cli_common
 from analysis.conllu import parse_conllu
 from analysis import is_word
 from analysis.errors import EmptySelectionError, ParameterError, QueryError
-from analysis import keywords
+from analysis import inference, keywords
 from analysis.keywords import (adjusted_p, chi2_sf, chi_squared, corrected_alpha, keyness, log_likelihood_2term,
                               log_likelihood_4cell, log_ratio, percent_diff, simple_maths)
 from analysis.tokens import tokens_from_sentences
@@ -503,6 +503,21 @@ def test_document_columns_reproducible_and_independent_of_block_size(six_docs, m
     pd.testing.assert_frame_equal(a, c)
     monkeypatch.setattr(keywords, "_DENSE_CELLS", 0)  # scipy.sparse document x term matrices
     pd.testing.assert_frame_equal(a, keyness(six_docs, {"voice": "official"}, n_boot=500, seed=3))
+    # the resamples are drawn once for all blocks: p_doc is bootstrap_test's on the whole matrix
+    t_mask = (six_docs["voice"].astype(str) == "official").to_numpy()
+    docs = keywords._doc_codes(six_docs)[0]
+    words = np.asarray(is_word(six_docs), dtype=bool)
+    lemma = six_docs["lemma"].astype(str).str.lower().to_numpy()
+    terms = a["term"].to_numpy()
+
+    def matrix(side):
+        ids = np.unique(docs[side & words])
+        return (np.array([[((docs == d) & side & words & (lemma == t)).sum() for t in terms] for d in ids], dtype=float),
+                np.array([((docs == d) & side & words).sum() for d in ids], dtype=float))
+
+    (ca, sa), (cb, sb) = matrix(t_mask), matrix(~t_mask)
+    want = inference.bootstrap_test(ca, sa, cb, sb, n_boot=500, seed=3)
+    assert np.array_equal(a["p_doc"].to_numpy(), want, equal_nan=True)
     other_seed = keyness(six_docs, {"voice": "official"}, n_boot=500, seed=4)
     assert not np.array_equal(other_seed["p_doc"].to_numpy(), a["p_doc"].to_numpy(), equal_nan=True)
     off = keyness(six_docs, {"voice": "official"}, documents=False)

@@ -1213,3 +1213,66 @@ def test_parallel_series_with_arrays_equals_the_member_by_member_walk():
             assert list(zip(got["_pos"].tolist(), got["evidence"].tolist())) == expected
             found += len(expected)
     assert found > 30
+
+
+def _all_blocks_table():
+    """Every hand-built sentence of this file, English and Chinese, one document each."""
+    tables = [toks(v, doc_id=k, lang=k[:2].lower()) for k, v in globals().items()
+              if k[:3] in ("EN_", "ZH_") and isinstance(v, str)]
+    return concat_tokens(tables)
+
+
+def _passives_by_loop(p):
+    """agentless_passives written as a loop over candidate predicates (the definition, child by child)."""
+    en, zh, kids = p.lang_is("en"), p.lang_is("zh"), p.children()
+    pass_marker = p.rel.isin(["nsubj:pass", "csubj:pass", "aux:pass"])
+    bei = zh & (p.lem == "被") & ((p.upos == "AUX") | (p.rel == "aux:pass") | (p.rel == "aux"))
+    out = []
+    for v in np.flatnonzero(p.heads_with_child((en & pass_marker) | bei)):
+        ch = kids.get(int(v), [])
+        if any(p.rel[c] == "obl:agent" for c in ch):
+            continue
+        if zh[v]:
+            markers = [c for c in ch if bei[c]]
+            if not markers or any(p.base[c] in ("nsubj", "obl") and p.rel[c] != "nsubj:pass" and min(markers) < c < v
+                                  for c in ch):
+                continue
+        else:
+            markers = [c for c in ch if pass_marker[c]]
+            if not markers or any(p.base[c] == "obl" and any(p.rel[g] == "case" and p.lem[g] == "by"
+                                                              for g in kids.get(c, [])) for c in ch):
+                continue
+        out.append((int(v), p.words(markers + [int(v)])))
+    return out
+
+
+def _obligation_by_loop(p):
+    groups = {}
+    for m in np.flatnonzero(rhetoric._modal_mask(p)):
+        h = int(p.hpos[m]) if p.rel[m] == "aux" and p.hpos[m] >= 0 else int(m)
+        groups.setdefault(h, []).append(int(m))
+    for m in np.flatnonzero(rhetoric._necessity_mask(p)):
+        groups.setdefault(int(m), []).append(int(m))
+    return [(a, p.words(groups[a] + [a])) for a in sorted(groups)]
+
+
+def test_passives_and_obligation_equal_their_loop_definitions():
+    p = rhetoric.Parse(_all_blocks_table())
+    for feature, by_loop in ((rhetoric.agentless_passives, _passives_by_loop),
+                             (rhetoric.obligation, _obligation_by_loop)):
+        got = feature(p)
+        want = by_loop(p)
+        assert len(want) >= 3
+        assert list(zip(got["_pos"].tolist(), got["evidence"].tolist())) == want
+
+
+def test_profile_intervals_equal_one_cluster_bootstrap_per_feature():
+    """The profile draws the resamples once per number of documents; each interval is cluster_bootstrap_ratio's."""
+    table = concat_tokens([_all_blocks_table().assign(voice="official"),
+                           _all_blocks_table().assign(voice="framing", doc_id=lambda t: t["doc_id"].astype(str) + "b")])
+    prof = rhetoric._Profile(table, "voice", None, {}, n_boot=300, seed=4)
+    for (g, name), (num, den) in prof.docs.items():
+        row = prof.table[(prof.table["feature"] == name) & (prof.table["voice"] == ("official", "framing")[g])].iloc[0]
+        scale = 1000.0 if row["feature_kind"] == "count" else 1.0
+        want = analysis.inference.cluster_bootstrap_ratio(num, den, n_boot=300, seed=4, scale=scale)
+        assert np.array_equal([row["doc_ci_low"], row["doc_ci_high"]], want, equal_nan=True)
