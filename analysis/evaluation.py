@@ -178,3 +178,23 @@ def record_accuracy(models_dir: str | os.PathLike, model_set_id: str, rows: Sequ
     record.setdefault("rows", {})[model_set_id] = [{k: v for k, v in r.items()} for r in rows]
     write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return path
+
+
+def record_annotation_accuracy(annotations_dir: str | os.PathLike, model_set_id: str,
+                               rows: Sequence[dict[str, Any]]) -> Path:
+    """Add the scores of the model set that made an annotations folder to its ``provenance.json``
+    (``accuracy``, as :meth:`ModelSet.provenance` would have written it), e.g. for annotations made
+    with a model directory that cannot be written to. The folder must be that model set's."""
+    from ._atomic import write_text_atomic
+    from .annotation import PROVENANCE_FILE, read_provenance
+
+    directory = Path(annotations_dir)
+    record = read_provenance(directory)
+    if record is None:
+        raise ParameterError(f"{directory}: no {PROVENANCE_FILE} (not an annotations folder)")
+    if record.get("model_set") != model_set_id:
+        raise ParameterError(f"{directory} was made by {record.get('model_set')!r}, not by {model_set_id!r}")
+    record["accuracy"] = summarise(rows)
+    path = directory / PROVENANCE_FILE
+    write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return path

@@ -327,3 +327,20 @@ def test_combine_model_sets_takes_each_language_from_its_source(tmp_path):
     assert combined.missing == {} and combined.verify() == []
     with pytest.raises(ParameterError):
         training.combine_model_sets(tmp_path / "x", "m", {"fr": (sets["en"], "a")})
+
+
+def test_accuracy_recorded_into_an_annotations_folder(tmp_path):
+    from analysis.evaluation import record_annotation_accuracy
+
+    folder = tmp_path / "compact-12345678"
+    folder.mkdir()
+    (folder / "provenance.json").write_text(json.dumps({"model_set": "compact-12345678", "documents": {}}),
+                                            encoding="utf-8")
+    scores = dict(Tokens=99.0, Sentences=88.0, Words=98.8, UPOS=89.9, Lemmas=95.3, UAS=76.6, LAS=71.6)
+    record_annotation_accuracy(folder, "compact-12345678", [{"test": "EWT test", "lang": "en", **scores}])
+    record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert record["accuracy"] == {"en": {"test": "EWT test", **scores}} and record["documents"] == {}
+    with pytest.raises(ParameterError, match="made by"):
+        record_annotation_accuracy(folder, "other-00000000", [])
+    with pytest.raises(ParameterError, match="no provenance"):
+        record_annotation_accuracy(tmp_path, "compact-12345678", [])

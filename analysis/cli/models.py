@@ -82,6 +82,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
         path = record_accuracy(active.dir, active.id, rows)
         print(f"recorded in {path}")
+    for folder in args.annotations or []:
+        from ..evaluation import record_annotation_accuracy
+
+        print(f"recorded in {record_annotation_accuracy(folder, active.id, rows)}")
     if args.format == "text":
         print(format_table(rows))
     else:
@@ -136,5 +140,8 @@ def register(subparsers) -> None:
     ev.add_argument("--threads", type=_common.positive_int, default=None, help="torch threads")
     ev.add_argument("--record", action="store_true",
                     help="write the scores to <models>/accuracy.json (annotation provenance and figure captions read it)")
+    ev.add_argument("--annotations", action="append", metavar="DIR",
+                    help="also record the scores in this annotations folder's provenance.json (it must be this "
+                         "model set's; repeatable)")
     add_format_option(ev)
     ev.set_defaults(func=run_evaluate)
