@@ -98,8 +98,9 @@ def _head_rows(tokens: pd.DataFrame, start: np.ndarray, end: np.ndarray) -> np.n
     return np.array([lookup.get((int(s), int(h)), -1) if h > 0 else -1 for s, h in zip(start, head)], dtype=np.int64)
 
 
-def _ids(col: pd.Series, case_sensitive: bool = True, transform=None) -> tuple[np.ndarray, np.ndarray]:
-    """A column's strings (as :func:`_strings` gives them) as an integer id per row and the distinct strings."""
+def _category_names(col: pd.Series, case_sensitive: bool, transform) -> tuple[list[str], np.ndarray]:
+    """A column's category strings (lower-cased unless ``case_sensitive``, then ``transform``ed) plus
+    ``""`` for missing values, and each row's code into that list (-1, a missing value, picks the ``""``)."""
     if not isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype("string").fillna("").astype("category")
     names = [str(c) for c in col.cat.categories]
@@ -107,8 +108,14 @@ def _ids(col: pd.Series, case_sensitive: bool = True, transform=None) -> tuple[n
         names = [c.lower() for c in names]
     if transform is not None:
         names = [transform(c) for c in names]
-    ids, vocab = pd.factorize(np.array(names + [""], dtype=object))
-    return np.asarray(ids, dtype=np.int64)[col.cat.codes.to_numpy()], np.asarray(vocab, dtype=object)
+    return names + [""], col.cat.codes.to_numpy()
+
+
+def _ids(col: pd.Series, case_sensitive: bool = True, transform=None) -> tuple[np.ndarray, np.ndarray]:
+    """A column's strings (as :func:`_strings` gives them) as an integer id per row and the distinct strings."""
+    names, codes = _category_names(col, case_sensitive, transform)
+    ids, vocab = pd.factorize(np.array(names, dtype=object))
+    return np.asarray(ids, dtype=np.int64)[codes], np.asarray(vocab, dtype=object)
 
 
 def _id_of(vocab: np.ndarray, text: str) -> int:
@@ -118,14 +125,8 @@ def _id_of(vocab: np.ndarray, text: str) -> int:
 
 def _strings(col: pd.Series, case_sensitive: bool = True, transform=None) -> np.ndarray:
     """Object array of a column's strings, built per category (fast on categorical columns)."""
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype("string").fillna("").astype("category")
-    names = [str(c) for c in col.cat.categories]
-    if not case_sensitive:
-        names = [c.lower() for c in names]
-    if transform is not None:
-        names = [transform(c) for c in names]
-    return np.array(names + [""], dtype=object)[col.cat.codes.to_numpy()]
+    names, codes = _category_names(col, case_sensitive, transform)
+    return np.array(names, dtype=object)[codes]
 
 
 #: The fixed relations in the order :func:`dependency_pairs` lists their instances: (label, which
