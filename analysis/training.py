@@ -44,6 +44,7 @@ from importlib import resources as _resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ._atomic import atomic_path, write_text_atomic
 from .errors import ParameterError, TrainingError
 from .languages import joiner
 
@@ -166,7 +167,7 @@ def gather(specs: Iterable[str], ud_dir: Path) -> list[str]:
 
 
 def write_conllu(blocks: Sequence[str], path: Path) -> None:
-    _atomic_write(path, "\n\n".join(blocks) + "\n\n")
+    write_text_atomic(path, "\n\n".join(blocks) + "\n\n")
 
 
 def raw_text(blocks: Sequence[str], lang: str) -> str:
@@ -216,13 +217,6 @@ def folds(n: int, k: int) -> list[range]:
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _md5(path: Path) -> str:
     digest = hashlib.md5()
     with open(path, "rb") as fh:
@@ -268,7 +262,7 @@ def jieba_dictionary(out: Path, min_freq: int = 5) -> int:
         parts = line.split()
         if len(parts) >= 2 and len(parts[0]) > 1 and int(parts[1]) >= min_freq:
             words.append(parts[0])
-    _atomic_write(out, "\n".join(words) + "\n")
+    write_text_atomic(out, "\n".join(words) + "\n")
     return len(words)
 
 
@@ -361,7 +355,7 @@ class LanguageRun:
             return False
 
     def _mark(self, stage: str, key: str, **info: Any) -> None:
-        _atomic_write(self._marker(stage), json.dumps({"key": key, **info}, indent=1, sort_keys=True))
+        write_text_atomic(self._marker(stage), json.dumps({"key": key, **info}, indent=1, sort_keys=True))
 
     def run(self) -> Path:
         """Run every stage not yet done; returns the resources directory of this model set."""
@@ -405,7 +399,7 @@ class LanguageRun:
             raise TrainingError(f"{self.lang}: empty training or dev data")
         for name, blocks in (("train", train), ("dev", dev)):
             write_conllu(blocks, self.path(f"{name}.conllu"))
-            _atomic_write(self.path(f"{name}.txt"), raw_text(blocks, self.lang))
+            write_text_atomic(self.path(f"{name}.txt"), raw_text(blocks, self.lang))
             self._token_labels(name)
         return {"train_sentences": len(train), "dev_sentences": len(dev)}
 
@@ -520,10 +514,8 @@ def package_resources(work: Path, lang: str, package: str, out: Path) -> Path:
     for proc in processors:
         source = work / f"{proc}.pt"
         target = out / lang / proc / f"{package}.pt"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".partial")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
         item: dict[str, Any] = {"md5": _md5(target)}
         if proc in ("pos", "depparse"):
             item["dependencies"] = [{"model": "pretrain", "package": package}]
@@ -543,7 +535,7 @@ def merge_resources(out: Path, entries: dict[str, Any]) -> None:
     with FileLock(str(out / ".resources.lock")):  # two languages may train side by side into one folder
         current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         current.update(entries)
-        _atomic_write(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+        write_text_atomic(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
 
 
 def combine_model_sets(out: str | os.PathLike, package: str,
@@ -623,7 +615,7 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
     for lang in langs:
         recipe.language(lang)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "recipe.toml", recipe.text)
+    write_text_atomic(out / "recipe.toml", recipe.text)
     for lang in langs:
         conf = recipe.language(lang)
         if cv and conf.get("folds"):
@@ -677,7 +669,7 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
                 scores["compare"] = {"spec": conf["compare"],
                                      **score_blocks(compare_blocks, lang, resources, recipe.package,
                                                     threads=recipe.threads)}
-            _atomic_write(scores_path, json.dumps(scores, indent=1))
+            write_text_atomic(scores_path, json.dumps(scores, indent=1))
         if "compare" in scores:
             compare = {"fold": k + 1, **scores.pop("compare")}
         folders.append(work / "eval")
@@ -686,5 +678,5 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
     folders.sort(key=lambda f: int(f.parent.name.split("-")[-1]))
     summary = {"lang": lang, "cv": conf["cv"], "folds": results, "pooled": pool_folds(folders),
                "compare": compare}
-    _atomic_write(out / f"cv-{lang}.json", json.dumps(summary, indent=1))
+    write_text_atomic(out / f"cv-{lang}.json", json.dumps(summary, indent=1))
     return summary

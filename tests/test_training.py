@@ -172,7 +172,7 @@ def test_package_resources_is_a_stanza_resources_directory(tmp_path):
     assert {"en", "zh-hans", "zh"} <= set(resources) and resources["en"]["packages"]["offline"]["mwt"] == "offline"
     model_set = resolve_model_set(out, "offline")
     assert model_set.missing == {} and model_set.verify() == []
-    assert not list(out.rglob("*.partial"))
+    assert not list(out.rglob("*.partial")) and not list(out.rglob(".tmp-*"))   # no temporary file left
 
 
 def test_stages_resume_and_redo_changed_settings(tmp_path, monkeypatch):

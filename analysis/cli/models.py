@@ -40,13 +40,12 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..training import train_models
+    from ..training import load_recipe, train_models
 
-    out = train_models(args.recipe, args.ud, args.out, languages=args.lang or None, cv=not args.no_cv,
+    recipe = load_recipe(args.recipe)
+    out = train_models(recipe, args.ud, args.out, languages=args.lang or None, cv=not args.no_cv,
                        progress=not args.no_progress)
-    from ..training import load_recipe
-
-    package = load_recipe(args.recipe).package
+    package = recipe.package
     print(f"model set written to {out}; use it with --models {out} --package {package} "
           f"(score it: tifa models evaluate --models {out} --package {package})")
     return 0
