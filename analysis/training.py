@@ -127,7 +127,7 @@ def load_recipe(name_or_path: str | os.PathLike) -> Recipe:
             if key not in table:
                 raise ParameterError(f"recipe {path}: [{lang}] lacks {key!r}")
         unknown = set(table) - {"shorthand", "train", "dev", "cv", "folds", "external_dict", "licence",
-                                "vectors", "retag", "compare", *TRAINERS}
+                                "vectors", "retag", "compare", "tokenize_extra", *TRAINERS}
         if unknown:
             raise ParameterError(f"recipe {path}: [{lang}] has unknown keys {', '.join(sorted(unknown))}")
     return Recipe(name=head["name"], package=head["package"], seed=int(head["seed"]),
@@ -290,8 +290,12 @@ STEP_RE = re.compile(r"(?:STEP|step) (\d+)/(\d+)|[Ee]poch (\d+)")
 
 
 def run_stanza(module: str, args: list[str], log: Path, *, threads: int,
-               on_line: Callable[[str], None] | None = None) -> None:
-    """Run a Stanza entry point in a subprocess (through :mod:`analysis._stanza_entry`), output to ``log``."""
+               on_line: Callable[[str], None] | None = None, cwd: Path | None = None) -> None:
+    """Run a Stanza entry point in a subprocess (through :mod:`analysis._stanza_entry`), output to ``log``.
+
+    ``cwd`` (default: the log's folder) must not hold a file named like the model being saved: Stanza
+    takes an existing ``save_name`` in the working directory for the model path and fails.
+    """
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
                PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "analysis._stanza_entry", module, *args]
@@ -300,7 +304,7 @@ def run_stanza(module: str, args: list[str], log: Path, *, threads: int,
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                                cwd=log.parent)
+                                cwd=cwd or log.parent)
         assert proc.stdout is not None
         try:
             for line in proc.stdout:
@@ -386,7 +390,7 @@ class LanguageRun:
         if stage == "vectors":
             return conf.get("vectors", {})
         if stage == "tokenize":
-            return [conf.get("tokenize"), conf.get("external_dict")]
+            return [conf.get("tokenize"), conf.get("external_dict"), conf.get("tokenize_extra")]
         if stage == "retag":
             return conf.get("retag", True)
         return None
@@ -424,7 +428,8 @@ class LanguageRun:
         try:
             run_stanza(TRAINERS[stage], [*args, "--save_dir", str(tmp_dir), "--save_name", save,
                                          "--seed", str(self.recipe.seed)],
-                       self.work / f"{stage}.log", threads=self.recipe.threads, on_line=bar.update)
+                       self.work / f"{stage}.log", threads=self.recipe.threads, on_line=bar.update,
+                       cwd=tmp_dir)  # not the work folder: a previous run's model there would confuse Stanza
         finally:
             bar.close()
         produced = tmp_dir / save
@@ -436,9 +441,28 @@ class LanguageRun:
     def _common(self) -> list[str]:
         return ["--lang", self.lang, "--shorthand", self.shorthand]
 
+    def _tokenizer_training_data(self) -> tuple[str, int]:
+        """The tokenizer's training files: the language's ``train`` sentences, plus the recipe's
+        ``tokenize_extra`` sentences (treebanks whose segmentation matches, used for no other model)."""
+        extra_specs = self.conf.get("tokenize_extra") or []
+        if not extra_specs:
+            return "train", 0
+        extra = gather(extra_specs, self.ud_dir)
+        clash = set(extra) & set(read_sentences(self.path("dev.conllu")))
+        if clash:
+            raise ParameterError(f"[{self.lang}] tokenize_extra shares {len(clash)} sentences with the dev set")
+        write_conllu([*read_sentences(self.path("train.conllu")), *extra], self.path("train-tok.conllu"))
+        write_text_atomic(self.path("train-tok.txt"),
+                          raw_text([*read_sentences(self.path("train.conllu")), *extra], self.lang))
+        self._token_labels("train-tok")
+        return "train-tok", len(extra)
+
     def _stage_tokenize(self) -> dict:
         conf = dict(self.conf.get("tokenize", {}))
-        args = ["--txt_file", str(self.path("train.txt")), "--label_file", str(self.path("train.toklabels")),
+        name, n_extra = self._tokenizer_training_data()
+        if n_extra:
+            self.log(f"  {self.lang} tokenize: {n_extra:,} extra sentences ({', '.join(self.conf['tokenize_extra'])})")
+        args = ["--txt_file", str(self.path(f"{name}.txt")), "--label_file", str(self.path(f"{name}.toklabels")),
                 "--dev_txt_file", str(self.path("dev.txt")), "--dev_label_file", str(self.path("dev.toklabels")),
                 "--dev_conll_gold", str(self.path("dev.conllu")), "--conll_file", str(self.path("dev.tok.conllu")),
                 "--mwt_json_file", str(self.path("dev-mwt.json")), *self._common()]
@@ -450,7 +474,7 @@ class LanguageRun:
             self.log(f"  {self.lang} tokenize: external dictionary of {n:,} jieba words")
             args += ["--use_dictionary", "--external_dict", str(self.path("external_dict.txt"))]
         self._train("tokenize", [*args, *_args(conf)], "tokenize.pt")
-        return {}
+        return {"extra_sentences": n_extra} if n_extra else {}
 
     def _stage_mwt(self) -> dict:
         conf = dict(self.conf.get("mwt", {}))
@@ -600,15 +624,19 @@ class _StepBar:
 
 def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, out: str | os.PathLike, *,
                  languages: Sequence[str] | None = None, cv: bool = True, progress: bool = True,
-                 log: Callable[[str], None] = print) -> Path:
+                 only_folds: Sequence[int] | None = None, log: Callable[[str], None] = print) -> Path:
     """Train the recipe's model set into ``out`` (a Stanza resources directory plus ``work/``).
 
     For a language with ``folds`` and ``cv`` files, ``cv=True`` first trains and scores one model set
     per fold (``<out>/cv/<lang>/fold-<k>/``) and writes ``<out>/cv-<lang>.json``; the final model
     trains on the recipe's ``train`` files. Resumable: rerun the same command after an interruption.
+
+    ``only_folds`` (1-based) trains and scores just those folds and no final model, so that folds can
+    run side by side in separate processes; the pooled table is written once every fold is scored.
     """
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
-    ud_dir, out = Path(ud_dir), Path(out)
+    # absolute paths: Stanza's trainers run in a subprocess and choke on an empty save_dir
+    ud_dir, out = Path(ud_dir).resolve(), Path(out).resolve()
     if not ud_dir.is_dir():
         raise TrainingError(f"UD folder not found: {ud_dir}")
     langs = list(languages) if languages else list(recipe.languages)
@@ -618,6 +646,11 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
     write_text_atomic(out / "recipe.toml", recipe.text)
     for lang in langs:
         conf = recipe.language(lang)
+        if only_folds is not None:
+            if not conf.get("folds"):
+                raise ParameterError(f"[{lang}] the recipe has no cross-validation folds")
+            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, only=only_folds)
+            continue
         if cv and conf.get("folds"):
             cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log)
         log(f"{lang}: final model")
@@ -626,8 +659,26 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
     return out
 
 
+def _model_key(work: Path) -> str | None:
+    """The key of a fold's packaged model set (its package stage marker), or None."""
+    try:
+        return json.loads((work / "package.done.json").read_text(encoding="utf-8")).get("key")
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _fold_scores(work: Path) -> dict | None:
+    """A fold's recorded scores, if they belong to the model set now in its folder (else None)."""
+    try:
+        scores = json.loads((work / "scores.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    model = scores.pop("model", None)
+    return scores if model is not None and model == _model_key(work) else None
+
+
 def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progress: bool = True,
-                   log: Callable[[str], None] = print) -> dict:
+                   log: Callable[[str], None] = print, only: Sequence[int] | None = None) -> dict | None:
     """k-fold cross-validation over the recipe's ``cv`` sentences (see the module docstring).
 
     With a recipe key ``compare`` (a treebank spec inside the ``cv`` sentences, e.g. the sentences a
@@ -652,6 +703,11 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
     # the fold that holds out the comparison sentences runs first: its score is the comparison
     order = sorted(range(len(parts)), key=lambda k: not (conf.get("compare") and
                                                           all(i in parts[k] for i in compare_idx)))
+    if only is not None:
+        bad = [k for k in only if not 1 <= int(k) <= len(parts)]
+        if bad:
+            raise ParameterError(f"[{lang}] folds are numbered 1-{len(parts)}; got {bad}")
+        order = [k for k in order if k + 1 in {int(f) for f in only}]
     results, folders = [], []
     for k in order:
         held = parts[k]
@@ -659,21 +715,30 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
         train = [b for i, b in enumerate(pool) if i not in held] + extra_blocks
         work = out / "cv" / lang / f"fold-{k + 1}"
         resources = LanguageRun(recipe, lang, ud_dir, work, train_blocks=train, progress=progress, log=log).run()
-        scores_path = work / "scores.json"
-        if scores_path.exists():
-            scores = json.loads(scores_path.read_text(encoding="utf-8"))
-        else:
+        scores = _fold_scores(work)
+        if scores is None:
             scores = score_blocks([pool[i] for i in held], lang, resources, recipe.package,
                                   threads=recipe.threads, keep=work / "eval")
             if conf.get("compare") and all(i in held for i in compare_idx):
                 scores["compare"] = {"spec": conf["compare"],
                                      **score_blocks(compare_blocks, lang, resources, recipe.package,
                                                     threads=recipe.threads)}
-            write_text_atomic(scores_path, json.dumps(scores, indent=1))
+            write_text_atomic(work / "scores.json", json.dumps({"model": _model_key(work), **scores}, indent=1))
         if "compare" in scores:
             compare = {"fold": k + 1, **scores.pop("compare")}
         folders.append(work / "eval")
         results.append({"fold": k + 1, "held_out": [held.start, held.stop], **scores})
+    if only is not None:  # pool only once every fold has been scored with this recipe
+        scored = {k: _fold_scores(out / "cv" / lang / f"fold-{k + 1}") for k in range(len(parts))}
+        if any(s is None for s in scored.values()):
+            log(f"{lang}: folds still to score: " + ", ".join(str(k + 1) for k, s in scored.items() if s is None))
+            return None
+        results, folders, compare = [], [], None
+        for k, scores in scored.items():
+            if "compare" in scores:
+                compare = {"fold": k + 1, **scores.pop("compare")}
+            folders.append(out / "cv" / lang / f"fold-{k + 1}" / "eval")
+            results.append({"fold": k + 1, "held_out": [parts[k].start, parts[k].stop], **scores})
     results.sort(key=lambda r: r["fold"])
     folders.sort(key=lambda f: int(f.parent.name.split("-")[-1]))
     summary = {"lang": lang, "cv": conf["cv"], "folds": results, "pooled": pool_folds(folders),

@@ -210,6 +210,81 @@ def test_stages_resume_and_redo_changed_settings(tmp_path, monkeypatch):
     assert calls == ["pos", "retag", "depparse", "package"]        # not lemma: it does not read pos
 
 
+def test_folds_run_apart_and_pool_once_all_are_scored(tmp_path, monkeypatch):
+    """Folds trained in separate processes (--fold) pool only when every fold is scored, and a
+    fold's scores are reused only while its model set is the one that produced them."""
+    from analysis import evaluation
+
+    (tmp_path / "ud").mkdir()
+    (tmp_path / "ud" / "t.conllu").write_text(EN, encoding="utf-8")
+    recipe_path = tmp_path / "r.toml"
+    recipe_path.write_text('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\n'
+                           'train = ["t.conllu"]\ndev = ["t.conllu[0:1]"]\ncv = ["t.conllu"]\nfolds = 3\n',
+                           encoding="utf-8")
+    model_version = {"v": "1"}
+    trained: list[str] = []
+
+    def fake_run(self):
+        trained.append(self.work.name)
+        self.work.mkdir(parents=True, exist_ok=True)
+        key = f"{len(self.train_blocks)}-{model_version['v']}"
+        (self.work / "package.done.json").write_text(json.dumps({"key": key}), encoding="utf-8")
+        return self.work / "resources"
+
+    scored: list[tuple[str, ...]] = []
+
+    def fake_score(blocks, lang, resources, package, threads=None, keep=None):
+        scored.append(tuple(blocks))
+        if keep is not None:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for name in ("gold.conllu", "system.conllu"):
+                (Path(keep) / name).write_text("\n\n".join(blocks) + "\n\n", encoding="utf-8")
+        return {"LAS": 50.0, "sentences": len(blocks)}
+
+    monkeypatch.setattr(training.LanguageRun, "run", fake_run)
+    monkeypatch.setattr(evaluation, "score_blocks", fake_score)
+    recipe = training.load_recipe(recipe_path)
+    out = tmp_path / "out"
+    cv = lambda only: training.cross_validate(recipe, "en", tmp_path / "ud", out, log=lambda m: None, only=only)
+    assert cv([2]) is None                               # folds 1 and 3 not scored yet: nothing pooled
+    assert trained == ["fold-2"] and len(scored) == 1 and not (out / "cv-en.json").exists()
+    summary = cv([1, 3])
+    assert [f["fold"] for f in summary["folds"]] == [1, 2, 3]
+    assert summary["pooled"]["Words"] == 100.0           # the system output here is the gold itself
+    assert len(scored) == 3                              # fold 2 was not scored again
+    assert json.loads((out / "cv-en.json").read_text(encoding="utf-8"))["folds"][1]["sentences"] == 1
+    model_version["v"] = "2"                             # the folds' models retrained (a new recipe)
+    cv(None)
+    assert len(scored) == 6                              # stale scores are not reused
+    with pytest.raises(ParameterError, match="numbered 1-3"):
+        cv([4])
+
+
+def test_tokenizer_extra_sentences_train_the_tokenizer_only(tmp_path, monkeypatch):
+    (tmp_path / "ud").mkdir()
+    (tmp_path / "ud" / "t.conllu").write_text(GOLD + GOLD.replace("home", "out") + GOLD.replace("now", "then"),
+                                              encoding="utf-8")
+    recipe_path = tmp_path / "r.toml"
+    text = ('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\ntrain = ["t.conllu[0:1]"]\n'
+            'dev = ["t.conllu[1:2]"]\ntokenize_extra = ["{extra}"]\n')
+    recipe_path.write_text(text.format(extra="t.conllu[2:3]"), encoding="utf-8")
+    seen: dict[str, list[str]] = {}
+    monkeypatch.setattr(training.LanguageRun, "_train", lambda self, stage, args, save: seen.setdefault(stage, args))
+    run = training.LanguageRun(training.load_recipe(recipe_path), "en", tmp_path / "ud", tmp_path / "w",
+                               log=lambda m: None)
+    run._stage_data()
+    assert run._stage_tokenize() == {"extra_sentences": 1}
+    args = seen["tokenize"]
+    txt = Path(args[args.index("--txt_file") + 1])
+    assert txt.name == "train-tok.txt" and txt.read_text(encoding="utf-8").split() == "Go home now. Go home then.".split()
+    assert (tmp_path / "w" / "train.txt").read_text(encoding="utf-8").split() == "Go home now.".split()
+    assert Path(args[args.index("--label_file") + 1]).name == "train-tok.toklabels"
+    recipe_path.write_text(text.format(extra="t.conllu[1:3]"), encoding="utf-8")   # overlaps the dev set
+    run.recipe = training.load_recipe(recipe_path)
+    with pytest.raises(ParameterError, match="dev set"):
+        run._stage_tokenize()
+
+
 GOLD = """# text = Go home now.
 1\tGo\tgo\tVERB\tVB\t_\t0\troot\t_\t_
 2\thome\thome\tADV\tRB\t_\t1\tadvmod\t_\t_
@@ -236,7 +311,7 @@ def test_score_files_counts_by_hand(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_and_evaluate_a_tiny_english_model_set(tmp_path):
+def test_train_and_evaluate_a_tiny_english_model_set(tmp_path, monkeypatch):
     if not (SHARED_UD / "en_ewt-ud-train.conllu").exists():
         pytest.skip("../shared/ud not beside the repository")
     from analysis.evaluation import score_blocks
@@ -278,9 +353,17 @@ hidden_dim = 16
 char_hidden_dim = 16
 deep_biaff_hidden_dim = 16
 """, encoding="utf-8")
-    out = training.train_models(recipe, SHARED_UD, tmp_path / "models", progress=False, log=lambda m: None)
+    monkeypatch.chdir(tmp_path)                          # a relative output folder works too
+    out = training.train_models(recipe, SHARED_UD, "models", progress=False, log=lambda m: None)
     done = sorted(p.name for p in (out / "work" / "en").glob("*.done.json"))
     assert done == sorted(f"{s}.done.json" for s in training.STAGES)
+    # a new tagger schedule retrains the tagger although its old model file lies in the work folder
+    recipe.write_text(recipe.read_text(encoding="utf-8").replace("max_steps = 6\nbatch_size = 20",
+                                                                 "max_steps = 4\nbatch_size = 20"), encoding="utf-8")
+    log: list[str] = []
+    training.train_models(recipe, SHARED_UD, "models", progress=False, log=log.append)
+    redone = [m.split()[1] for m in log if m.endswith(" ...")]
+    assert redone == ["pos", "retag", "depparse", "package"]
     # scored on 20 test sentences only (the whole test set takes minutes)
     blocks = training.select_sentences("en_ewt-ud-test.conllu[0:20]", SHARED_UD)
     scores = score_blocks(blocks, "en", out, "tiny")

@@ -44,7 +44,10 @@ def run_train(args: argparse.Namespace) -> int:
 
     recipe = load_recipe(args.recipe)
     out = train_models(recipe, args.ud, args.out, languages=args.lang or None, cv=not args.no_cv,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, only_folds=args.fold)
+    if args.fold:
+        print(f"folds {', '.join(map(str, args.fold))} trained and scored in {out}/cv (no final model)")
+        return 0
     package = recipe.package
     print(f"model set written to {out}; use it with --models {out} --package {package} "
           f"(score it: tifa models evaluate --models {out} --package {package})")
@@ -122,6 +125,9 @@ def register(subparsers) -> None:
     tr.add_argument("--out", required=True, metavar="DIR", help="output resources directory (keep it out of git)")
     tr.add_argument("--lang", action="append", choices=("en", "zh-hans"), help="language (repeatable; default: all)")
     tr.add_argument("--no-cv", action="store_true", help="skip the cross-validation folds")
+    tr.add_argument("--fold", action="append", type=_common.positive_int, metavar="K",
+                    help="train and score only cross-validation fold K (repeatable; no final model): "
+                         "folds can run side by side in separate processes")
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
     tr.set_defaults(func=run_train)
     cb = sub.add_parser("combine", help="a model set taking each language from another model set (copies the files)")
