@@ -562,10 +562,16 @@ def merge_resources(out: Path, entries: dict[str, Any]) -> None:
         write_text_atomic(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
 
 
+#: processors that need no word vectors: they can come from another model set than the language's tagger
+SWAPPABLE = ("tokenize", "mwt", "lemma")
+
+
 def combine_model_sets(out: str | os.PathLike, package: str,
                        sources: dict[str, tuple[str | os.PathLike, str]]) -> Path:
     """Build a resources directory ``out`` whose package ``package`` takes each language from another
-    model set: ``sources = {"en": (dir, package), "zh-hans": (dir, package)}``.
+    model set: ``sources = {"en": (dir, package), "zh-hans": (dir, package)}``; a key
+    ``"lang:processor"`` (a processor of :data:`SWAPPABLE`) takes that one processor from yet another
+    set, e.g. ``{"zh-hans": (trained, "offline"), "zh-hans:tokenize": (shipped, "default")}``.
 
     For keeping the better model per language (e.g. a retrained English with the compact Chinese).
     Model files are copied (keep ``out`` out of git), ``resources.json`` lists their MD5s, so the
@@ -574,14 +580,32 @@ def combine_model_sets(out: str | os.PathLike, package: str,
     from .models import resolve_model_set
 
     out = Path(out)
-    for lang, (directory, source_package) in sources.items():
+    swaps: dict[str, dict[str, tuple[str | os.PathLike, str]]] = {}
+    for key, source in sources.items():
+        lang, _, proc = key.partition(":")
         if lang not in LANG_NAMES:
             raise ParameterError(f"unknown language {lang!r} (use en, zh-hans)")
+        if proc:
+            if proc not in SWAPPABLE:
+                raise ParameterError(f"{key!r}: only {', '.join(SWAPPABLE)} can come from another model set "
+                                     "(the tagger and parser must share their word vectors)")
+            if lang not in sources:
+                raise ParameterError(f"{key!r}: say where the rest of {lang} comes from ({lang}=DIR:PACKAGE)")
+            swaps.setdefault(lang, {})[proc] = source
+    for lang, (directory, source_package) in sources.items():
+        if ":" in lang:
+            continue
         source = resolve_model_set(directory, source_package, languages=(lang,), require=(lang,))
         work = out / "combine" / lang
-        work.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         for proc, proc_package in source.processors[lang].items():
             shutil.copyfile(Path(source.dir) / lang / proc / f"{proc_package}.pt", work / f"{proc}.pt")
+        for proc, (swap_dir, swap_package) in swaps.get(lang, {}).items():
+            other = resolve_model_set(swap_dir, swap_package, languages=(lang,), require=(lang,))
+            if proc not in other.processors[lang]:
+                raise ParameterError(f"{swap_dir} (package {swap_package!r}) has no {lang} {proc} model")
+            shutil.copyfile(Path(other.dir) / lang / proc / f"{other.processors[lang][proc]}.pt", work / f"{proc}.pt")
         resources = json.loads((Path(source.dir) / "resources.json").read_text(encoding="utf-8"))
         pos_entry = resources[lang]["pos"][source.processors[lang]["pos"]]
         pretrain_package = next(d["package"] for d in pos_entry.get("dependencies", []) if d["model"] == "pretrain")
@@ -590,6 +614,8 @@ def combine_model_sets(out: str | os.PathLike, package: str,
             raise TrainingError(f"{directory}: no {lang} pretrain file {pretrain.name}")
         shutil.copyfile(pretrain, work / "pretrain.pt")
         package_resources(work, lang, package, out)
+    record = {key: {"models": str(Path(d).resolve()), "package": pkg} for key, (d, pkg) in sources.items()}
+    write_text_atomic(out / f"combined-{package}.json", json.dumps(record, indent=1, sort_keys=True))
     return out
 
 

@@ -410,6 +410,23 @@ def test_combine_model_sets_takes_each_language_from_its_source(tmp_path):
     assert combined.missing == {} and combined.verify() == []
     with pytest.raises(ParameterError):
         training.combine_model_sets(tmp_path / "x", "m", {"fr": (sets["en"], "a")})
+    # one processor from a third set: Chinese from b, but b's tokenizer replaced by c's
+    work = tmp_path / "work-c"
+    work.mkdir()
+    _fake_models(work)
+    (work / "tokenize.pt").write_bytes(b"c tokenize")
+    (work / "pos.pt").write_bytes(b"c pos")
+    c = training.package_resources(work, "zh-hans", "c", tmp_path / "c")
+    out = training.combine_model_sets(tmp_path / "swap", "swap", {"zh-hans": (sets["zh-hans"], "b"),
+                                                                  "zh-hans:tokenize": (c, "c")})
+    assert (out / "zh-hans" / "tokenize" / "swap.pt").read_bytes() == b"c tokenize"
+    assert (out / "zh-hans" / "pos" / "swap.pt").read_bytes() == b"b pos"      # the tagger stays b's
+    assert resolve_model_set(out, "swap").verify() == []
+    assert json.loads((out / "combined-swap.json").read_text(encoding="utf-8"))["zh-hans:tokenize"]["package"] == "c"
+    with pytest.raises(ParameterError, match="word vectors"):
+        training.combine_model_sets(tmp_path / "y", "m", {"zh-hans": (sets["zh-hans"], "b"), "zh-hans:pos": (c, "c")})
+    with pytest.raises(ParameterError, match="rest of zh-hans"):
+        training.combine_model_sets(tmp_path / "y", "m", {"zh-hans:tokenize": (c, "c")})
 
 
 def test_accuracy_recorded_into_an_annotations_folder(tmp_path):

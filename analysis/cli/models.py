@@ -63,7 +63,7 @@ def run_combine(args: argparse.Namespace) -> int:
         lang, sep, rest = item.partition("=")
         directory, colon, package = rest.rpartition(":")
         if not sep or not colon or not directory or not package:
-            raise ParameterError(f"--take {item!r}: use LANG=DIR:PACKAGE, e.g. zh-hans=../shared/stanza_resources:default")
+            raise ParameterError(f"--take {item!r}: use LANG[:PROC]=DIR:PACKAGE, e.g. zh-hans=../shared/stanza_resources:default")
         sources[lang] = (directory, package)
     out = combine_model_sets(args.out, args.package, sources)
     print(f"model set written to {out}; use it with --models {out} --package {args.package}")
@@ -133,8 +133,9 @@ def register(subparsers) -> None:
     cb = sub.add_parser("combine", help="a model set taking each language from another model set (copies the files)")
     cb.add_argument("--out", required=True, metavar="DIR", help="output resources directory (keep it out of git)")
     cb.add_argument("--package", required=True, metavar="NAME", help="package name of the combined set")
-    cb.add_argument("--take", action="append", required=True, metavar="LANG=DIR:PACKAGE",
-                    help="a language and the model set it comes from (repeatable)")
+    cb.add_argument("--take", action="append", required=True, metavar="LANG[:PROC]=DIR:PACKAGE",
+                    help="a language and the model set it comes from (repeatable); LANG:tokenize (or :mwt, "
+                         ":lemma) takes that one processor from another set")
     cb.set_defaults(func=run_combine)
     ev = sub.add_parser("evaluate", help="score a model set end to end on the UD test sets (CoNLL 2018 scorer)")
     ev.add_argument("--models", metavar="DIR", help="Stanza resources directory (default: the active model set)")
