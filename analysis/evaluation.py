@@ -174,8 +174,12 @@ def record_accuracy(models_dir: str | os.PathLike, model_set_id: str, rows: Sequ
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    record.setdefault("model_sets", {})[model_set_id] = summarise(rows)
-    record.setdefault("rows", {})[model_set_id] = [{k: v for k, v in r.items()} for r in rows]
+    # merged: scores of other test sets and languages recorded earlier for this model set are kept
+    kept = [r for r in record.get("rows", {}).get(model_set_id, [])
+            if (r.get("test"), r.get("lang")) not in {(n.get("test"), n.get("lang")) for n in rows}]
+    merged = [*kept, *(dict(r) for r in rows)]
+    record.setdefault("model_sets", {})[model_set_id] = summarise(merged)
+    record.setdefault("rows", {})[model_set_id] = merged
     write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return path
 
@@ -194,7 +198,7 @@ def record_annotation_accuracy(annotations_dir: str | os.PathLike, model_set_id:
         raise ParameterError(f"{directory}: no {PROVENANCE_FILE} (not an annotations folder)")
     if record.get("model_set") != model_set_id:
         raise ParameterError(f"{directory} was made by {record.get('model_set')!r}, not by {model_set_id!r}")
-    record["accuracy"] = summarise(rows)
+    record["accuracy"] = {**record.get("accuracy", {}), **summarise(rows)}   # other languages' scores kept
     path = directory / PROVENANCE_FILE
     write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
     return path

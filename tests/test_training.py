@@ -391,6 +391,12 @@ def test_recorded_accuracy_reaches_the_model_set_provenance(tmp_path):
     record_accuracy(out, "other-00000000", rows[:1])           # another set's scores are kept apart
     assert model_set.accuracy()["zh-hans"]["test"].startswith("5-fold CV")
     assert model_set.provenance()["accuracy"]["zh-hans"]["UPOS"] == 85.0
+    # scores recorded later for another language (or test) are merged, not written over
+    record_accuracy(out, model_set.id, [{"test": "EWT test", "lang": "en", **scores, "LAS": 70.0}])
+    assert model_set.accuracy()["en"]["LAS"] == 70.0 and model_set.accuracy()["zh-hans"]["LAS"] == 58.0
+    record_accuracy(out, model_set.id, [{"test": "EWT test", "lang": "en", **scores, "LAS": 71.0}])
+    rows_now = json.loads((out / "accuracy.json").read_text(encoding="utf-8"))["rows"][model_set.id]
+    assert sorted(r["LAS"] for r in rows_now) == [58.0, 60.0, 71.0]     # the EWT row replaced
 
 
 def test_combine_model_sets_takes_each_language_from_its_source(tmp_path):
@@ -440,7 +446,40 @@ def test_accuracy_recorded_into_an_annotations_folder(tmp_path):
     record_annotation_accuracy(folder, "compact-12345678", [{"test": "EWT test", "lang": "en", **scores}])
     record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
     assert record["accuracy"] == {"en": {"test": "EWT test", **scores}} and record["documents"] == {}
+    record_annotation_accuracy(folder, "compact-12345678", [{"test": "GSDSimp test[450:500]", "lang": "zh-hans", **scores}])
+    record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert set(record["accuracy"]) == {"en", "zh-hans"}        # the English scores are kept
     with pytest.raises(ParameterError, match="made by"):
         record_annotation_accuracy(folder, "other-00000000", [])
     with pytest.raises(ParameterError, match="no provenance"):
         record_annotation_accuracy(tmp_path, "compact-12345678", [])
+
+
+def test_evaluate_records_an_estimate_for_another_model_set(tmp_path, monkeypatch, capsys):
+    """`tifa models evaluate --estimate-for`: scores measured on one set (trained without the test
+    sentences) are recorded for the set that trained on them, each row naming the set measured."""
+    from analysis import evaluation
+    from analysis.cli import main
+    from analysis.models import resolve_model_set
+
+    sets = {}
+    for name in ("fold", "final"):
+        work = tmp_path / f"work-{name}"
+        work.mkdir()
+        _fake_models(work)
+        (work / "pos.pt").write_bytes(f"{name} pos".encode())
+        sets[name] = training.package_resources(work, "zh-hans", name, tmp_path / name)
+    fold, final = resolve_model_set(sets["fold"], "fold"), resolve_model_set(sets["final"], "final")
+    scores = dict(Tokens=93.0, Sentences=97.0, Words=93.0, UPOS=77.0, Lemmas=92.6, UAS=59.4, LAS=51.2)
+
+    def fake_evaluate(models_dir, package, ud_dir, test_sets=None, threads=None, log=print):
+        return [{"test": "GSDSimp test[450:500]", "lang": "zh-hans", **scores, "model_set": fold.id}]
+
+    monkeypatch.setattr(evaluation, "evaluate_model_set", fake_evaluate)
+    assert main(["models", "evaluate", "--models", str(sets["fold"]), "--package", "fold", "--ud", str(tmp_path),
+                 "--estimate-for", f"{sets['final']}:final", "--record"]) == 0
+    assert final.accuracy()["zh-hans"]["LAS"] == 51.2 and fold.accuracy() == {}
+    row = json.loads((sets["final"] / "accuracy.json").read_text(encoding="utf-8"))["rows"][final.id][0]
+    assert row["model_set"] == fold.id
+    assert main(["models", "evaluate", "--models", str(sets["fold"]), "--package", "fold", "--estimate-for", "nocolon"]) != 0
+    assert "DIR:PACKAGE" in capsys.readouterr().err

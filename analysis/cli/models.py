@@ -79,15 +79,24 @@ def run_evaluate(args: argparse.Namespace) -> int:
                               threads=args.threads)
     print(f"model set {active.id} ({active.dir}, package {active.package!r}); CoNLL 2018 scorer, F1 in %, "
           f"end to end from raw text")
+    target = active
+    if args.estimate_for:
+        from ..errors import ParameterError
+
+        directory, colon, package = args.estimate_for.rpartition(":")
+        if not colon or not directory or not package:
+            raise ParameterError(f"--estimate-for {args.estimate_for!r}: use DIR:PACKAGE")
+        target = resolve_model_set(directory, package)
+        print(f"the scores are recorded for {target.id}: each row's model_set says which set was measured")
     if args.record:
         from ..evaluation import record_accuracy
 
-        path = record_accuracy(active.dir, active.id, rows)
+        path = record_accuracy(target.dir, target.id, rows)
         print(f"recorded in {path}")
     for folder in args.annotations or []:
         from ..evaluation import record_annotation_accuracy
 
-        print(f"recorded in {record_annotation_accuracy(folder, active.id, rows)}")
+        print(f"recorded in {record_annotation_accuracy(folder, target.id, rows)}")
     if args.format == "text":
         print(format_table(rows))
     else:
@@ -146,6 +155,9 @@ def register(subparsers) -> None:
     ev.add_argument("--threads", type=_common.positive_int, default=None, help="torch threads")
     ev.add_argument("--record", action="store_true",
                     help="write the scores to <models>/accuracy.json (annotation provenance and figure captions read it)")
+    ev.add_argument("--estimate-for", metavar="DIR:PACKAGE",
+                    help="record the scores (--record, --annotations) for this other model set: one that trained "
+                         "on the test sentences, measured by a set trained the same way without them")
     ev.add_argument("--annotations", action="append", metavar="DIR",
                     help="also record the scores in this annotations folder's provenance.json (it must be this "
                          "model set's; repeatable)")
