@@ -272,7 +272,7 @@ def test_gitattributes_keep_the_bytes_that_matter():
 
     root = Path(__file__).resolve().parents[1]
     files = ["corpus/raw/china-copyright-and-media-2014.txt", "corpus/documents.jsonl",
-             "corpus/annotations/compact-e0f773dd/provenance.json", "figures/04_keyness_official_vs_framing.csv"]
+             "corpus/annotations/tifa-cpu-47ae092d/provenance.json", "figures/04_keyness_official_vs_framing.csv"]
     out = subprocess.run(["git", "check-attr", "text", "--", *files], cwd=root, capture_output=True, text=True,
                          check=True).stdout
     assert out.count(": text: unset") == len(files), out

@@ -708,7 +708,7 @@ def test_topic_labels_file_and_default(planted, tmp_path):
     assert lab.loc[0, "source"] == "top terms"
     assert tp.topic_labels(model, [{**entries[0], "seed": 9}])["source"].eq("top terms").all()
     shipped = tp.load_topic_labels()  # the shipped file parses: the paper's model, labelled
-    assert [(e["k"], e["seed"], e["segment"], e["lang"]) for e in shipped] == [(6, 4, "paragraph", "en")]
+    assert [(e["k"], e["seed"], e["segment"], e["lang"]) for e in shipped] == [(5, 1, "paragraph", "en")]
     assert tp.topic_labels(model, [{**entries[0], "segment": "document"}], segment="paragraph")["source"].eq(
         "top terms").all()
     assert tp.topic_labels(model, [], top=1)["label"].tolist() == [w[0] for w in words]
