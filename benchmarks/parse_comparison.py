@@ -1,7 +1,8 @@
 """What a new parse changes in the paper: word sketches, rhetoric counts, and a sample of hits to check by hand.
 
-    python benchmarks/parse_comparison.py corpus/annotations/compact-e0f773dd corpus/annotations/<new> \\
-        --out /tmp/parse_comparison
+    git archive 395aaae corpus/annotations/compact-e0f773dd | tar -x -C /tmp    # the compact parse
+    python benchmarks/parse_comparison.py /tmp/corpus/annotations/compact-e0f773dd \\
+        corpus/annotations/tifa-cpu-47ae092d --out /tmp/parse_comparison --min-freq 2
 
 Prints, for the seed corpus parsed by two model sets (two annotation folders): the word sketches of
 *security* and 安全 (every relation, collocates seen at least ``--min-freq`` times), and the count
