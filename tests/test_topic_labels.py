@@ -70,15 +70,15 @@ def test_same_k_and_seed_on_other_units_gets_top_terms(news_model):
 def test_an_entry_with_the_model_fingerprint_applies(news_model, tmp_path):
     fp = tp.model_fingerprint(news_model)
     path = tmp_path / "labels.yaml"
-    path.write_text(f"models:\n  - k: 6\n    seed: 4\n    fingerprint: {FP}\n    labels: {{0: wrong}}\n"
-                    f"  - k: 6\n    seed: 4\n    fingerprint: {fp}\n    labels:\n      1: Afghanistan\n",
+    path.write_text(f"models:\n  - k: 5\n    seed: 1\n    fingerprint: {FP}\n    labels: {{0: wrong}}\n"
+                    f"  - k: 5\n    seed: 1\n    fingerprint: {fp}\n    labels:\n      1: Afghanistan\n",
                     encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an entry matched: no warning about the other one
         labels = tp.topic_labels(news_model, tp.load_topic_labels(path))
     assert labels.loc[1, "label"] == "Afghanistan" and labels.loc[1, "source"] == "file"
     assert labels.loc[0, "source"] == "top terms" and labels.attrs["fallback"] is False
-    entry = {"k": 6, "seed": 4, "fingerprint": fp, "labels": {1: "x"}}
+    entry = {"k": 5, "seed": 1, "fingerprint": fp, "labels": {1: "x"}}
     assert tp.topic_labels(news_model, [{**entry, "seed": 9}])["source"].eq("top terms").all()  # no warning: other seed
     # segment and lang, where an entry names them, must match too
     assert tp.topic_labels(news_model, [{**entry, "segment": "document"}], segment="paragraph")["source"].eq(
