@@ -451,9 +451,9 @@ class LanguageRun:
         clash = set(extra) & set(read_sentences(self.path("dev.conllu")))
         if clash:
             raise ParameterError(f"[{self.lang}] tokenize_extra shares {len(clash)} sentences with the dev set")
-        write_conllu([*read_sentences(self.path("train.conllu")), *extra], self.path("train-tok.conllu"))
-        write_text_atomic(self.path("train-tok.txt"),
-                          raw_text([*read_sentences(self.path("train.conllu")), *extra], self.lang))
+        blocks = [*read_sentences(self.path("train.conllu")), *extra]
+        write_conllu(blocks, self.path("train-tok.conllu"))
+        write_text_atomic(self.path("train-tok.txt"), raw_text(blocks, self.lang))
         self._token_labels("train-tok")
         return "train-tok", len(extra)
 
@@ -718,7 +718,6 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
     extra = [s for s in conf["train"] if s not in conf["cv"]]
     extra_blocks = gather(extra, ud_dir) if extra else []
     position = {b: i for i, b in enumerate(pool)}
-    compare = None
     if conf.get("compare"):
         compare_blocks = select_sentences(conf["compare"], ud_dir)
         try:
@@ -733,8 +732,8 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
         bad = [k for k in only if not 1 <= int(k) <= len(parts)]
         if bad:
             raise ParameterError(f"[{lang}] folds are numbered 1-{len(parts)}; got {bad}")
-        order = [k for k in order if k + 1 in {int(f) for f in only}]
-    results, folders = [], []
+        wanted = {int(f) for f in only}
+        order = [k for k in order if k + 1 in wanted]
     for k in order:
         held = parts[k]
         log(f"{lang}: fold {k + 1}/{conf['folds']} (held out sentences {held.start}-{held.stop - 1})")
@@ -750,23 +749,18 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
                                      **score_blocks(compare_blocks, lang, resources, recipe.package,
                                                     threads=recipe.threads)}
             write_text_atomic(work / "scores.json", json.dumps({"model": _model_key(work), **scores}, indent=1))
+    # the table is built from every fold's recorded scores (those of other processes' folds included):
+    # pooled only once every fold has been scored with this recipe
+    scored = {k: _fold_scores(out / "cv" / lang / f"fold-{k + 1}") for k in range(len(parts))}
+    if any(s is None for s in scored.values()):
+        log(f"{lang}: folds still to score: " + ", ".join(str(k + 1) for k, s in scored.items() if s is None))
+        return None
+    results, folders, compare = [], [], None
+    for k, scores in scored.items():
         if "compare" in scores:
             compare = {"fold": k + 1, **scores.pop("compare")}
-        folders.append(work / "eval")
-        results.append({"fold": k + 1, "held_out": [held.start, held.stop], **scores})
-    if only is not None:  # pool only once every fold has been scored with this recipe
-        scored = {k: _fold_scores(out / "cv" / lang / f"fold-{k + 1}") for k in range(len(parts))}
-        if any(s is None for s in scored.values()):
-            log(f"{lang}: folds still to score: " + ", ".join(str(k + 1) for k, s in scored.items() if s is None))
-            return None
-        results, folders, compare = [], [], None
-        for k, scores in scored.items():
-            if "compare" in scores:
-                compare = {"fold": k + 1, **scores.pop("compare")}
-            folders.append(out / "cv" / lang / f"fold-{k + 1}" / "eval")
-            results.append({"fold": k + 1, "held_out": [parts[k].start, parts[k].stop], **scores})
-    results.sort(key=lambda r: r["fold"])
-    folders.sort(key=lambda f: int(f.parent.name.split("-")[-1]))
+        folders.append(out / "cv" / lang / f"fold-{k + 1}" / "eval")
+        results.append({"fold": k + 1, "held_out": [parts[k].start, parts[k].stop], **scores})
     summary = {"lang": lang, "cv": conf["cv"], "folds": results, "pooled": pool_folds(folders),
                "compare": compare}
     write_text_atomic(out / f"cv-{lang}.json", json.dumps(summary, indent=1))

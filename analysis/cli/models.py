@@ -54,6 +54,16 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dir_package(value: str, option: str, form: str = "DIR:PACKAGE") -> tuple[str, str]:
+    """``DIR:PACKAGE`` (the package after the last colon) of an option's value, or a ParameterError."""
+    from ..errors import ParameterError
+
+    directory, colon, package = value.rpartition(":")
+    if not colon or not directory or not package:
+        raise ParameterError(f"{option} {value!r}: use {form}, e.g. ../shared/stanza_resources:default")
+    return directory, package
+
+
 def run_combine(args: argparse.Namespace) -> int:
     from ..errors import ParameterError
     from ..training import combine_model_sets
@@ -61,10 +71,9 @@ def run_combine(args: argparse.Namespace) -> int:
     sources = {}
     for item in args.take:
         lang, sep, rest = item.partition("=")
-        directory, colon, package = rest.rpartition(":")
-        if not sep or not colon or not directory or not package:
+        if not sep or not lang:
             raise ParameterError(f"--take {item!r}: use LANG[:PROC]=DIR:PACKAGE, e.g. zh-hans=../shared/stanza_resources:default")
-        sources[lang] = (directory, package)
+        sources[lang] = _dir_package(rest, "--take", "LANG[:PROC]=DIR:PACKAGE")
     out = combine_model_sets(args.out, args.package, sources)
     print(f"model set written to {out}; use it with --models {out} --package {args.package}")
     return 0
@@ -81,12 +90,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"end to end from raw text")
     target = active
     if args.estimate_for:
-        from ..errors import ParameterError
-
-        directory, colon, package = args.estimate_for.rpartition(":")
-        if not colon or not directory or not package:
-            raise ParameterError(f"--estimate-for {args.estimate_for!r}: use DIR:PACKAGE")
-        target = resolve_model_set(directory, package)
+        target = resolve_model_set(*_dir_package(args.estimate_for, "--estimate-for"))
         print(f"the scores are recorded for {target.id}: each row's model_set says which set was measured")
     if args.record:
         from ..evaluation import record_accuracy
