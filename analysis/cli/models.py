@@ -54,13 +54,14 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dir_package(value: str, option: str, form: str = "DIR:PACKAGE") -> tuple[str, str]:
-    """``DIR:PACKAGE`` (the package after the last colon) of an option's value, or a ParameterError."""
+def _dir_package(value: str, option: str, form: str = "DIR:PACKAGE", shown: str | None = None) -> tuple[str, str]:
+    """``DIR:PACKAGE`` (the package after the last colon) of an option's value, or a ParameterError
+    naming the option's whole value (``shown``)."""
     from ..errors import ParameterError
 
     directory, colon, package = value.rpartition(":")
     if not colon or not directory or not package:
-        raise ParameterError(f"{option} {value!r}: use {form}, e.g. ../shared/stanza_resources:default")
+        raise ParameterError(f"{option} {shown or repr(value)}: use {form}, e.g. ../shared/stanza_resources:default")
     return directory, package
 
 
@@ -73,7 +74,7 @@ def run_combine(args: argparse.Namespace) -> int:
         lang, sep, rest = item.partition("=")
         if not sep or not lang:
             raise ParameterError(f"--take {item!r}: use LANG[:PROC]=DIR:PACKAGE, e.g. zh-hans=../shared/stanza_resources:default")
-        sources[lang] = _dir_package(rest, "--take", "LANG[:PROC]=DIR:PACKAGE")
+        sources[lang] = _dir_package(rest, "--take", "LANG[:PROC]=DIR:PACKAGE", shown=repr(item))
     out = combine_model_sets(args.out, args.package, sources)
     print(f"model set written to {out}; use it with --models {out} --package {args.package}")
     return 0
@@ -84,13 +85,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..models import resolve_model_set
 
     active = resolve_model_set(args.models, args.package)
+    # the set the scores are recorded for, checked before minutes of parsing
+    target = resolve_model_set(*_dir_package(args.estimate_for, "--estimate-for")) if args.estimate_for else active
     rows = evaluate_model_set(active.dir, active.package, args.ud, test_sets=args.test or None,
                               threads=args.threads)
     print(f"model set {active.id} ({active.dir}, package {active.package!r}); CoNLL 2018 scorer, F1 in %, "
           f"end to end from raw text")
-    target = active
-    if args.estimate_for:
-        target = resolve_model_set(*_dir_package(args.estimate_for, "--estimate-for"))
+    if target is not active:
         print(f"the scores are recorded for {target.id}: each row's model_set says which set was measured")
     if args.record:
         from ..evaluation import record_accuracy
