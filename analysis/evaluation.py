@@ -48,10 +48,21 @@ def _restore_raw(doc, text: str) -> None:
 
 
 def score_files(gold: str | os.PathLike, system: str | os.PathLike) -> dict[str, float]:
-    """F1 (%) of each metric of :data:`METRICS`, CoNLL 2018 scorer."""
+    """F1 (%) of each metric of :data:`METRICS`, CoNLL 2018 scorer.
+
+    The scorer walks each word's chain of heads recursively: a sentence as long as Python's default
+    recursion limit (1,000), which a poor tokenizer can make of a whole text, would crash it, so the
+    limit is raised while it runs."""
+    import sys
+
     from stanza.models.common.utils import ud_scores
 
-    evaluation = ud_scores(str(gold), str(system))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 50_000))
+    try:
+        evaluation = ud_scores(str(gold), str(system))
+    finally:
+        sys.setrecursionlimit(limit)
     return {m: round(100 * evaluation[m].f1, 2) for m in METRICS}
 
 

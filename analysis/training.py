@@ -22,6 +22,17 @@ an interrupted run resumes at the first stage that is not done, and a changed re
 the stages whose settings changed and the stages that read their output (:data:`DEPENDS`: a new
 lemmatizer schedule leaves the tagger and parser alone; a new tagger redoes retagging and the parser).
 
+**Tifa's own keys in a processor table** (not passed to Stanza): ``max_minutes`` stops the trainer
+after that many minutes of wall-clock time and keeps the best model it saved on dev before then (for
+a machine lent for minutes, whose speed is not known in advance; the stage marker records the limit
+and the last step reached); ``skip = true`` trains no model for a tokenizer, multi-word-token
+expander or lemmatizer (take it from another set: ``tifa models combine --take``).
+
+**Prepare here, train elsewhere**: ``prepare_only`` (``tifa models train --prepare``) runs only the
+stages before the first trainer, for the final model and every fold; the same command without it
+then trains, on this machine or on one that has Stanza but neither gensim nor jieba
+(``scripts/train_elsewhere.py`` packs, runs and brings back such a run).
+
 **Chinese cross-validation** (recipe key ``folds``): the in-domain sentences (``cv`` files, in
 order) are cut into ``folds`` contiguous parts; part *k* is held out while a model set is trained on
 the rest with the same recipe, and scored end to end on it (:mod:`analysis.evaluation`). Every
@@ -93,6 +104,30 @@ class Recipe:
                                  f"{', '.join(self.languages)}") from None
 
 
+#: Keys of a processor table that Tifa reads itself (not passed to the Stanza trainer).
+TIFA_KEYS = ("max_minutes", "skip")
+#: Processors a recipe may leave untrained (``skip = true``): those ``tifa models combine --take``
+#: can supply from another model set (they use no word vectors).
+SKIPPABLE = ("tokenize", "mwt", "lemma")
+
+
+def _check_trainer_table(path: Path, lang: str, proc: str, table: dict[str, Any]) -> None:
+    conf = table.get(proc) or {}
+    where = f"recipe {path}: [{lang}.{proc}]"
+    limit = conf.get("max_minutes")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0):
+        raise ParameterError(f"{where} max_minutes must be a positive number of minutes, not {limit!r}")
+    skip = conf.get("skip", False)
+    if not isinstance(skip, bool):
+        raise ParameterError(f"{where} skip must be true or false, not {skip!r}")
+    if skip and proc not in SKIPPABLE:
+        raise ParameterError(f"{where} cannot be skipped: only {', '.join(SKIPPABLE)} can "
+                             f"(take them from another set with `tifa models combine --take`)")
+    if skip and table.get("folds"):
+        raise ParameterError(f"{where} cannot be skipped in a language with cross-validation folds: "
+                             f"each fold is scored end to end by its own model set")
+
+
 def available_recipes() -> list[str]:
     """Names of the recipes shipped with Tifa (``analysis/data/recipes/*.toml``)."""
     root = _resources.files("analysis").joinpath(RECIPE_DIR)
@@ -130,6 +165,8 @@ def load_recipe(name_or_path: str | os.PathLike) -> Recipe:
                                 "vectors", "retag", "compare", "tokenize_extra", *TRAINERS}
         if unknown:
             raise ParameterError(f"recipe {path}: [{lang}] has unknown keys {', '.join(sorted(unknown))}")
+        for proc in TRAINERS:
+            _check_trainer_table(path, lang, proc, table)
     return Recipe(name=head["name"], package=head["package"], seed=int(head["seed"]),
                   threads=int(head.get("threads", 1)), languages=languages, path=path, text=text)
 
@@ -286,26 +323,50 @@ def _args(table: dict[str, Any]) -> list[str]:
     return out
 
 
-STEP_RE = re.compile(r"(?:STEP|step) (\d+)/(\d+)|[Ee]poch (\d+)")
+#: A trainer's progress lines: "Finished STEP 20/2500" (tagger, parser, every few steps), "step 250:
+#: train_loss = ..." (at each dev evaluation), "Step     20/   800 Loss" (tokenizer), "Epoch 3".
+STEP_RE = re.compile(r"\b(?i:step)\s+(\d+)\s*(?:/\s*(\d+)|:)|[Ee]poch (\d+)")
+
+
+def trainer_command(module: str, args: list[str]) -> list[str]:
+    """The command line that runs a Stanza entry point (tests replace it with a fake trainer)."""
+    return [sys.executable, "-m", "analysis._stanza_entry", module, *args]
 
 
 def run_stanza(module: str, args: list[str], log: Path, *, threads: int,
-               on_line: Callable[[str], None] | None = None, cwd: Path | None = None) -> None:
+               on_line: Callable[[str], None] | None = None, cwd: Path | None = None,
+               time_limit: float | None = None) -> bool:
     """Run a Stanza entry point in a subprocess (through :mod:`analysis._stanza_entry`), output to ``log``.
 
     ``cwd`` (default: the log's folder) must not hold a file named like the model being saved: Stanza
     takes an existing ``save_name`` in the working directory for the model path and fails.
+
+    ``time_limit`` (seconds): the trainer is stopped once it has run that long; returns True when it
+    was (what it saved before then stays on disk), False when it ended by itself.
     """
+    import threading
+
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
                PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "analysis._stanza_entry", module, *args]
+    cmd = trainer_command(module, args)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", encoding="utf-8") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                 cwd=cwd or log.parent)
-        assert proc.stdout is not None
+        stopped = threading.Event()
+
+        def stop() -> None:
+            stopped.set()
+            proc.terminate()
+
+        timer = threading.Timer(time_limit, stop) if time_limit is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
+            raise TrainingError(f"{module}: no output stream")
         try:
             for line in proc.stdout:
                 fh.write(line)
@@ -315,10 +376,17 @@ def run_stanza(module: str, args: list[str], log: Path, *, threads: int,
         except BaseException:
             proc.kill()
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
         rc = proc.wait()
+        if stopped.is_set():
+            fh.write(f"[tifa] stopped at the time limit ({time_limit:g} s)\n")
+            return True
     if rc != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
         raise TrainingError(f"{module} failed (exit {rc}); log: {log}; last lines: " + " | ".join(tail))
+    return False
 
 
 @dataclass
@@ -333,6 +401,7 @@ class LanguageRun:
     progress: bool = True
     log: Callable[[str], None] = print
     done: dict[str, str] = field(default_factory=dict)
+    prepare_only: bool = False                # stop before the first trainer (see train_models)
 
     @property
     def conf(self) -> dict[str, Any]:
@@ -372,6 +441,14 @@ class LanguageRun:
             # a stage's key: its own settings and the keys of the stages whose output it reads
             keys[stage] = _stage_hash(base, stage, setting, [keys[d] for d in DEPENDS[stage]])
             chain = keys[stage]
+            if self.prepare_only and stage in TRAINERS:
+                self._prepare_dictionary()
+                self.log(f"  {self.lang}: data and vectors ready; trainers not run (prepare only)")
+                return self.work / "resources"
+            if stage in TRAINERS and (self.conf.get(stage) or {}).get("skip"):
+                self.path(f"{stage}.pt").unlink(missing_ok=True)    # not packaged: a skipped model is none
+                self.log(f"  {self.lang} {stage}: skipped (the recipe says skip; take it from another set)")
+                continue
             if stage == "mwt" and not has_mwt(read_sentences(self.path("train.conllu"))):
                 self.log(f"  {self.lang} {stage}: skipped (no multi-word tokens in the training data)")
                 continue
@@ -420,23 +497,48 @@ class LanguageRun:
                           seed=self.recipe.seed, **settings)
         return {"vocabulary": n}
 
-    def _train(self, stage: str, args: list[str], save: str) -> None:
+    def _trainer_args(self, stage: str) -> list[str]:
+        """The recipe's table for ``stage`` as Stanza flags (Tifa's own keys, :data:`TIFA_KEYS`, left out)."""
+        conf = dict(self.conf.get(stage) or {})
+        return _args({k: v for k, v in conf.items() if k not in TIFA_KEYS})
+
+    def _train(self, stage: str, args: list[str], save: str) -> dict:
+        """Run the stage's Stanza trainer; returns what the stage marker records.
+
+        With ``max_minutes`` in the stage's table the trainer is stopped after that many minutes and the
+        best model it saved so far (Stanza saves one at each dev evaluation that improves on the
+        last) is kept: the marker says so, with the last step reached. A step budget alone is not a
+        time budget on a machine whose speed is unknown (a GPU lent for a quarter of an hour)."""
+        limit = (self.conf.get(stage) or {}).get("max_minutes")
         tmp_dir = self.work / f"{stage}.tmp"
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir(parents=True)
         bar = _StepBar(f"{self.lang} {stage}", self.progress)
+        log = self.work / f"{stage}.log"
         try:
-            run_stanza(TRAINERS[stage], [*args, "--save_dir", str(tmp_dir), "--save_name", save,
-                                         "--seed", str(self.recipe.seed)],
-                       self.work / f"{stage}.log", threads=self.recipe.threads, on_line=bar.update,
-                       cwd=tmp_dir)  # not the work folder: a previous run's model there would confuse Stanza
+            stopped = run_stanza(TRAINERS[stage], [*args, "--save_dir", str(tmp_dir), "--save_name", save,
+                                                   "--seed", str(self.recipe.seed)],
+                                 log, threads=self.recipe.threads, on_line=bar.update, cwd=tmp_dir,
+                                 # not the work folder: a previous run's model there would confuse Stanza
+                                 time_limit=None if limit is None else 60.0 * limit)
         finally:
             bar.close()
         produced = tmp_dir / save
         if not produced.exists():
-            raise TrainingError(f"{TRAINERS[stage]} wrote no model ({produced}); log: {self.work / f'{stage}.log'}")
+            if stopped:
+                raise TrainingError(f"{TRAINERS[stage]} reached its time limit ({limit:g} min) before it saved a "
+                                    f"model: raise max_minutes or evaluate on dev sooner (eval_interval, "
+                                    f"eval_steps); log: {log}")
+            raise TrainingError(f"{TRAINERS[stage]} wrote no model ({produced}); log: {log}")
+        info: dict[str, Any] = {}
+        if stopped:
+            _check_model_file(produced, log)
+            info = {"time_limit_minutes": limit, "last_step": bar.last_step}
+            self.log(f"  {self.lang} {stage}: stopped at its {limit:g}-minute limit (step {bar.last_step}); "
+                     f"kept the best model saved before then")
         os.replace(produced, self.path(f"{stage}.pt"))
         shutil.rmtree(tmp_dir, ignore_errors=True)
+        return info
 
     def _common(self) -> list[str]:
         return ["--lang", self.lang, "--shorthand", self.shorthand]
@@ -458,7 +560,6 @@ class LanguageRun:
         return "train-tok", len(extra)
 
     def _stage_tokenize(self) -> dict:
-        conf = dict(self.conf.get("tokenize", {}))
         name, n_extra = self._tokenizer_training_data()
         if n_extra:
             self.log(f"  {self.lang} tokenize: {n_extra:,} extra sentences ({', '.join(self.conf['tokenize_extra'])})")
@@ -466,38 +567,49 @@ class LanguageRun:
                 "--dev_txt_file", str(self.path("dev.txt")), "--dev_label_file", str(self.path("dev.toklabels")),
                 "--dev_conll_gold", str(self.path("dev.conllu")), "--conll_file", str(self.path("dev.tok.conllu")),
                 "--mwt_json_file", str(self.path("dev-mwt.json")), *self._common()]
-        external = self.conf.get("external_dict")
-        if external:
-            if external.get("source") != "jieba":
-                raise ParameterError(f"external_dict source {external.get('source')!r}: only 'jieba' is supported")
-            n = jieba_dictionary(self.path("external_dict.txt"), int(external.get("min_freq", 5)))
-            self.log(f"  {self.lang} tokenize: external dictionary of {n:,} jieba words")
+        if self._prepare_dictionary():
             args += ["--use_dictionary", "--external_dict", str(self.path("external_dict.txt"))]
-        self._train("tokenize", [*args, *_args(conf)], "tokenize.pt")
-        return {"extra_sentences": n_extra} if n_extra else {}
+        info = self._train("tokenize", [*args, *self._trainer_args("tokenize")], "tokenize.pt")
+        return {**info, "extra_sentences": n_extra} if n_extra else info
+
+    def _prepare_dictionary(self) -> bool:
+        """Write the recipe's external word list for the tokenizer (``external_dict.txt``), once: a list
+        already written with the same settings is reused (a prepared folder needs no jieba where it
+        trains). Returns whether the recipe has one."""
+        external = self.conf.get("external_dict")
+        if not external:
+            return False
+        if external.get("source") != "jieba":
+            raise ParameterError(f"external_dict source {external.get('source')!r}: only 'jieba' is supported")
+        settings = {"source": "jieba", "min_freq": int(external.get("min_freq", 5))}
+        meta, words = self.path("external_dict.json"), self.path("external_dict.txt")
+        try:
+            known = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            known = {}
+        if words.exists() and {k: known.get(k) for k in settings} == settings:
+            return True
+        n = jieba_dictionary(words, settings["min_freq"])
+        write_text_atomic(meta, json.dumps({**settings, "words": n}))
+        self.log(f"  {self.lang} tokenize: external dictionary of {n:,} jieba words")
+        return True
 
     def _stage_mwt(self) -> dict:
-        conf = dict(self.conf.get("mwt", {}))
         args = ["--train_file", str(self.path("train.conllu")), "--eval_file", str(self.path("dev.conllu")),
                 "--output_file", str(self.path("dev.mwt.conllu")), "--gold_file", str(self.path("dev.conllu")),
                 *self._common()]
-        self._train("mwt", [*args, *_args(conf)], "mwt.pt")
-        return {}
+        return self._train("mwt", [*args, *self._trainer_args("mwt")], "mwt.pt")
 
     def _stage_pos(self) -> dict:
-        conf = dict(self.conf.get("pos", {}))
         args = ["--train_file", str(self.path("train.conllu")), "--eval_file", str(self.path("dev.conllu")),
                 "--output_file", str(self.path("dev.pos.conllu")),
                 "--wordvec_pretrain_file", str(self.path("pretrain.pt")), *self._common()]
-        self._train("pos", [*args, *_args(conf)], "pos.pt")
-        return {}
+        return self._train("pos", [*args, *self._trainer_args("pos")], "pos.pt")
 
     def _stage_lemma(self) -> dict:
-        conf = dict(self.conf.get("lemma", {}))
         args = ["--train_file", str(self.path("train.conllu")), "--eval_file", str(self.path("dev.conllu")),
                 "--output_file", str(self.path("dev.lemma.conllu")), "--shorthand", self.shorthand]
-        self._train("lemma", [*args, *_args(conf)], "lemma.pt")
-        return {}
+        return self._train("lemma", [*args, *self._trainer_args("lemma")], "lemma.pt")
 
     def _stage_retag(self) -> dict:
         """Tag train and dev with the trained tagger, so the parser learns from the tags it will see."""
@@ -517,17 +629,26 @@ class LanguageRun:
         return {"retag": True}
 
     def _stage_depparse(self) -> dict:
-        conf = dict(self.conf.get("depparse", {}))
         args = ["--train_file", str(self.path("train.retagged.conllu")),
                 "--eval_file", str(self.path("dev.retagged.conllu")),
                 "--output_file", str(self.path("dev.depparse.conllu")),
                 "--wordvec_pretrain_file", str(self.path("pretrain.pt")), *self._common()]
-        self._train("depparse", [*args, *_args(conf)], "depparse.pt")
-        return {}
+        return self._train("depparse", [*args, *self._trainer_args("depparse")], "depparse.pt")
 
     def _stage_package(self) -> dict:
         return {"resources": str(package_resources(self.work, self.lang, self.recipe.package,
                                                    self.work / "resources"))}
+
+
+def _check_model_file(path: Path, log: Path) -> None:
+    """A model file saved by a trainer that was then stopped must load (it may have been cut mid-write)."""
+    import torch
+
+    try:
+        torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises several kinds for a truncated file
+        raise TrainingError(f"{path.name} was being written when its trainer reached the time limit and is "
+                            f"unreadable ({type(exc).__name__}); rerun the stage; log: {log}") from None
 
 
 def package_resources(work: Path, lang: str, package: str, out: Path) -> Path:
@@ -624,14 +745,17 @@ class _StepBar:
 
     def __init__(self, label: str, enabled: bool):
         self.label, self.enabled, self.bar = label, enabled, None
+        self.last_step: int | None = None
 
     def update(self, line: str) -> None:
-        if not self.enabled:
-            return
         m = STEP_RE.search(line)
         if not m or not m.group(1):
             return
-        step, total = int(m.group(1)), int(m.group(2))
+        step = int(m.group(1))
+        self.last_step = step
+        if not self.enabled or m.group(2) is None:
+            return
+        total = int(m.group(2))
         if self.bar is None:
             from tqdm.auto import tqdm
 
@@ -650,7 +774,8 @@ class _StepBar:
 
 def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, out: str | os.PathLike, *,
                  languages: Sequence[str] | None = None, cv: bool = True, progress: bool = True,
-                 only_folds: Sequence[int] | None = None, log: Callable[[str], None] = print) -> Path:
+                 only_folds: Sequence[int] | None = None, prepare_only: bool = False,
+                 log: Callable[[str], None] = print) -> Path:
     """Train the recipe's model set into ``out`` (a Stanza resources directory plus ``work/``).
 
     For a language with ``folds`` and ``cv`` files, ``cv=True`` first trains and scores one model set
@@ -659,6 +784,10 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
 
     ``only_folds`` (1-based) trains and scores just those folds and no final model, so that folds can
     run side by side in separate processes; the pooled table is written once every fold is scored.
+
+    ``prepare_only`` runs the stages before the first trainer (data, word vectors, the tokenizer's
+    external dictionary) for the final model and every fold, and trains nothing: the prepared
+    ``out`` folder can then train on another machine that needs only Stanza (no gensim, no jieba).
     """
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     # absolute paths: Stanza's trainers run in a subprocess and choke on an empty save_dir
@@ -675,13 +804,16 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
         if only_folds is not None:
             if not conf.get("folds"):
                 raise ParameterError(f"[{lang}] the recipe has no cross-validation folds")
-            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, only=only_folds)
+            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, only=only_folds,
+                           prepare_only=prepare_only)
             continue
         if cv and conf.get("folds"):
-            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log)
+            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, prepare_only=prepare_only)
         log(f"{lang}: final model")
-        LanguageRun(recipe, lang, ud_dir, out / "work" / lang, progress=progress, log=log).run()
-        package_resources(out / "work" / lang, lang, recipe.package, out)
+        LanguageRun(recipe, lang, ud_dir, out / "work" / lang, progress=progress, log=log,
+                    prepare_only=prepare_only).run()
+        if not prepare_only:
+            package_resources(out / "work" / lang, lang, recipe.package, out)
     return out
 
 
@@ -704,7 +836,8 @@ def _fold_scores(work: Path) -> dict | None:
 
 
 def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progress: bool = True,
-                   log: Callable[[str], None] = print, only: Sequence[int] | None = None) -> dict | None:
+                   log: Callable[[str], None] = print, only: Sequence[int] | None = None,
+                   prepare_only: bool = False) -> dict | None:
     """k-fold cross-validation over the recipe's ``cv`` sentences (see the module docstring).
 
     With a recipe key ``compare`` (a treebank spec inside the ``cv`` sentences, e.g. the sentences a
@@ -739,7 +872,10 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
         log(f"{lang}: fold {k + 1}/{conf['folds']} (held out sentences {held.start}-{held.stop - 1})")
         train = [b for i, b in enumerate(pool) if i not in held] + extra_blocks
         work = out / "cv" / lang / f"fold-{k + 1}"
-        resources = LanguageRun(recipe, lang, ud_dir, work, train_blocks=train, progress=progress, log=log).run()
+        resources = LanguageRun(recipe, lang, ud_dir, work, train_blocks=train, progress=progress, log=log,
+                                prepare_only=prepare_only).run()
+        if prepare_only:
+            continue
         scores = _fold_scores(work)
         if scores is None:
             scores = score_blocks([pool[i] for i in held], lang, resources, recipe.package,
@@ -749,6 +885,8 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
                                      **score_blocks(compare_blocks, lang, resources, recipe.package,
                                                     threads=recipe.threads)}
             write_text_atomic(work / "scores.json", json.dumps({"model": _model_key(work), **scores}, indent=1))
+    if prepare_only:
+        return None
     # the table is built from every fold's recorded scores (those of other processes' folds included):
     # pooled only once every fold has been scored with this recipe
     scored = {k: _fold_scores(out / "cv" / lang / f"fold-{k + 1}") for k in range(len(parts))}

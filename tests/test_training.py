@@ -269,7 +269,12 @@ def test_tokenizer_extra_sentences_train_the_tokenizer_only(tmp_path, monkeypatc
             'dev = ["t.conllu[1:2]"]\ntokenize_extra = ["{extra}"]\n')
     recipe_path.write_text(text.format(extra="t.conllu[2:3]"), encoding="utf-8")
     seen: dict[str, list[str]] = {}
-    monkeypatch.setattr(training.LanguageRun, "_train", lambda self, stage, args, save: seen.setdefault(stage, args))
+
+    def fake_train(self, stage, args, save):
+        seen[stage] = args
+        return {}
+
+    monkeypatch.setattr(training.LanguageRun, "_train", fake_train)
     run = training.LanguageRun(training.load_recipe(recipe_path), "en", tmp_path / "ud", tmp_path / "w",
                                log=lambda m: None)
     run._stage_data()
@@ -483,3 +488,227 @@ def test_evaluate_records_an_estimate_for_another_model_set(tmp_path, monkeypatc
     assert row["model_set"] == fold.id
     assert main(["models", "evaluate", "--models", str(sets["fold"]), "--package", "fold", "--estimate-for", "nocolon"]) != 0
     assert "DIR:PACKAGE" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# time limits, skipped processors, prepared folders
+
+FAKE_TRAINER = r"""
+import sys, time
+args = sys.argv[1:]
+save = args[args.index("--save_dir") + 1] + "/" + args[args.index("--save_name") + 1]
+mode, model = "{mode}", {model!r}       # model: a torch file the test wrote (importing torch here is slow)
+print("Finished STEP 1/1000, loss = 1.0", flush=True)
+if mode in ("saves", "quick"):
+    open(save, "wb").write(open(model, "rb").read())
+elif mode == "garbage":
+    open(save, "wb").write(b"not a torch file")
+print("Finished STEP 2/1000, loss = 0.9", flush=True)
+if mode == "quick":
+    sys.exit(0)
+time.sleep(60)
+"""
+
+
+def _fake_trainer(monkeypatch, tmp_path, mode):
+    import sys
+
+    import torch
+
+    model = tmp_path / "model.src"
+    torch.save({"model": {"w": torch.ones(2)}}, model)
+    monkeypatch.setattr(training, "trainer_command", lambda module, args: [
+        sys.executable, "-c", FAKE_TRAINER.format(mode=mode, model=str(model)), *args])
+
+
+def _pos_run(tmp_path, pos_table):
+    recipe_path = tmp_path / "r.toml"
+    recipe_path.write_text('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\n'
+                           f'train = ["t.conllu"]\ndev = ["t.conllu"]\n[en.pos]\n{pos_table}\n', encoding="utf-8")
+    log: list[str] = []
+    return training.LanguageRun(training.load_recipe(recipe_path), "en", tmp_path, tmp_path / "w",
+                                progress=False, log=log.append), log
+
+
+@pytest.mark.parametrize("mode", ["saves", "nothing", "garbage", "quick"])
+def test_a_trainer_past_its_time_limit_is_stopped_and_its_best_model_kept(tmp_path, monkeypatch, mode):
+    """``max_minutes``: the trainer is stopped (here after 3 s instead of its 60 s), the model it
+    saved before then is kept and the marker says so; no model, or a cut one, is an error."""
+    import time
+
+    _fake_trainer(monkeypatch, tmp_path, mode)
+    run, log = _pos_run(tmp_path, "max_minutes = 0.05\nbatch_size = 5")
+    (tmp_path / "w").mkdir()
+    start = time.monotonic()
+    if mode == "nothing":
+        with pytest.raises(TrainingError, match="time limit .* before it saved a model"):
+            run._train("pos", [], "pos.pt")
+    elif mode == "garbage":
+        with pytest.raises(TrainingError, match="unreadable"):
+            run._train("pos", [], "pos.pt")
+    elif mode == "quick":                                   # ended by itself: nothing recorded
+        assert run._train("pos", [], "pos.pt") == {}
+    else:
+        assert run._train("pos", [], "pos.pt") == {"time_limit_minutes": 0.05, "last_step": 2}
+        assert (tmp_path / "w" / "pos.pt").exists() and not (tmp_path / "w" / "pos.tmp").exists()
+        assert any("stopped at its 0.05-minute limit (step 2)" in m for m in log)
+        assert "stopped at the time limit" in (tmp_path / "w" / "pos.log").read_text(encoding="utf-8")
+    assert time.monotonic() - start < 30                     # not the fake trainer's 60 s
+    if mode != "quick":
+        assert not (tmp_path / "w" / "pos.pt").exists() or mode == "saves"
+
+
+def test_tifa_keys_are_not_passed_to_stanza(tmp_path):
+    run, _ = _pos_run(tmp_path, "max_minutes = 3\nbatch_size = 5\nskip = false")
+    assert run._trainer_args("pos") == ["--batch_size", "5"]
+
+
+@pytest.mark.parametrize("table, message", [
+    ("[en.pos]\nskip = true", "cannot be skipped: only tokenize, mwt, lemma"),
+    ("[en.lemma]\nskip = 1", "skip must be true or false"),
+    ("[en.lemma]\nmax_minutes = 0", "max_minutes must be a positive number"),
+    ("[en.lemma]\nmax_minutes = \"5\"", "max_minutes must be a positive number"),
+    ("[en.tokenize]\nskip = true\n[en.x]", "unknown keys x"),
+])
+def test_recipe_checks_tifa_keys(tmp_path, table, message):
+    path = tmp_path / "r.toml"
+    path.write_text('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\ntrain = ["t.conllu"]\n'
+                    f'dev = ["t.conllu"]\n{table}\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match=message):
+        training.load_recipe(path)
+    path.write_text('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\ntrain = ["t.conllu"]\n'
+                    'dev = ["t.conllu"]\ncv = ["t.conllu"]\nfolds = 2\n[en.tokenize]\nskip = true\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match="cross-validation folds"):
+        training.load_recipe(path)
+
+
+def _staged(tmp_path, monkeypatch, extra=""):
+    """A LanguageRun whose stages only record that they ran."""
+    (tmp_path / "ud").mkdir(exist_ok=True)
+    (tmp_path / "ud" / "t.conllu").write_text(EN, encoding="utf-8")
+    recipe_path = tmp_path / "r.toml"
+    recipe_path.write_text('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\n'
+                           f'train = ["t.conllu"]\ndev = ["t.conllu[0:1]"]\n{extra}', encoding="utf-8")
+    calls: list[str] = []
+
+    def fake(stage):
+        def run(self):
+            calls.append(stage)
+            if stage == "data":
+                training.write_conllu(blocks_of(EN), self.path("train.conllu"))
+            if stage in training.TRAINERS:
+                self.path(f"{stage}.pt").write_bytes(b"model")
+            return {}
+        return run
+
+    for stage in training.STAGES:
+        monkeypatch.setattr(training.LanguageRun, f"_stage_{stage}", fake(stage))
+    return training.load_recipe(recipe_path), calls
+
+
+def test_skipped_processors_are_neither_trained_nor_packaged(tmp_path, monkeypatch):
+    recipe, calls = _staged(tmp_path, monkeypatch, "[en.lemma]\nnum_epoch = 1\n")
+    make = lambda r: training.LanguageRun(r, "en", tmp_path / "ud", tmp_path / "w", log=lambda m: None)
+    make(recipe).run()
+    assert "lemma" in calls and (tmp_path / "w" / "lemma.pt").exists()
+    recipe, calls = _staged(tmp_path, monkeypatch, "[en.lemma]\nskip = true\n[en.tokenize]\nskip = true\n")
+    make(recipe).run()
+    assert calls == ["package"]                     # skipping changed what the package holds, nothing else
+    assert not (tmp_path / "w" / "lemma.pt").exists() and not (tmp_path / "w" / "tokenize.pt").exists()
+
+
+def test_prepare_only_stops_before_the_first_trainer_and_the_run_resumes_there(tmp_path, monkeypatch):
+    recipe, calls = _staged(tmp_path, monkeypatch)
+    make = lambda prepare: training.LanguageRun(recipe, "en", tmp_path / "ud", tmp_path / "w", log=lambda m: None,
+                                                prepare_only=prepare)
+    make(True).run()
+    assert calls == ["data", "vectors"]
+    calls.clear()
+    make(False).run()
+    assert calls == [s for s in training.STAGES if s not in ("data", "vectors")]
+
+
+def test_prepare_only_prepares_every_fold_and_scores_none(tmp_path, monkeypatch):
+    from analysis import evaluation
+
+    recipe, calls = _staged(tmp_path, monkeypatch, 'cv = ["t.conllu"]\nfolds = 3\n')
+    monkeypatch.setattr(evaluation, "score_blocks", lambda *a, **k: pytest.fail("scored while preparing"))
+    out = training.train_models(recipe, tmp_path / "ud", tmp_path / "out", prepare_only=True, progress=False,
+                                log=lambda m: None)
+    assert calls == ["data", "vectors"] * 4        # three folds and the final model
+    assert sorted(p.name for p in (out / "cv" / "en").iterdir()) == ["fold-1", "fold-2", "fold-3"]
+    assert not (out / "cv-en.json").exists() and not (out / "en").exists()   # nothing packaged
+
+
+def test_the_tokenizer_dictionary_is_written_once_per_setting(tmp_path, monkeypatch):
+    built: list[int] = []
+
+    def fake_jieba(out, min_freq):
+        built.append(min_freq)
+        Path(out).write_text("词\n", encoding="utf-8")
+        return 1
+
+    monkeypatch.setattr(training, "jieba_dictionary", fake_jieba)
+    recipe_path = tmp_path / "r.toml"
+    text = ('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[zh-hans]\nshorthand = "zh_t"\ntrain = ["t.conllu"]\n'
+            'dev = ["t.conllu"]\n[zh-hans.external_dict]\nsource = "jieba"\nmin_freq = {n}\n')
+    recipe_path.write_text(text.format(n=5), encoding="utf-8")
+    run = training.LanguageRun(training.load_recipe(recipe_path), "zh-hans", tmp_path, tmp_path / "w",
+                               log=lambda m: None)
+    (tmp_path / "w").mkdir()
+    assert run._prepare_dictionary() and run._prepare_dictionary()
+    assert built == [5]                               # the second call reused the list (no jieba needed)
+    recipe_path.write_text(text.format(n=9), encoding="utf-8")
+    run.recipe = training.load_recipe(recipe_path)
+    run._prepare_dictionary()
+    assert built == [5, 9]
+
+
+@pytest.mark.parametrize("line, step, total", [
+    ("2026-11-30 07:05:56 INFO: Finished STEP 20/2500, loss = 6.526180 (1.053 sec/batch)", 20, 2500),
+    ("2026-11-30 07:10:38 INFO: step 250: train_loss = 4.054922, dev_score = 0.8009", 250, None),
+    ("2026-11-30 07:37:24 INFO: Step     20/   800 Loss: 0.763", 20, 800),
+    ("bert_warmup_steps: 500", None, None),
+    ("log_step: 20", None, None),
+    ("2026-11-30 07:05:29 INFO: Evaluating the model every 250 steps...", None, None),
+])
+def test_trainer_progress_lines(line, step, total):
+    bar = training._StepBar("x", enabled=False)
+    bar.update(line)
+    assert bar.last_step == step
+    m = training.STEP_RE.search(line)
+    assert (int(m.group(2)) if m and m.group(2) else None) == total
+
+
+def test_the_scorer_takes_a_sentence_longer_than_the_recursion_limit(tmp_path):
+    """A poor tokenizer can make one 1,500-word sentence of a text; its chain of heads is scored
+    (here gold = system: every score 100) instead of crashing the scorer's recursion."""
+    from analysis.evaluation import score_files
+
+    n = 1500
+    rows = [f"{i}\tw{i}\tw{i}\tNOUN\tNN\t_\t{i + 1 if i < n else 0}\t{'dep' if i < n else 'root'}\t_\t_"
+            for i in range(1, n + 1)]
+    text = "# text = " + " ".join(f"w{i}" for i in range(1, n + 1)) + "\n" + "\n".join(rows) + "\n\n"
+    (tmp_path / "g.conllu").write_text(text, encoding="utf-8")
+    import sys
+
+    import stanza.models.common.utils  # noqa: F401  (importing Stanza raises the limit to 3,000 itself)
+
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)                      # Python's default, as in a fresh process elsewhere
+    try:
+        scores = score_files(tmp_path / "g.conllu", tmp_path / "g.conllu")
+        assert sys.getrecursionlimit() == 1000       # put back afterwards
+    finally:
+        sys.setrecursionlimit(before)
+    assert scores["LAS"] == 100.0 and scores["Words"] == 100.0
+
+
+def test_cli_prepare_trains_nothing_and_says_how_to_go_on(tmp_path, monkeypatch, capsys):
+    from analysis.cli import main
+
+    recipe, calls = _staged(tmp_path, monkeypatch)
+    assert main(["models", "train", "--recipe", str(recipe.path), "--ud", str(tmp_path / "ud"), "--out",
+                 str(tmp_path / "out"), "--prepare", "--no-progress"]) == 0
+    assert calls == ["data", "vectors"]
+    assert "without --prepare" in capsys.readouterr().out

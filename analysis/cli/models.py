@@ -44,7 +44,11 @@ def run_train(args: argparse.Namespace) -> int:
 
     recipe = load_recipe(args.recipe)
     out = train_models(recipe, args.ud, args.out, languages=args.lang or None, cv=not args.no_cv,
-                       progress=not args.no_progress, only_folds=args.fold)
+                       progress=not args.no_progress, only_folds=args.fold, prepare_only=args.prepare)
+    if args.prepare:
+        print(f"prepared {out}: data, vectors and dictionaries for every model set; train with the same command "
+              f"without --prepare (on this machine or another)")
+        return 0
     if args.fold:
         print(f"folds {', '.join(map(str, args.fold))} trained and scored in {out}/cv (no final model)")
         return 0
@@ -142,6 +146,9 @@ def register(subparsers) -> None:
     tr.add_argument("--fold", action="append", type=_common.positive_int, metavar="K",
                     help="train and score only cross-validation fold K (repeatable; no final model): "
                          "folds can run side by side in separate processes")
+    tr.add_argument("--prepare", action="store_true",
+                    help="only assemble the data, word vectors and dictionary (final model and every fold) and "
+                         "train nothing: the folder then trains elsewhere with the same command (needs only Stanza)")
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
     tr.set_defaults(func=run_train)
     cb = sub.add_parser("combine", help="a model set taking each language from another model set (copies the files)")
