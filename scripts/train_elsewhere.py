@@ -252,27 +252,16 @@ def brief(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _half(value: Any) -> Any:
+def _cast(value: Any, source: str, target: str) -> Any:
+    """``value`` (a model file's dict, nested) with every tensor of dtype ``source`` cast to ``target``."""
     import torch
 
     if isinstance(value, torch.Tensor):
-        return value.half() if value.dtype == torch.float32 else value
+        return value.to(getattr(torch, target)) if value.dtype == getattr(torch, source) else value
     if isinstance(value, dict):
-        return {k: _half(v) for k, v in value.items()}
+        return {k: _cast(v, source, target) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_half(v) for v in value)
-    return value
-
-
-def _single(value: Any) -> Any:
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return value.float() if value.dtype == torch.float16 else value
-    if isinstance(value, dict):
-        return {k: _single(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_single(v) for v in value)
+        return type(value)(_cast(v, source, target) for v in value)
     return value
 
 
@@ -293,7 +282,7 @@ def write_results(work: Path, out: Path) -> list[Path]:
                 continue
             if path.suffix == ".pt":
                 data = io.BytesIO()
-                torch.save(_half(torch.load(path, map_location="cpu", weights_only=False)), data)
+                torch.save(_cast(torch.load(path, map_location="cpu", weights_only=False), "float32", "float16"), data)
                 info = tarfile.TarInfo(str(rel) + ".half")
                 info.size = len(data.getvalue())
                 tar.addfile(info, io.BytesIO(data.getvalue()))
@@ -336,7 +325,7 @@ def unpack(args: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             if member.name.endswith(".pt.half"):
                 target = target.with_suffix("")             # x.pt.half -> x.pt
-                model = _single(torch.load(io.BytesIO(data), map_location="cpu", weights_only=False))
+                model = _cast(torch.load(io.BytesIO(data), map_location="cpu", weights_only=False), "float16", "float32")
                 torch.save(model, target)
                 restored.append(target)
             else:

@@ -176,37 +176,18 @@ def test_package_resources_is_a_stanza_resources_directory(tmp_path):
 
 
 def test_stages_resume_and_redo_changed_settings(tmp_path, monkeypatch):
-    (tmp_path / "ud").mkdir()
-    (tmp_path / "ud" / "t.conllu").write_text(EN, encoding="utf-8")
-    recipe_path = tmp_path / "r.toml"
-    text = ('[recipe]\nname = "r"\npackage = "r"\nseed = 3\n[en]\nshorthand = "en_t"\ntrain = ["t.conllu"]\n'
-            'dev = ["t.conllu[0:1]"]\n[en.pos]\nmax_steps = {steps}\n')
-    recipe_path.write_text(text.format(steps=10), encoding="utf-8")
-    calls: list[str] = []
-
-    def fake(stage):
-        def run(self):
-            calls.append(stage)
-            if stage == "data":
-                training.write_conllu(blocks_of(EN), self.path("train.conllu"))
-            return {}
-        return run
-
-    for stage in training.STAGES:
-        monkeypatch.setattr(training.LanguageRun, f"_stage_{stage}", fake(stage))
-    run = lambda: training.LanguageRun(training.load_recipe(recipe_path), "en", tmp_path / "ud",
-                                       tmp_path / "work", log=lambda m: None).run()
-    run()
+    recipe, calls = _staged(tmp_path, monkeypatch, "[en.pos]\nmax_steps = 10\n")
+    run = lambda r: training.LanguageRun(r, "en", tmp_path / "ud", tmp_path / "work", log=lambda m: None).run()
+    run(recipe)
     assert calls == list(training.STAGES)          # mwt runs: the data has a multi-word token
     calls.clear()
-    run()
+    run(recipe)
     assert calls == []                             # everything done: resumed
     (tmp_path / "work" / "lemma.done.json").unlink()   # as if interrupted during lemma
-    run()
+    run(recipe)
     assert calls == ["lemma"]
-    calls.clear()
-    recipe_path.write_text(text.format(steps=20), encoding="utf-8")   # pos settings changed
-    run()
+    recipe, calls = _staged(tmp_path, monkeypatch, "[en.pos]\nmax_steps = 20\n")   # pos settings changed
+    run(recipe)
     assert calls == ["pos", "retag", "depparse", "package"]        # not lemma: it does not read pos
 
 
