@@ -324,11 +324,13 @@ def resolve_model_set(
     *,
     languages: tuple[str, ...] = LANGUAGES,
     require: tuple[str, ...] = (),
+    partial: tuple[str, ...] = (),
 ) -> ModelSet:
     """Find the active model set (argument > environment > config file > Stanza default).
 
     Languages of ``languages`` whose models are absent are left out of the set (recorded in
-    :attr:`ModelSet.missing`); languages in ``require`` must be present. Raises
+    :attr:`ModelSet.missing`); languages in ``require`` must be present. ``partial``: processors a
+    language may lack (a set that trained no tokenizer, to be combined with another's). Raises
     :class:`ModelNotFoundError` when the directory, its ``resources.json`` or a required model
     file is missing — never downloads and never touches the network.
     """
@@ -380,7 +382,7 @@ def resolve_model_set(
         except (AttributeError, TypeError, ValueError) as exc:
             raise ModelNotFoundError(f"{directory / 'resources.json'}: the {lang} entry has an unexpected layout "
                                      f"({type(exc).__name__}: {exc}); re-download the models") from None
-        absent = [p for p in REQUIRED_PROCESSORS if p not in procs]
+        absent = [p for p in REQUIRED_PROCESSORS if p not in procs and p not in partial]
         if absent:
             missing[lang] = f"package {pkg!r} has no {', '.join(absent)} model"
             continue

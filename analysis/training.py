@@ -49,6 +49,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources as _resources
@@ -104,6 +105,9 @@ class Recipe:
                                  f"{', '.join(self.languages)}") from None
 
 
+#: With a run's deadline: no trainer starts with less than this, and each stops this long before the
+#: deadline, leaving time for retagging, scoring and packaging.
+MIN_TRAINER_SECONDS, DEADLINE_RESERVE_SECONDS = 30.0, 60.0
 #: Keys of a processor table that Tifa reads itself (not passed to the Stanza trainer).
 TIFA_KEYS = ("max_minutes", "skip")
 #: Processors a recipe may leave untrained (``skip = true``): those ``tifa models combine --take``
@@ -402,6 +406,7 @@ class LanguageRun:
     log: Callable[[str], None] = print
     done: dict[str, str] = field(default_factory=dict)
     prepare_only: bool = False                # stop before the first trainer (see train_models)
+    deadline: float | None = None             # time.time() by which every trainer must have stopped
 
     @property
     def conf(self) -> dict[str, Any]:
@@ -510,6 +515,10 @@ class LanguageRun:
         last) is kept: the marker says so, with the last step reached. A step budget alone is not a
         time budget on a machine whose speed is unknown (a GPU lent for a quarter of an hour)."""
         limit = (self.conf.get(stage) or {}).get("max_minutes")
+        seconds = None if limit is None else 60.0 * limit
+        if self.deadline is not None:   # a run's deadline shortens the limit, keeping time for the stages after
+            left = max(MIN_TRAINER_SECONDS, self.deadline - time.time() - DEADLINE_RESERVE_SECONDS)
+            seconds = left if seconds is None else min(seconds, left)
         tmp_dir = self.work / f"{stage}.tmp"
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir(parents=True)
@@ -520,21 +529,21 @@ class LanguageRun:
                                                    "--seed", str(self.recipe.seed)],
                                  log, threads=self.recipe.threads, on_line=bar.update, cwd=tmp_dir,
                                  # not the work folder: a previous run's model there would confuse Stanza
-                                 time_limit=None if limit is None else 60.0 * limit)
+                                 time_limit=seconds)
         finally:
             bar.close()
         produced = tmp_dir / save
         if not produced.exists():
             if stopped:
-                raise TrainingError(f"{TRAINERS[stage]} reached its time limit ({limit:g} min) before it saved a "
+                raise TrainingError(f"{TRAINERS[stage]} reached its time limit ({seconds / 60:.2g} min) before it saved a "
                                     f"model: raise max_minutes or evaluate on dev sooner (eval_interval, "
                                     f"eval_steps); log: {log}")
             raise TrainingError(f"{TRAINERS[stage]} wrote no model ({produced}); log: {log}")
         info: dict[str, Any] = {}
         if stopped:
             _check_model_file(produced, log)
-            info = {"time_limit_minutes": limit, "last_step": bar.last_step}
-            self.log(f"  {self.lang} {stage}: stopped at its {limit:g}-minute limit (step {bar.last_step}); "
+            info = {"time_limit_minutes": round(seconds / 60, 2), "last_step": bar.last_step}
+            self.log(f"  {self.lang} {stage}: stopped at its {seconds / 60:.2g}-minute limit (step {bar.last_step}); "
                      f"kept the best model saved before then")
         os.replace(produced, self.path(f"{stage}.pt"))
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -698,7 +707,7 @@ def combine_model_sets(out: str | os.PathLike, package: str,
     Model files are copied (keep ``out`` out of git), ``resources.json`` lists their MD5s, so the
     combined set has its own identity (:attr:`analysis.models.ModelSet.id`).
     """
-    from .models import resolve_model_set
+    from .models import REQUIRED_PROCESSORS, resolve_model_set
 
     out = Path(out)
     swaps: dict[str, dict[str, tuple[str | os.PathLike, str]]] = {}
@@ -716,14 +725,17 @@ def combine_model_sets(out: str | os.PathLike, package: str,
     for lang, (directory, source_package) in sources.items():
         if ":" in lang:
             continue
-        source = resolve_model_set(directory, source_package, languages=(lang,), require=(lang,))
+        # the processors taken from other sets may be missing here (a recipe that skipped them)
+        source = resolve_model_set(directory, source_package, languages=(lang,), require=(lang,),
+                                   partial=tuple(swaps.get(lang, {})))
         work = out / "combine" / lang
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         for proc, proc_package in source.processors[lang].items():
             shutil.copyfile(Path(source.dir) / lang / proc / f"{proc_package}.pt", work / f"{proc}.pt")
         for proc, (swap_dir, swap_package) in swaps.get(lang, {}).items():
-            other = resolve_model_set(swap_dir, swap_package, languages=(lang,), require=(lang,))
+            other = resolve_model_set(swap_dir, swap_package, languages=(lang,), require=(lang,),
+                                      partial=tuple(p for p in REQUIRED_PROCESSORS if p != proc))
             if proc not in other.processors[lang]:
                 raise ParameterError(f"{swap_dir} (package {swap_package!r}) has no {lang} {proc} model")
             shutil.copyfile(Path(other.dir) / lang / proc / f"{other.processors[lang][proc]}.pt", work / f"{proc}.pt")
@@ -775,7 +787,7 @@ class _StepBar:
 def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, out: str | os.PathLike, *,
                  languages: Sequence[str] | None = None, cv: bool = True, progress: bool = True,
                  only_folds: Sequence[int] | None = None, prepare_only: bool = False,
-                 log: Callable[[str], None] = print) -> Path:
+                 deadline: float | None = None, log: Callable[[str], None] = print) -> Path:
     """Train the recipe's model set into ``out`` (a Stanza resources directory plus ``work/``).
 
     For a language with ``folds`` and ``cv`` files, ``cv=True`` first trains and scores one model set
@@ -788,6 +800,9 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
     ``prepare_only`` runs the stages before the first trainer (data, word vectors, the tokenizer's
     external dictionary) for the final model and every fold, and trains nothing: the prepared
     ``out`` folder can then train on another machine that needs only Stanza (no gensim, no jieba).
+
+    ``deadline`` (a ``time.time()`` value): every trainer stops a minute before it, whatever its
+    recipe's ``max_minutes`` (for a machine lent until a given time).
     """
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     # absolute paths: Stanza's trainers run in a subprocess and choke on an empty save_dir
@@ -805,13 +820,14 @@ def train_models(recipe: Recipe | str | os.PathLike, ud_dir: str | os.PathLike, 
             if not conf.get("folds"):
                 raise ParameterError(f"[{lang}] the recipe has no cross-validation folds")
             cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, only=only_folds,
-                           prepare_only=prepare_only)
+                           prepare_only=prepare_only, deadline=deadline)
             continue
         if cv and conf.get("folds"):
-            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, prepare_only=prepare_only)
+            cross_validate(recipe, lang, ud_dir, out, progress=progress, log=log, prepare_only=prepare_only,
+                           deadline=deadline)
         log(f"{lang}: final model")
         LanguageRun(recipe, lang, ud_dir, out / "work" / lang, progress=progress, log=log,
-                    prepare_only=prepare_only).run()
+                    prepare_only=prepare_only, deadline=deadline).run()
         if not prepare_only:
             package_resources(out / "work" / lang, lang, recipe.package, out)
     return out
@@ -837,7 +853,7 @@ def _fold_scores(work: Path) -> dict | None:
 
 def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progress: bool = True,
                    log: Callable[[str], None] = print, only: Sequence[int] | None = None,
-                   prepare_only: bool = False) -> dict | None:
+                   prepare_only: bool = False, deadline: float | None = None) -> dict | None:
     """k-fold cross-validation over the recipe's ``cv`` sentences (see the module docstring).
 
     With a recipe key ``compare`` (a treebank spec inside the ``cv`` sentences, e.g. the sentences a
@@ -873,7 +889,7 @@ def cross_validate(recipe: Recipe, lang: str, ud_dir: Path, out: Path, *, progre
         train = [b for i, b in enumerate(pool) if i not in held] + extra_blocks
         work = out / "cv" / lang / f"fold-{k + 1}"
         resources = LanguageRun(recipe, lang, ud_dir, work, train_blocks=train, progress=progress, log=log,
-                                prepare_only=prepare_only).run()
+                                prepare_only=prepare_only, deadline=deadline).run()
         if prepare_only:
             continue
         scores = _fold_scores(work)

@@ -138,6 +138,31 @@ def test_einsum_bilinear_equals_torch_bilinear():
     assert torch.allclose(einsum_bilinear(x1, x2, weight), manual - bias, atol=1e-5)
 
 
+def test_trainer_saves_replace_the_model_file_whole(tmp_path, monkeypatch):
+    """In a trainer's process torch.save writes beside the model and renames: a save cut short
+    leaves the previous model whole (here the write fails half-way)."""
+    import torch
+
+    from analysis import _stanza_entry
+
+    monkeypatch.setattr(torch, "save", torch.save)      # undone after the test
+    _stanza_entry.patch_save()
+    path = tmp_path / "pos.pt"
+    torch.save({"w": torch.ones(3)}, path)
+    assert torch.equal(torch.load(path)["w"], torch.ones(3)) and not (tmp_path / "pos.pt.partial").exists()
+
+    class Cut:                                           # pickling this object fails mid-file
+        def __reduce__(self):
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError):
+        torch.save({"w": torch.zeros(3), "x": Cut()}, str(path))
+    assert torch.equal(torch.load(path)["w"], torch.ones(3))     # the previous model, whole
+    buffer = __import__("io").BytesIO()
+    torch.save({"w": torch.ones(1)}, buffer)             # file objects are written as before
+    assert buffer.getvalue()
+
+
 def _fake_models(work: Path) -> dict[str, bytes]:
     contents = {}
     for proc in ("pretrain", "tokenize", "pos", "lemma", "depparse"):
@@ -419,6 +444,22 @@ def test_combine_model_sets_takes_each_language_from_its_source(tmp_path):
         training.combine_model_sets(tmp_path / "y", "m", {"zh-hans": (sets["zh-hans"], "b"), "zh-hans:pos": (c, "c")})
     with pytest.raises(ParameterError, match="rest of zh-hans"):
         training.combine_model_sets(tmp_path / "y", "m", {"zh-hans:tokenize": (c, "c")})
+    # a set that skipped its tokenizer and lemmatizer (recipe: skip = true) is completed from another
+    from analysis.errors import ModelNotFoundError
+
+    work = tmp_path / "work-d"
+    work.mkdir()
+    _fake_models(work)
+    (work / "tokenize.pt").unlink()
+    (work / "lemma.pt").unlink()
+    d = training.package_resources(work, "zh-hans", "d", tmp_path / "d")
+    with pytest.raises(ModelNotFoundError, match="has no lemma model"):      # tokenize taken, lemma not
+        training.combine_model_sets(tmp_path / "z", "m", {"zh-hans": (d, "d"), "zh-hans:tokenize": (c, "c")})
+    out = training.combine_model_sets(tmp_path / "z", "m", {"zh-hans": (d, "d"), "zh-hans:tokenize": (c, "c"),
+                                                          "zh-hans:lemma": (c, "c")})
+    assert (out / "zh-hans" / "tokenize" / "m.pt").read_bytes() == b"c tokenize"
+    combined = resolve_model_set(out, "m", languages=("zh-hans",))
+    assert combined.missing == {} and combined.verify() == []
 
 
 def test_accuracy_recorded_into_an_annotations_folder(tmp_path):
@@ -537,6 +578,21 @@ def test_a_trainer_past_its_time_limit_is_stopped_and_its_best_model_kept(tmp_pa
     assert time.monotonic() - start < 30                     # not the fake trainer's 60 s
     if mode != "quick":
         assert not (tmp_path / "w" / "pos.pt").exists() or mode == "saves"
+
+
+def test_a_run_deadline_shortens_every_time_limit(tmp_path, monkeypatch):
+    """A trainer under a run's deadline stops a reserve before it, however long its own limit."""
+    import time
+
+    _fake_trainer(monkeypatch, tmp_path, "saves")
+    monkeypatch.setattr(training, "MIN_TRAINER_SECONDS", 1.0)
+    monkeypatch.setattr(training, "DEADLINE_RESERVE_SECONDS", 1.0)
+    run, _ = _pos_run(tmp_path, "max_minutes = 10")
+    run.deadline = time.time() + 4.0                          # 3 s left after the reserve
+    (tmp_path / "w").mkdir()
+    start = time.monotonic()
+    info = run._train("pos", [], "pos.pt")
+    assert time.monotonic() - start < 30 and 0.03 < info["time_limit_minutes"] < 0.06
 
 
 def test_tifa_keys_are_not_passed_to_stanza(tmp_path):
