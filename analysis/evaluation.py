@@ -186,8 +186,8 @@ def record_accuracy(models_dir: str | os.PathLike, model_set_id: str, rows: Sequ
     except (OSError, ValueError):
         record = {}
     # merged: scores of other test sets and languages recorded earlier for this model set are kept
-    kept = [r for r in record.get("rows", {}).get(model_set_id, [])
-            if (r.get("test"), r.get("lang")) not in {(n.get("test"), n.get("lang")) for n in rows}]
+    new = {(r.get("test"), r.get("lang")) for r in rows}
+    kept = [r for r in record.get("rows", {}).get(model_set_id, []) if (r.get("test"), r.get("lang")) not in new]
     merged = [*kept, *(dict(r) for r in rows)]
     record.setdefault("model_sets", {})[model_set_id] = summarise(merged)
     record.setdefault("rows", {})[model_set_id] = merged

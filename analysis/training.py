@@ -51,7 +51,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources as _resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -110,9 +110,9 @@ class Recipe:
 MIN_TRAINER_SECONDS, DEADLINE_RESERVE_SECONDS = 30.0, 60.0
 #: Keys of a processor table that Tifa reads itself (not passed to the Stanza trainer).
 TIFA_KEYS = ("max_minutes", "skip")
-#: Processors a recipe may leave untrained (``skip = true``): those ``tifa models combine --take``
-#: can supply from another model set (they use no word vectors).
-SKIPPABLE = ("tokenize", "mwt", "lemma")
+#: Processors that need no word vectors: they can come from another model set than the language's
+#: tagger (``tifa models combine --take``), so a recipe may leave them untrained (``skip = true``).
+SWAPPABLE = ("tokenize", "mwt", "lemma")
 
 
 def _check_trainer_table(path: Path, lang: str, proc: str, table: dict[str, Any]) -> None:
@@ -124,8 +124,8 @@ def _check_trainer_table(path: Path, lang: str, proc: str, table: dict[str, Any]
     skip = conf.get("skip", False)
     if not isinstance(skip, bool):
         raise ParameterError(f"{where} skip must be true or false, not {skip!r}")
-    if skip and proc not in SKIPPABLE:
-        raise ParameterError(f"{where} cannot be skipped: only {', '.join(SKIPPABLE)} can "
+    if skip and proc not in SWAPPABLE:
+        raise ParameterError(f"{where} cannot be skipped: only {', '.join(SWAPPABLE)} can "
                              f"(take them from another set with `tifa models combine --take`)")
     if skip and table.get("folds"):
         raise ParameterError(f"{where} cannot be skipped in a language with cross-validation folds: "
@@ -404,7 +404,6 @@ class LanguageRun:
     train_blocks: list[str] | None = None     # override (a fold): otherwise the recipe's train files
     progress: bool = True
     log: Callable[[str], None] = print
-    done: dict[str, str] = field(default_factory=dict)
     prepare_only: bool = False                # stop before the first trainer (see train_models)
     deadline: float | None = None             # time.time() by which every trainer must have stopped
 
@@ -450,7 +449,7 @@ class LanguageRun:
                 self._prepare_dictionary()
                 self.log(f"  {self.lang}: data and vectors ready; trainers not run (prepare only)")
                 return self.work / "resources"
-            if stage in TRAINERS and (self.conf.get(stage) or {}).get("skip"):
+            if stage in TRAINERS and self._table(stage).get("skip"):
                 self.path(f"{stage}.pt").unlink(missing_ok=True)    # not packaged: a skipped model is none
                 self.log(f"  {self.lang} {stage}: skipped (the recipe says skip; take it from another set)")
                 continue
@@ -502,10 +501,13 @@ class LanguageRun:
                           seed=self.recipe.seed, **settings)
         return {"vocabulary": n}
 
+    def _table(self, stage: str) -> dict[str, Any]:
+        """The recipe's table for a trainer stage (empty if the recipe has none)."""
+        return self.conf.get(stage) or {}
+
     def _trainer_args(self, stage: str) -> list[str]:
         """The recipe's table for ``stage`` as Stanza flags (Tifa's own keys, :data:`TIFA_KEYS`, left out)."""
-        conf = dict(self.conf.get(stage) or {})
-        return _args({k: v for k, v in conf.items() if k not in TIFA_KEYS})
+        return _args({k: v for k, v in self._table(stage).items() if k not in TIFA_KEYS})
 
     def _train(self, stage: str, args: list[str], save: str) -> dict:
         """Run the stage's Stanza trainer; returns what the stage marker records.
@@ -514,7 +516,7 @@ class LanguageRun:
         best model it saved so far (Stanza saves one at each dev evaluation that improves on the
         last) is kept: the marker says so, with the last step reached. A step budget alone is not a
         time budget on a machine whose speed is unknown (a GPU lent for a quarter of an hour)."""
-        limit = (self.conf.get(stage) or {}).get("max_minutes")
+        limit = self._table(stage).get("max_minutes")
         seconds = None if limit is None else 60.0 * limit
         if self.deadline is not None:   # a run's deadline shortens the limit, keeping time for the stages after
             left = max(MIN_TRAINER_SECONDS, self.deadline - time.time() - DEADLINE_RESERVE_SECONDS)
@@ -691,9 +693,6 @@ def merge_resources(out: Path, entries: dict[str, Any]) -> None:
         current.update(entries)
         write_text_atomic(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
 
-
-#: processors that need no word vectors: they can come from another model set than the language's tagger
-SWAPPABLE = ("tokenize", "mwt", "lemma")
 
 
 def combine_model_sets(out: str | os.PathLike, package: str,

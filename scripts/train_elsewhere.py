@@ -256,14 +256,14 @@ def run(args: argparse.Namespace) -> int:
         with open(logs / f"{name}.log", "w", encoding="utf-8") as fh:
             procs[name] = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     _say(f"{device}: started {len(procs)} training processes: {', '.join(procs)}")
-    timed_out, reported = False, set()
+    timed_out, reported, converted = False, set(), {}
     while True:
         ended = {n for n, p in procs.items() if p.poll() is not None}
         if ended - reported:       # results so far: what comes back even if this command is killed
             for name in sorted(ended - reported):
                 _say(f"{name} ended (exit {procs[name].returncode})")
             reported = ended
-            write_results(work, out)
+            write_results(work, out, converted)
         if len(ended) == len(procs):
             break
         if time.monotonic() > guard:
@@ -285,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
     summary["compare_with_shipped"] = compared
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    parts = write_results(work, out)
+    parts = write_results(work, out, converted)
     print(brief(summary))
     _say(f"{len(parts)} result parts in {out}; here: python scripts/train_elsewhere.py unpack --from <that folder>")
     return 1 if failed or timed_out else 0
@@ -371,11 +371,16 @@ def _cast(value: Any, source: str, target: str) -> Any:
     return value
 
 
-def write_results(work: Path, out: Path) -> list[Path]:
+def write_results(work: Path, out: Path, converted: dict | None = None) -> list[Path]:
     """The final models of ``work/work/<lang>/`` in half precision (not the word vectors: they were
     made by ``pack`` and are still here), logs, markers, scores and the folds' held-out parses (from
-    which the pooled table is rebuilt), split into parts under ``out``. The folds' models stay there."""
+    which the pooled table is rebuilt), split into parts under ``out``. The folds' models stay there.
+
+    ``converted`` keeps each model's half-precision bytes between calls (``run`` writes the results
+    each time a process ends): a model file not changed since is not converted again."""
     import torch
+
+    converted = {} if converted is None else converted
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -387,11 +392,17 @@ def write_results(work: Path, out: Path) -> list[Path]:
             if not path.is_file() or not keep or "resources" in rel.parts or "compare-mix" in rel.parts:
                 continue
             if path.suffix == ".pt":
-                data = io.BytesIO()
-                torch.save(_cast(torch.load(path, map_location="cpu", weights_only=False), "float32", "float16"), data)
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                if converted.get(path, (None,))[0] != stamp:
+                    data = io.BytesIO()
+                    torch.save(_cast(torch.load(path, map_location="cpu", weights_only=False), "float32", "float16"),
+                               data)
+                    converted[path] = (stamp, data.getvalue())
+                half = converted[path][1]
                 info = tarfile.TarInfo(str(rel) + ".half")
-                info.size = len(data.getvalue())
-                tar.addfile(info, io.BytesIO(data.getvalue()))
+                info.size = len(half)
+                tar.addfile(info, io.BytesIO(half))
             else:
                 tar.add(path, arcname=str(rel))
     blob = buffer.getvalue()

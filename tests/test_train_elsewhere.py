@@ -69,8 +69,15 @@ def test_results_come_back_in_parts_and_are_restored(tmp_path, monkeypatch, else
     torch = pytest.importorskip("torch")
     there = _prepared(tmp_path / "there", torch)
     monkeypatch.setattr(elsewhere, "PART_BYTES", 4096)
-    parts = elsewhere.write_results(there, tmp_path / "out")
+    converted: dict = {}
+    parts = elsewhere.write_results(there, tmp_path / "out", converted)
     assert len(parts) > 1 and all(p.stat().st_size <= 4096 for p in parts)
+    first = [p.read_bytes() for p in parts]
+    casts, cast = [], elsewhere._cast
+    monkeypatch.setattr(elsewhere, "_cast", lambda *a: casts.append(a) or a[0])
+    again = elsewhere.write_results(there, tmp_path / "out", converted)   # written again as processes end
+    assert casts == [] and [p.read_bytes() for p in again] == first          # unchanged models not reconverted
+    monkeypatch.setattr(elsewhere, "_cast", cast)
     # here: the prepared folder holds the word vectors already
     here = tmp_path / "here" / "gpu"
     (here / "work" / "en").mkdir(parents=True)
