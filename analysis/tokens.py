@@ -34,6 +34,7 @@ as English "don't" gives two rows (do, n't) that share their token's offsets.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -178,7 +179,8 @@ def tokens_from_corpus_sentences(corpus, sentences: Mapping[str, list[Sentence]]
 
 def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None, columns=None, store=True,
                 **filters) -> pd.DataFrame:
-    """The Tokens table of ``corpus`` (default: the seed) from its cached CoNLL-U annotations.
+    """The Tokens table of ``corpus`` (a Corpus or the folder of one, as :func:`load_corpus` reads;
+    default: the seed) from its cached CoNLL-U annotations.
 
     Which annotations: ``annotations_dir`` if given, else the directory of ``model_set`` (a
     :class:`~analysis.models.ModelSet` or its id) under ``root`` (default: the corpus's own
@@ -208,10 +210,10 @@ def load_tokens(corpus=None, *, annotations_dir=None, model_set=None, root=None,
     from .annotation import find_annotations, load_sentences, read_provenance
     from .store import _drop_unused, check_columns_arg, load_current, load_store
 
-    if corpus is None:
+    if corpus is None or isinstance(corpus, (str, os.PathLike)):   # the seed, or a corpus folder
         from . import load_corpus
 
-        corpus = load_corpus()
+        corpus = load_corpus(corpus)
     filters = {k: v for k, v in filters.items() if v is not None}
     if store:  # a current store whose files are unchanged since it was written: no need to re-hash them
         tokens = load_current(corpus, annotations_dir=annotations_dir, model_set=model_set, root=root,

@@ -54,6 +54,9 @@ def test_an_imported_corpus_annotates_into_its_own_folder_and_leaves_the_seed_al
     assert set(tokens["doc_id"]) == {"us-indictment-response", "media-convergence-plan", "zh-1"}
     assert set(tokens["source"]) == {"ministry", "press"}
     assert len(analysis.kwic(tokens, "firmly", source="ministry")) == 1
+    # the folder itself will do (a student's first try was load_tokens("mycorpus"))
+    for folder in (out, str(out)):
+        assert analysis.load_tokens(folder, model_set=fake_model_set()).equals(tokens)
 
 
 def test_a_corpus_in_memory_must_be_given_a_home(tmp_path):
